@@ -1,0 +1,89 @@
+"""Who may see what: the only place that scopes querysets to a user. Views start here.
+
+Members see themselves; a PT sees the members of their open care assignments in their own
+organization; a coordinator sees their organization's members; staff see everything (and their
+reads are audited). Anyone else sees nothing. An object outside these sets answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from members.models import CareAssignment, Member, Role, Therapist, User
+
+
+def _is_authenticated(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def open_assignments(*, on: Any = None) -> Q:
+    """The Q (on CareAssignment) of assignments in force on a date (default: today, UTC)."""
+    day = on or timezone.now().date()
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gt=day))
+
+
+def visible_members(user: Any) -> QuerySet[Member]:
+    """Members whose records this user may read."""
+    qs = Member.objects.select_related("user", "user__organization")
+    if not _is_authenticated(user) or not user.is_active:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    if user.organization_id is None:
+        return qs.none()
+    in_org = qs.filter(user__organization_id=user.organization_id)
+    if user.role == Role.MEMBER:
+        return in_org.filter(user_id=user.pk)
+    if user.role == Role.COORDINATOR:
+        return in_org
+    if user.role == Role.THERAPIST:
+        caseload = CareAssignment.objects.filter(open_assignments(), therapist__user_id=user.pk)
+        return in_org.filter(pk__in=caseload.values("member_id"))
+    return qs.none()
+
+
+def visible_therapists(user: Any) -> QuerySet[Therapist]:
+    """PTs a user may name (for filters and assignments): those of their own organization."""
+    qs = Therapist.objects.select_related("user")
+    if not _is_authenticated(user):
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    if user.role == Role.MEMBER:
+        member = getattr(user, "member_profile", None)
+        if member is None:
+            return qs.none()
+        mine = CareAssignment.objects.filter(open_assignments(), member=member)
+        return qs.filter(pk__in=mine.values("therapist_id"))
+    return qs.filter(user__organization_id=user.organization_id)
+
+
+def visible_users(user: Any) -> QuerySet[User]:
+    """Accounts a user may look up: their own, or their organization's for staff roles."""
+    qs = User.objects.select_related("organization")
+    if not _is_authenticated(user):
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    if user.role in (Role.MEMBER, Role.THERAPIST):
+        return qs.filter(pk=user.pk)
+    return qs.filter(organization_id=user.organization_id)
+
+
+def member_for(user: Any) -> Member | None:
+    """The member profile of a member account, or None."""
+    if not _is_authenticated(user) or user.role != Role.MEMBER:
+        return None
+    return Member.objects.filter(user_id=user.pk).first()
+
+
+def is_care_team(user: Any, member: Member) -> bool:
+    """Whether a user is one of the member's PTs now (may write their plan)."""
+    if not _is_authenticated(user) or user.role != Role.THERAPIST:
+        return False
+    return CareAssignment.objects.filter(
+        open_assignments(), member=member, therapist__user_id=user.pk
+    ).exists()

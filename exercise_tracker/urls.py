@@ -1,0 +1,35 @@
+"""URL map: pages, the v1 API, schema and docs, health, admin."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import health, views
+
+api_v1 = [
+    path("", include("members.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("today/", views.today, name="today"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.BENCH_ENDPOINTS:
+    from . import bench_views
+
+    urlpatterns.append(path("bench/bare/", bench_views.bare, name="bench-bare"))
+
+handler404 = "exercise_tracker.views.not_found"
+handler500 = "exercise_tracker.views.server_error"
+handler400 = "exercise_tracker.views.bad_request"

@@ -1,0 +1,124 @@
+"""Pages shared by every role: home (routes to the role's landing page), login, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import requires_csrf_token
+
+from members.models import Condition, Role
+
+from . import access
+
+LANDING: dict[str, str] = {
+    Role.MEMBER: "today",
+    Role.THERAPIST: "caseload",
+    Role.COORDINATOR: "dashboard",
+    Role.STAFF: "admin:index",
+}
+
+
+def role_required(
+    *roles: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A page for some roles only; to anyone else it does not exist (404)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if getattr(request.user, "role", None) not in roles:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect(LANDING.get(getattr(request.user, "role", ""), "login"))
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@role_required(Role.MEMBER)
+def today(request: HttpRequest) -> HttpResponse:
+    member = access.member_for(request.user)
+    therapists = access.visible_therapists(request.user)
+    return render(request, "pages/today.html", {"member": member, "therapists": list(therapists)})
+
+
+@role_required(Role.THERAPIST)
+def caseload(request: HttpRequest) -> HttpResponse:
+    members = access.visible_members(request.user).order_by("user__last_name", "user__first_name")
+    return render(request, "pages/caseload.html", {"members": members})
+
+
+@role_required(Role.COORDINATOR)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    members = access.visible_members(request.user)
+    therapists = (
+        access.visible_therapists(request.user)
+        .annotate(
+            caseload=Count(
+                "care_assignments",
+                filter=Q(care_assignments__end_date__isnull=True),
+                distinct=True,
+            )
+        )
+        .order_by("user__last_name")
+    )
+    by_condition = (
+        members.order_by().values("condition").annotate(n=Count("id")).order_by("-n", "condition")
+    )
+    return render(
+        request,
+        "pages/dashboard.html",
+        {
+            "member_count": members.count(),
+            "therapists": therapists,
+            "by_condition": [
+                {"label": Condition(row["condition"]).label, "n": row["n"]} for row in by_condition
+            ],
+        },
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": "Not found.", "errors": {}}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": "Bad request.", "errors": {}}, status=400)
+    return render(request, "400.html", status=400)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": "Server error.", "errors": {}}, status=500)
+    return render(request, "500.html", status=500)

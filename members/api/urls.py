@@ -1,0 +1,18 @@
+"""Routes of the members app's API (v1)."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from . import views
+
+router = SimpleRouter()
+router.register("members", views.MemberViewSet, basename="member")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="api-logout"),
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]

@@ -1,0 +1,106 @@
+"""People endpoints: who am I, the members a PT or coordinator may see, and login tokens."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView
+
+from exercise_tracker import access, audit
+from exercise_tracker.models import AuditAction
+from members.models import CareAssignment, Member, User
+
+from .serializers import MemberSerializer, MeSerializer
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(cast(User, request.user)).data)
+
+
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = MemberSerializer
+    queryset = Member.objects.none()
+
+    def get_queryset(self) -> QuerySet[Member]:
+        primary = CareAssignment.objects.filter(
+            access.open_assignments(), is_primary=True
+        ).select_related("therapist__user")
+        return access.visible_members(self.request.user).prefetch_related(
+            Prefetch("care_assignments", queryset=primary, to_attr="primary_assignments")
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        audit.record_read_by_staff(
+            request=request, member_id=None, object_type="members.member_list"
+        )
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        member = self.get_object()
+        audit.record_read_by_staff(request=request, member_id=member.pk, obj=member)
+        return Response(self.get_serializer(member).data)
+
+
+def _typed_username(request: Request) -> str:
+    data = request.data
+    return str(data.get("username", "")) if isinstance(data, dict) else ""
+
+
+class TokenView(TokenObtainPairView):
+    """POST username and password; answers {"access", "refresh"}. Failures are audited."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            response = super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            # django-axes flags the DRF request it was handed, and Django's authenticate() turns
+            # its refusal into a plain failure, so a lockout is answered here (429, audited).
+            if getattr(request, "axes_locked_out", False):
+                return audit.lockout_response(  # type: ignore[return-value]
+                    request._request, None, {"username": _typed_username(request)}
+                )
+            raise
+        if response.status_code == status.HTTP_200_OK:
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid()
+            audit.record(request=request, action=AuditAction.LOGIN_SUCCESS, user=serializer.user)
+        return response
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # Cache one serializer so success auditing does not authenticate a second time.
+        if not hasattr(self, "_serializer"):
+            self._serializer = super().get_serializer(*args, **kwargs)
+        return self._serializer
+
+
+class LogoutView(APIView):
+    """Ends an API session: the refresh token is blacklisted and can mint no more access."""
+
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        request=inline_serializer("LogoutRequest", {"refresh": serializers.CharField()}),
+        responses={204: None},
+    )
+    def post(self, request: Request) -> Response:
+        raw = request.data.get("refresh") if isinstance(request.data, dict) else None
+        if not raw or not isinstance(raw, str):
+            raise serializers.ValidationError({"refresh": ["This field is required."]})
+        try:
+            RefreshToken(raw).blacklist()  # type: ignore[arg-type]
+        except TokenError as exc:
+            raise serializers.ValidationError({"refresh": [str(exc)]}) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)

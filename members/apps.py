@@ -1,0 +1,8 @@
+"""Organizations, people and roles, care assignments; later logs, outcomes, reminders."""
+
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    name = "members"
+    verbose_name = "Members and organizations"

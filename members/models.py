@@ -1,0 +1,191 @@
+"""Organizations (tenants), users with one role, profiles per role, and care assignments."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not an IANA time zone name.")
+
+
+class Organization(models.Model):
+    """The tenant: a clinic or an employer's program. Nothing crosses its boundary."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    timezone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    contact_phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    THERAPIST = "therapist", "Physical therapist"
+    COORDINATOR = "coordinator", "Coordinator"
+    STAFF = "staff", "Staff"
+
+
+class User(AbstractUser):
+    """One role per account; every non-staff account belongs to exactly one organization."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="staff") | Q(organization__isnull=False),
+                name="user_needs_organization_unless_staff",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]), name="user_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "role"], name="user_org_role")]
+
+    @property
+    def display_name(self) -> str:
+        full = self.get_full_name()
+        return full or self.username
+
+    @property
+    def is_member(self) -> bool:
+        return self.role == Role.MEMBER
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == Role.THERAPIST
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def is_service_staff(self) -> bool:
+        return self.role == Role.STAFF
+
+
+class Condition(models.TextChoices):
+    LUMBAR_SPINAL_STENOSIS = "lumbar_spinal_stenosis", "Lumbar spinal stenosis"
+    LOW_BACK_PAIN = "low_back_pain", "Low back pain"
+    HIP = "hip", "Hip pain or weakness"
+    SHOULDER = "shoulder", "Shoulder"
+    OTHER = "other", "Other"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish"
+    FRENCH = "fr", "French"
+    GERMAN = "de", "German"
+
+
+class Member(models.Model):
+    """A patient's profile: the person whose plan, logs and outcomes everything else is about."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="member_profile")
+    timezone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    preferred_language = models.CharField(
+        max_length=8, choices=Language.choices, default=Language.ENGLISH
+    )
+    condition = models.CharField(max_length=40, choices=Condition.choices, default=Condition.OTHER)
+    monitoring_consent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("user__last_name", "user__first_name", "id")
+
+    def __str__(self) -> str:
+        return self.user.display_name
+
+    @property
+    def organization_id(self) -> int | None:
+        return self.user.organization_id
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Therapist(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="therapist_profile")
+    credentials = models.CharField(max_length=80, blank=True, help_text="For example PT, DPT.")
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ("user__last_name", "user__first_name", "id")
+
+    def __str__(self) -> str:
+        name = self.user.display_name
+        return f"{name}, {self.credentials}" if self.credentials else name
+
+
+class Coordinator(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="coordinator_profile")
+    title = models.CharField(max_length=120, blank=True)
+
+    def __str__(self) -> str:
+        return self.user.display_name
+
+
+class CareAssignment(models.Model):
+    """A member in a PT's caseload from start_date, until end_date (exclusive) if set."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="care_assignments")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.CASCADE, related_name="care_assignments"
+    )
+    is_primary = models.BooleanField(default=True)
+    start_date = models.DateField(default=date.today)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-is_primary", "start_date", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(is_primary=True, end_date__isnull=True),
+                name="one_open_primary_assignment_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "therapist"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_assignment_per_member_and_therapist",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
+                name="assignment_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["therapist", "end_date"], name="assignment_therapist_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.therapist}"

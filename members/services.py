@@ -1,0 +1,97 @@
+"""Writes about people: accounts with a role and profile, care assignments. One transaction each."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import CareAssignment, Coordinator, Member, Organization, Role, Therapist, User
+
+
+@transaction.atomic
+def create_person(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    organization: Organization | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    timezone_name: str = "America/New_York",
+    condition: str = "other",
+    preferred_language: str = "en",
+    credentials: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    title: str = "",
+) -> User:
+    """Creates an account and the profile its role needs."""
+    if role != Role.STAFF and organization is None:
+        raise ValidationError({"organization": ["Every account but staff needs an organization."]})
+    user = User(
+        username=username,
+        role=role,
+        organization=organization,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        is_staff=role == Role.STAFF,
+        is_superuser=role == Role.STAFF,
+    )
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if role == Role.MEMBER:
+        member = Member(
+            user=user,
+            timezone=timezone_name,
+            condition=condition,
+            preferred_language=preferred_language,
+        )
+        member.full_clean(exclude=["user"])
+        member.save()
+    elif role == Role.THERAPIST:
+        Therapist.objects.create(
+            user=user,
+            credentials=credentials,
+            contact_phone=contact_phone,
+            contact_email=contact_email,
+        )
+    elif role == Role.COORDINATOR:
+        Coordinator.objects.create(user=user, title=title)
+    return user
+
+
+@transaction.atomic
+def assign_care(
+    *, member: Member, therapist: Therapist, start_date: date | None = None, is_primary: bool = True
+) -> CareAssignment:
+    """Puts a member in a PT's caseload; a new primary PT ends the previous primary assignment."""
+    if member.user.organization_id != therapist.user.organization_id:
+        raise ValidationError({"therapist": ["The PT must work in the member's organization."]})
+    start = start_date or timezone.now().date()
+    open_now = CareAssignment.objects.select_for_update().filter(
+        member=member, end_date__isnull=True
+    )
+    existing = open_now.filter(therapist=therapist).first()
+    if existing is not None:
+        if is_primary and not existing.is_primary:
+            open_now.filter(is_primary=True).update(is_primary=False)
+            existing.is_primary = True
+            existing.save(update_fields=["is_primary"])
+        return existing
+    if is_primary:
+        for previous in open_now.filter(is_primary=True):
+            # An assignment that starts today and ends today never held; drop it instead.
+            if previous.start_date >= start:
+                previous.delete()
+            else:
+                previous.end_date = start
+                previous.save(update_fields=["end_date"])
+    return CareAssignment.objects.create(
+        member=member, therapist=therapist, is_primary=is_primary, start_date=start
+    )

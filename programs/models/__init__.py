@@ -1,0 +1,1 @@
+"""Programs models; a module per aggregate, re-exported here."""
