@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from members.models import CareAssignment, Member, Role, Therapist, User
+from programs.models import Exercise
 
 
 def _is_authenticated(user: Any) -> bool:
@@ -87,3 +88,25 @@ def is_care_team(user: Any, member: Member) -> bool:
     return CareAssignment.objects.filter(
         open_assignments(), member=member, therapist__user_id=user.pk
     ).exists()
+
+
+def visible_exercises(user: Any) -> QuerySet[Exercise]:
+    """The global library plus the user's organization's own exercises (all of them for staff)."""
+    qs = Exercise.objects.all()
+    if not _is_authenticated(user):
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(Q(organization__isnull=True) | Q(organization_id=user.organization_id))
+
+
+def editable_exercises(user: Any) -> QuerySet[Exercise]:
+    """Exercises a user may change: PTs their organization's own; staff any (global too)."""
+    qs = Exercise.objects.all()
+    if not _is_authenticated(user):
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    if user.role == Role.THERAPIST and user.organization_id is not None:
+        return qs.filter(organization_id=user.organization_id)
+    return qs.none()

@@ -9,6 +9,7 @@ from . import health, views
 
 api_v1 = [
     path("", include("members.api.urls")),
+    path("", include("programs.api.urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("today/", views.today, name="today"),
     path("caseload/", views.caseload, name="caseload"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("", include("programs.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
