@@ -85,7 +85,11 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     process.kill()
 
-        signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+        def stop_and_exit(*_: object) -> None:
+            stop()
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, stop_and_exit)
         try:
             while True:
                 for name, process in processes.items():
