@@ -1,4 +1,4 @@
-"""Organizations (tenants), users with one role, profiles per role, and care assignments."""
+"""People: organizations (tenants), users with one role, profiles per role, care assignments."""
 
 from __future__ import annotations
 
