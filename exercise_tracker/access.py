@@ -12,8 +12,18 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from members.models import CareAssignment, Member, Role, Therapist, User
-from programs.models import Exercise
+from members.models import (
+    Alert,
+    Assessment,
+    AssessmentSchedule,
+    CareAssignment,
+    Member,
+    Role,
+    SessionLog,
+    Therapist,
+    User,
+)
+from programs.models import Exercise, Plan, PlanTemplate
 
 
 def _is_authenticated(user: Any) -> bool:
@@ -110,3 +120,88 @@ def editable_exercises(user: Any) -> QuerySet[Exercise]:
     if user.role == Role.THERAPIST and user.organization_id is not None:
         return qs.filter(organization_id=user.organization_id)
     return qs.none()
+
+
+# Outcome scores are health data, not adherence figures: coordinators do not read them.
+OUTCOME_READERS = (Role.MEMBER, Role.THERAPIST, Role.STAFF)
+
+
+def visible_assessments(user: Any) -> QuerySet[Assessment]:
+    """Questionnaires: a member's own, a PT's caseload's, all for staff; none for coordinators."""
+    qs = Assessment.objects.select_related("member__user")
+    if not _is_authenticated(user) or user.role not in OUTCOME_READERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(member__in=visible_members(user).values("pk"))
+
+
+def visible_assessment_schedules(user: Any) -> QuerySet[AssessmentSchedule]:
+    """Questionnaire schedules, scoped as questionnaires are."""
+    qs = AssessmentSchedule.objects.select_related("member__user", "created_by__user")
+    if not _is_authenticated(user) or user.role not in OUTCOME_READERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(member__in=visible_members(user).values("pk"))
+
+
+# Session logs carry pain and free-text notes: health data. Coordinators see adherence figures
+# (the dashboard), never the logs themselves.
+SESSION_READERS = (Role.MEMBER, Role.THERAPIST, Role.STAFF)
+
+
+def visible_sessions(user: Any) -> QuerySet[SessionLog]:
+    """Session logs: a member's own, a PT's caseload's, all for staff; none for coordinators."""
+    qs = SessionLog.objects.all()
+    if not _is_authenticated(user) or user.role not in SESSION_READERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    if user.role == Role.MEMBER:
+        # One join, no subquery: this is on every POST and GET a member's phone makes.
+        return qs.filter(member__user_id=user.pk)
+    return qs.filter(member__in=visible_members(user).values("pk"))
+
+
+def visible_alerts(user: Any) -> QuerySet[Alert]:
+    """Alerts: for the PTs of the member's caseload (and staff); nobody else has them."""
+    qs = Alert.objects.all()
+    if not _is_authenticated(user) or user.role not in (Role.THERAPIST, Role.STAFF):
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(member__in=visible_members(user).values("pk"))
+
+
+# Templates are a PT's tool: members and coordinators have no use for them (404).
+TEMPLATE_READERS = (Role.THERAPIST, Role.STAFF)
+
+
+def visible_templates(user: Any) -> QuerySet[PlanTemplate]:
+    """Plan templates: the global ones plus the PT's organization's own; all for staff."""
+    qs = PlanTemplate.objects.all()
+    if not _is_authenticated(user) or user.role not in TEMPLATE_READERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(Q(organization__isnull=True) | Q(organization_id=user.organization_id))
+
+
+# A plan holds goals and notes in free text: coordinators see adherence figures, never plans.
+PLAN_READERS = (Role.MEMBER, Role.THERAPIST, Role.STAFF)
+
+
+def visible_plans(user: Any) -> QuerySet[Plan]:
+    """Plans: a member's own, a PT's caseload's, all for staff; none for coordinators."""
+    qs = Plan.objects.all()
+    if not _is_authenticated(user) or user.role not in PLAN_READERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    if user.role == Role.MEMBER:
+        # A draft is the PT's work in progress: the member sees it once it is published.
+        return qs.filter(member__user_id=user.pk).exclude(status="draft")
+    return qs.filter(
+        organization_id=user.organization_id, member__in=visible_members(user).values("pk")
+    )

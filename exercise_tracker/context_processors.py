@@ -10,10 +10,10 @@ from django.urls import reverse
 from members.models import Role
 
 NAV = {
-    Role.MEMBER: [("today", "Today")],
-    Role.THERAPIST: [("caseload", "Caseload")],
+    Role.MEMBER: [("today", "Today"), ("history", "History")],
+    Role.THERAPIST: [("caseload", "Caseload"), ("programs:library", "Library")],
     Role.COORDINATOR: [("dashboard", "Dashboard")],
-    Role.STAFF: [("admin:index", "Admin")],
+    Role.STAFF: [("admin:index", "Admin"), ("programs:library", "Library")],
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 # Lets admin and serializer classes be written with type parameters (ModelAdmin[Model]).
 django_stubs_ext.monkeypatch()
@@ -187,12 +188,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "exercise_tracker.api.Pagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["exercise_tracker.api.StrictFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "exercise_tracker.schema.ErrorAutoSchema",
     "EXCEPTION_HANDLER": "exercise_tracker.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "exercise_tracker.throttling.AnonThrottle",
+        "exercise_tracker.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
@@ -246,9 +247,16 @@ else:
 
 # Tasks are idempotent, so a message is acknowledged after it ran; a redelivered message after
 # a worker dies runs again and finds its work done. Visibility timeout > any task's time limit.
-CELERY_VISIBILITY_TIMEOUT = 2 * 60 * 60
-CELERY_TASK_TIME_LIMIT = 10 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+# The integration tests shorten both (through the environment) to see a killed worker's message
+# come back within seconds; the order between them is checked here so no setting can break it.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=10 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(1, CELERY_TASK_TIME_LIMIT // 10)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT, or a running task's "
+        "message is delivered again to another worker"
+    )
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
@@ -263,6 +271,12 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Stored Idempotency-Key answers are kept 7 days; an hourly sweep deletes older ones.
+CELERY_BEAT_SCHEDULE["purge-idempotency-records"] = {
+    "task": "exercise_tracker.purge_idempotency_records",
+    "schedule": 60 * 60,
+    "options": {"expires": 30 * 60},
+}
 
 # --- Email: console locally; any SMTP through EMAIL_URL in production.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -11,3 +11,11 @@ def heartbeat(token: str) -> dict[str, object]:
         cursor.execute("SELECT 1")
         row = cursor.fetchone()
     return {"token": token, "database": bool(row and row[0] == 1)}
+
+
+@shared_task(name="exercise_tracker.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    """Deletes stored Idempotency-Key responses past their week; safe to run any number of times."""
+    from .idempotency import purge_expired
+
+    return purge_expired()

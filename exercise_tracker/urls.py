@@ -20,6 +20,7 @@ urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("programs.urls")),
+    path("", include("members.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import requires_csrf_token
 
 from members.models import Condition, Role
 
-from . import access
+from . import access, login_guard
 
 LANDING: dict[str, str] = {
     Role.MEMBER: "today",
@@ -52,6 +52,18 @@ def home(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            with login_guard.one_attempt_at_a_time(str(request.POST.get("username", ""))):
+                return super().post(request, *args, **kwargs)
+        except login_guard.LoginBusy:
+            return render(
+                request,
+                "registration/locked.html",
+                {"message": login_guard.BUSY_MESSAGE},
+                status=429,
+            )
 
 
 class LogoutView(auth_views.LogoutView):

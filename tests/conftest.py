@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from members.models import Member, Organization, Therapist, User
+from programs.models import BodyRegion, Region
 
 from . import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Reference rows a migration writes (body regions) are wiped by the flush after every
+    transactional test; with --reuse-db (the default) a later run would start without them."""
+    with django_db_blocker.unblock():
+        BodyRegion.objects.bulk_create(
+            [BodyRegion(code=code) for code in Region.values], ignore_conflicts=True
+        )
 
 
 @dataclass

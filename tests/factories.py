@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 
 from members.models import CareAssignment, Coordinator, Member, Organization, Role, Therapist, User
+from programs.models import Equipment, Exercise, ExerciseImage
 
 PASSWORD = "correct-horse-battery"
 
@@ -77,3 +80,64 @@ def staff_user(**kwargs: object) -> User:
     return UserFactory.create(
         role=Role.STAFF, organization=None, is_staff=True, is_superuser=True, **kwargs
     )
+
+
+# --- the exercise library (programs) -----------------------------------------------------------
+
+
+class EquipmentFactory(factory.django.DjangoModelFactory[Equipment]):
+    class Meta:
+        model = Equipment
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"equipment-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
+
+
+class ExerciseFactory(factory.django.DjangoModelFactory[Exercise]):
+    """A global exercise with steps, a region and a dose (pass `organization` for a clinic's)."""
+
+    class Meta:
+        model = Exercise
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Exercise {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    organization = None
+    summary = "A test exercise."
+    category = "strength"
+    position = "supine"
+    difficulty = 1
+    instructions = factory.LazyFunction(lambda: ["Lie on your back.", "Lift the hips."])
+    cues = factory.LazyFunction(lambda: ["Breathe out as you lift."])
+    dosing = "reps"
+    default_sets = 2
+    default_reps = 10
+
+    @factory.post_generation
+    def regions(obj: Exercise, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        if create:
+            codes: list[Any] = extracted if extracted is not None else ["hips"]
+            obj.regions.set(codes)  # BodyRegion's key is its code
+
+    @factory.post_generation
+    def equipment(
+        obj: Exercise, create: bool, extracted: list[Equipment] | None, **kwargs: object
+    ) -> None:
+        if create and extracted:
+            obj.equipment.set(extracted)
+
+
+class ExerciseImageFactory(factory.django.DjangoModelFactory[ExerciseImage]):
+    """A picture with its thumbnails already made (as after the thumbnail task)."""
+
+    class Meta:
+        model = ExerciseImage
+
+    exercise = factory.SubFactory(ExerciseFactory)
+    image = factory.django.ImageField(width=320, height=160, format="PNG")
+    thumbnail_small = factory.django.ImageField(width=160, height=80, format="WEBP")
+    thumbnail_large = factory.django.ImageField(width=320, height=160, format="WEBP")
+    alt_text = factory.LazyAttribute(lambda o: f"A drawing of {o.exercise.name}")
+    kind = "drawing"
+    is_main = True

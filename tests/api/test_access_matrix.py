@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from exercise_tracker.models import AuditEvent
+from members.services.outcomes import record_assessment
+from programs.models import Exercise, PlanTemplate
+from programs.services.plans import create_plan
 
 from ..conftest import World, bearer_client
 
@@ -68,6 +71,148 @@ MEMBER_RECORD = {
     "staff": 200,
 }
 
+
+def _member_assessment_path(w: World) -> str:
+    assessment, _ = record_assessment(member=w.member, instrument="nprs", answers=[5])
+    return f"/api/v1/assessments/{assessment.pk}/"
+
+
+OUTCOME_LIST = {
+    "anonymous": 401,
+    "member": 200,
+    "other_member": 200,
+    "pt": 200,
+    "pt_other": 200,
+    "coordinator": 404,
+    "foreign_member": 200,
+    "foreign_pt": 200,
+    "foreign_coordinator": 404,
+    "staff": 200,
+}
+OUTCOME_STAFF_READS = frozenset({"pt", "pt_other", "foreign_pt", "staff"})
+
+
+def _exercise_images_path(w: World, *, own: bool) -> str:
+    exercise, _ = Exercise.objects.get_or_create(
+        slug="matrix-bridge",
+        organization=w.org if own else None,
+        defaults={"name": "Matrix bridge", "category": "strength", "position": "supine"},
+    )
+    return f"/api/v1/exercises/{exercise.pk}/images/"
+
+
+ORG_EXERCISE_READ = ALL_AUTHENTICATED_OK | dict.fromkeys(
+    ("foreign_member", "foreign_pt", "foreign_coordinator"), 404
+)
+# POST without a file: those allowed to upload get 400 (image required), those who see the
+# exercise but may not add pictures 403, those who do not see it 404.
+ORG_EXERCISE_UPLOAD = (
+    ORG_EXERCISE_READ
+    | dict.fromkeys(("member", "other_member", "coordinator"), 403)
+    | {"pt": 400, "pt_other": 400, "staff": 400}
+)
+GLOBAL_EXERCISE_UPLOAD = dict.fromkeys(ACTORS, 403) | {"anonymous": 401, "staff": 400}
+
+
+def _matrix_exercise() -> Exercise:
+    exercise, _ = Exercise.objects.get_or_create(
+        slug="matrix-plan-bridge",
+        organization=None,
+        defaults={"name": "Plan bridge", "category": "strength", "position": "supine"},
+    )
+    return exercise
+
+
+def _plan_path(w: World, suffix: str = "") -> str:
+    exercise = _matrix_exercise()
+    plan = create_plan(
+        user=w.pt.user,
+        member_id=w.member.pk,
+        title="Matrix plan",
+        start_date=w.member.created_at.date(),
+        status="active",
+        items=[{"exercise": exercise.pk, "sets": 2, "reps": 10}],
+    ).plan
+    return f"/api/v1/plans/{plan.pk}/{suffix}"
+
+
+def _org_template_path(w: World) -> str:
+    template = PlanTemplate.objects.create(
+        name="Matrix protocol", slug="matrix-protocol", condition="hip", organization=w.org
+    )
+    return f"/api/v1/templates/{template.pk}/"
+
+
+# Plans: members read their own; PTs their caseload's; coordinators never see plan contents.
+PLAN_RECORD = MEMBER_RECORD | {"coordinator": 404}
+PLAN_LIST = OUTCOME_LIST
+PLAN_WRITE = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "member": 403,
+    "other_member": 403,
+    "foreign_member": 403,
+    "staff": 403,
+}
+TEMPLATE_READ = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "pt": 200,
+    "pt_other": 200,
+    "foreign_pt": 200,
+    "staff": 200,
+}
+
+
+# --- the exercise library -----------------------------------------------------------------------
+
+
+def _library_exercise_path(w: World, owner: str) -> str:
+    organization = {"global": None, "own": w.org, "foreign": w.other_org}[owner]
+    exercise, _ = Exercise.objects.get_or_create(
+        slug=f"matrix-library-{owner}",
+        organization=organization,
+        defaults={
+            "name": f"Matrix library {owner}",
+            "category": "strength",
+            "position": "supine",
+            "instructions": ["Lie on your back.", "Lift the hips."],
+            "default_reps": 10,
+        },
+    )
+    return f"/api/v1/exercises/{exercise.pk}/"
+
+
+def _new_library_exercise(w: World) -> dict:
+    return {
+        "name": "Matrix towel scrunch",
+        "category": "strength",
+        "position": "seated",
+        "regions": ["ankles"],
+        "instructions": ["Scrunch the towel."],
+        "dose": {"dosing": "reps", "sets": 2, "reps": 10},
+    }
+
+
+# Everyone sees the global library and their own organization's exercises; PTs write their
+# organization's; a visible exercise that the user may not write answers 403 (why), an
+# invisible one 404. Staff edit any exercise but add global ones through the fixture (403).
+FOREIGN_EXERCISE_READ = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "foreign_member": 200,
+    "foreign_pt": 200,
+    "foreign_coordinator": 200,
+    "staff": 200,
+}
+EXERCISE_CREATE = dict.fromkeys(ACTORS, 403) | {
+    "anonymous": 401,
+    "pt": 201,
+    "pt_other": 201,
+    "foreign_pt": 201,
+}
+OWN_EXERCISE_PATCH = ORG_EXERCISE_READ | dict.fromkeys(
+    ("member", "other_member", "coordinator"), 403
+)
+GLOBAL_EXERCISE_PATCH = dict.fromkeys(ACTORS, 403) | {"anonymous": 401, "staff": 200}
+
 ROUTES = [
     Route("me", "get", lambda w: "/api/v1/me/", ALL_AUTHENTICATED_OK),
     Route(
@@ -85,6 +230,163 @@ ROUTES = [
         lambda w: f"/api/v1/members/{w.member.pk}/",
         MEMBER_RECORD,
         audited=frozenset({"pt", "coordinator", "staff"}),
+    ),
+    Route(
+        "assessments-list",
+        "get",
+        lambda w: "/api/v1/assessments/",
+        OUTCOME_LIST,
+        audited=OUTCOME_STAFF_READS,
+    ),
+    Route(
+        "assessment-detail",
+        "get",
+        _member_assessment_path,
+        MEMBER_RECORD | {"coordinator": 404},
+        audited=frozenset({"pt", "staff"}),
+    ),
+    Route(
+        "assessments-create",
+        "post",
+        lambda w: "/api/v1/assessments/",
+        dict.fromkeys(ACTORS, 404)
+        | {"anonymous": 401, "member": 201, "other_member": 201, "foreign_member": 201},
+        body=lambda w: {"instrument": "odi", "answers": [2, 2, 2, 2, 2, 1, 1, 1, 1, 2]},
+    ),
+    Route(
+        "assessment-schedules-list",
+        "get",
+        lambda w: "/api/v1/assessment-schedules/",
+        OUTCOME_LIST,
+        audited=OUTCOME_STAFF_READS,
+    ),
+    Route(
+        "assessment-schedules-create",
+        "post",
+        lambda w: "/api/v1/assessment-schedules/",
+        dict.fromkeys(ACTORS, 404)
+        | {"anonymous": 401, "pt": 201, "pt_other": 400, "foreign_pt": 400},
+        body=lambda w: {"member": w.member.pk, "instrument": "odi", "every_n_days": 14},
+    ),
+    Route(
+        "exercise-images-list",
+        "get",
+        lambda w: _exercise_images_path(w, own=True),
+        ORG_EXERCISE_READ,
+    ),
+    Route(
+        "exercise-images-list-global",
+        "get",
+        lambda w: _exercise_images_path(w, own=False),
+        ALL_AUTHENTICATED_OK,
+    ),
+    Route(
+        "exercise-images-upload",
+        "post",
+        lambda w: _exercise_images_path(w, own=True),
+        ORG_EXERCISE_UPLOAD,
+        body=lambda w: {"alt_text": "A bridge"},
+    ),
+    Route(
+        "exercise-images-upload-global",
+        "post",
+        lambda w: _exercise_images_path(w, own=False),
+        GLOBAL_EXERCISE_UPLOAD,
+        body=lambda w: {"alt_text": "A bridge"},
+    ),
+    Route(
+        "templates-list",
+        "get",
+        lambda w: "/api/v1/templates/",
+        TEMPLATE_READ,
+    ),
+    Route(
+        "template-detail-org",
+        "get",
+        _org_template_path,
+        TEMPLATE_READ | {"foreign_pt": 404},
+    ),
+    Route(
+        "plans-list",
+        "get",
+        lambda w: "/api/v1/plans/",
+        PLAN_LIST,
+        audited=OUTCOME_STAFF_READS,
+    ),
+    Route(
+        "plan-detail",
+        "get",
+        lambda w: _plan_path(w),
+        PLAN_RECORD,
+        audited=frozenset({"pt", "staff"}),
+    ),
+    Route(
+        "plan-revisions",
+        "get",
+        lambda w: _plan_path(w, "revisions/"),
+        PLAN_RECORD,
+        audited=frozenset({"pt", "staff"}),
+    ),
+    Route(
+        "plans-create",
+        "post",
+        lambda w: "/api/v1/plans/",
+        PLAN_WRITE | {"pt": 201, "pt_other": 400, "foreign_pt": 400},
+        body=lambda w: {
+            "member": w.member.pk,
+            "title": "Matrix plan",
+            "start_date": "2025-03-03",
+            "items": [{"exercise": _matrix_exercise().pk, "reps": 10}],
+        },
+        audited=frozenset({"pt"}),
+    ),
+    Route(
+        "plan-patch",
+        "patch",
+        lambda w: _plan_path(w),
+        PLAN_WRITE | {"pt": 200, "pt_other": 404, "other_member": 404, "foreign_member": 404},
+        body=lambda w: {"reason": "Progressing", "title": "Renamed"},
+        audited=frozenset({"pt"}),
+    ),
+    Route("exercises-list", "get", lambda w: "/api/v1/exercises/", ALL_AUTHENTICATED_OK),
+    Route(
+        "exercise-detail-global",
+        "get",
+        lambda w: _library_exercise_path(w, "global"),
+        ALL_AUTHENTICATED_OK,
+    ),
+    Route(
+        "exercise-detail-own-org",
+        "get",
+        lambda w: _library_exercise_path(w, "own"),
+        ORG_EXERCISE_READ,
+    ),
+    Route(
+        "exercise-detail-other-org",
+        "get",
+        lambda w: _library_exercise_path(w, "foreign"),
+        FOREIGN_EXERCISE_READ,
+    ),
+    Route(
+        "exercises-create",
+        "post",
+        lambda w: "/api/v1/exercises/",
+        EXERCISE_CREATE,
+        body=_new_library_exercise,
+    ),
+    Route(
+        "exercise-patch-own-org",
+        "patch",
+        lambda w: _library_exercise_path(w, "own"),
+        OWN_EXERCISE_PATCH,
+        body=lambda w: {"summary": "Edited in the matrix."},
+    ),
+    Route(
+        "exercise-patch-global",
+        "patch",
+        lambda w: _library_exercise_path(w, "global"),
+        GLOBAL_EXERCISE_PATCH,
+        body=lambda w: {"summary": "Edited in the matrix."},
     ),
 ]
 

@@ -1,0 +1,437 @@
+"""`make bench`: gunicorn on PostgreSQL and Redis, each scenario against its baseline, interleaved.
+
+Rounds alternate (bare, me, bare, me, ...) on one server, so machine noise hits both sides alike;
+the figure per scenario is the median of its rounds and the ratio divides medians. All traffic
+goes to 127.0.0.1 only, for a bounded number of rounds of a bounded duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.scenarios import SCENARIOS, Scenario  # noqa: E402
+
+HOST = "127.0.0.1"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/et_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+READY_TIMEOUT = 30.0
+
+
+def step(number: int, total: int, text: str) -> None:
+    print(f"[{number}/{total}] {text}", flush=True)
+
+
+def fail(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        fail(
+            "needs the wrk load generator. Install it with `apt-get install -y wrk` (Debian, "
+            "Ubuntu) or `brew install wrk` (macOS), then run `make bench` again."
+        )
+    assert wrk is not None
+    return wrk
+
+
+def ensure_database(url: str) -> None:
+    """Creates the benchmark database when it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                print(f"      created database {name}")
+    except psycopg.OperationalError as exc:
+        fail(f"PostgreSQL does not answer at {parts.hostname}:{parts.port or 5432}: {exc}")
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        fail(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def access_token(env: dict[str, str], username: str) -> str:
+    """A real access token for `username`, signed with the server's key."""
+    code = (
+        "from rest_framework_simplejwt.tokens import RefreshToken\n"
+        "from members.models import User\n"
+        f"print(RefreshToken.for_user(User.objects.get(username={username!r})).access_token)"
+    )
+    return manage(env, "shell", "-c", code).strip().splitlines()[-1]
+
+
+def inside(env: dict[str, str], function: str) -> dict[str, Any]:
+    """Runs a function of bench/inside.py in Django against the benchmark database."""
+    out = manage(env, "shell", "-c", f"from bench.inside import {function}; {function}()")
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def with_facts(scenario: Scenario, facts: dict[str, Any]) -> Scenario:
+    """The scenario with `{plan_id}` and the like filled in."""
+    return replace(
+        scenario,
+        path=scenario.path.format(**facts),
+        body=scenario.body.format(**facts) if scenario.body is not None else None,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def request(
+    url: str, *, method: str = "GET", headers: dict[str, str], body: str | None
+) -> tuple[int, bytes]:
+    data = body.encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=5) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+class Server:
+    """gunicorn in its own process group, its output in a log file shown when it fails."""
+
+    def __init__(self, *, env: dict[str, str], workers: int, threads: int) -> None:
+        self.port = free_port()
+        self.base = f"http://{HOST}:{self.port}"
+        self.log = Path(tempfile.mkstemp(prefix="et-bench-gunicorn-", suffix=".log")[1])
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "exercise_tracker.wsgi",
+            f"--bind={HOST}:{self.port}",
+            f"--workers={workers}",
+            "--worker-class=gthread",
+            f"--threads={threads}",
+            "--keep-alive=5",
+            "--backlog=256",
+        ]
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def wait_ready(self, path: str) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                fail(f"gunicorn exited:\n{self.output()}")
+            try:
+                status, _ = request(self.base + path, headers={}, body=None)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        fail(f"gunicorn not answering {path} within {READY_TIMEOUT}s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU of gunicorn's workers so far (Linux /proc; 0 elsewhere)."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == self.proc.pid:  # ppid: a worker of this master
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.unlink(missing_ok=True)
+
+
+def wrk_script(scenario: Scenario) -> str | None:
+    if scenario.lua is not None:
+        return scenario.lua
+    if scenario.method == "GET" and scenario.body is None:
+        return None
+    lines = [f'wrk.method = "{scenario.method}"']
+    if scenario.body is not None:
+        lines.append(f"wrk.body = [==[{scenario.body}]==]")
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+    return "\n".join(lines) + "\n"
+
+
+RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+COUNT = re.compile(r"(\d+) requests in")
+NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+ERRORS = re.compile(r"Socket errors:.*")
+
+
+@dataclass
+class Measure:
+    rate: float  # requests per second
+    cpu_ms: float  # gunicorn CPU milliseconds per request
+
+
+def run_wrk(
+    server: Server, wrk: str, scenario: Scenario, headers: dict[str, str],
+    args: argparse.Namespace, duration: float,
+) -> Measure:  # fmt: skip
+    command = [
+        wrk, "-t1", f"-c{args.connections}", f"-d{duration:g}s", "--timeout=5s",
+    ]  # fmt: skip
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    script = wrk_script(scenario)
+    script_path = None
+    if script is not None:
+        handle, name = tempfile.mkstemp(prefix="et-bench-", suffix=".lua")
+        os.write(handle, script.encode())
+        os.close(handle)
+        script_path = Path(name)
+        command += ["-s", str(script_path)]
+    command.append(server.base + scenario.path)
+    cpu_before = server.cpu_seconds()
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=duration + 30, check=False
+        )
+    finally:
+        if script_path is not None:
+            script_path.unlink(missing_ok=True)
+    cpu = server.cpu_seconds() - cpu_before
+    rate, count = RATE.search(done.stdout), COUNT.search(done.stdout)
+    if done.returncode != 0 or rate is None or count is None:
+        fail(f"wrk failed on {scenario.name}:\n{done.stdout}\n{done.stderr}")
+    assert rate is not None and count is not None
+    bad = NON_2XX.search(done.stdout)
+    if bad and scenario.expect_status < 300:
+        fail(f"{scenario.name}: {bad.group(1)} answers were not 2xx (throttled? token expired?)")
+    socket_errors = ERRORS.search(done.stdout)
+    if socket_errors:
+        print(f"      note: {scenario.name}: {socket_errors.group(0)}")
+    return Measure(rate=float(rate.group(1)), cpu_ms=1000 * cpu / max(1, int(count.group(1))))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5, help="measured rounds per scenario")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured warm-up")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per process")
+    parser.add_argument("--only", nargs="*", help="scenario names to run (and their baselines)")
+    parser.add_argument("--no-seed", action="store_true", help="skip migrate and seed_demo")
+    parser.add_argument(
+        "--no-thumbnails", action="store_true", help="skip the thumbnail generation rate"
+    )
+    args = parser.parse_args()
+    if not (1 <= args.rounds <= 50 and 0.5 <= args.duration <= 60):
+        parser.error("--rounds must be 1-50 and --duration 0.5-60 seconds")
+    return args
+
+
+def selected(args: argparse.Namespace) -> list[Scenario]:
+    if not args.only:
+        return SCENARIOS
+    wanted = set(args.only)
+    wanted |= {s.baseline for s in SCENARIOS if s.name in wanted and s.baseline}
+    return [s for s in SCENARIOS if s.name in wanted]
+
+
+def main() -> None:
+    args = parse_args()
+    wrk = require_wrk()
+    scenarios = selected(args)
+    total = 6
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "exercise_tracker.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "BENCH_ENDPOINTS": "1",
+        # The throttle still runs (its cache round-trip is part of the cost), it just never trips.
+        "API_THROTTLE_USER": "100000000/min",
+        "API_THROTTLE_ANON": "100000000/min",
+        "JWT_ACCESS_MINUTES": "120",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "EXERCISE_TRACKER_VAR_DIR": env.get(
+            "EXERCISE_TRACKER_VAR_DIR", str(ROOT / "var" / "bench")
+        ),
+    }
+
+    step(1, total, f"database {urlsplit(database_url).path.lstrip('/')}: create, migrate, seed")
+    ensure_database(database_url)
+    if not args.no_seed:
+        manage(env, "migrate", "--noinput")
+        manage(env, "seed_demo", "--force")
+
+    step(2, total, "access tokens and the ids scenarios name")
+    tokens = {user: access_token(env, user) for user in {s.as_user for s in scenarios if s.as_user}}
+    facts = inside(env, "facts") | {"today": date.today().isoformat()}
+    scenarios = [with_facts(s, facts) for s in scenarios]
+
+    step(3, total, f"gunicorn: {args.workers} gthread workers x {args.threads} threads")
+    server = Server(env=env, workers=args.workers, threads=args.threads)
+    try:
+        server.wait_ready("/bench/bare/")
+        measure(server, wrk, scenarios, tokens, args, total)
+    finally:
+        server.stop()
+        inside(env, "cleanup")
+    if not args.no_thumbnails:
+        step(total, total, "thumbnail generation (the Celery task's code, in one process)")
+        rate = inside(env, "thumbnails")
+        print(
+            f"      {rate['images']} thumbnail pairs (160 + 480 px WebP): "
+            f"{rate['per_second']:.1f} images/s, median {rate['median_ms']:.0f} ms "
+            f"(still {rate.get('still_median_ms', 0):.0f} ms, "
+            f"animated {rate.get('animated_median_ms', 0):.0f} ms)"
+        )
+
+
+def headers_for(scenario: Scenario, tokens: dict[str, str]) -> dict[str, str]:
+    headers = dict(scenario.headers)
+    if scenario.as_user:
+        headers["Authorization"] = f"Bearer {tokens[scenario.as_user]}"
+    return headers
+
+
+def measure(
+    server: Server, wrk: str, scenarios: list[Scenario], tokens: dict[str, str],
+    args: argparse.Namespace, total: int,
+) -> None:  # fmt: skip
+    step(4, total, "each scenario answers as expected, then warm-up")
+    for scenario in scenarios:
+        headers = headers_for(scenario, tokens)
+        if scenario.body is not None:
+            headers.setdefault("Content-Type", "application/json")
+        status, body = request(
+            server.base + scenario.path, method=scenario.method, headers=headers,
+            body=scenario.body,
+        )  # fmt: skip
+        if status != scenario.expect_status:
+            fail(f"{scenario.name} answered {status}, expected {scenario.expect_status}: "
+                 f"{body[:300]!r}")  # fmt: skip
+        run_wrk(server, wrk, scenario, headers_for(scenario, tokens), args, args.warmup)
+
+    results: dict[str, list[Measure]] = {s.name: [] for s in scenarios}
+    minutes = args.rounds * len(scenarios) * args.duration / 60
+    step(5, total, f"{args.rounds} interleaved rounds of {args.duration:g}s (~{minutes:.1f} min)")
+    load_before = os.getloadavg()[0]
+    for number in range(1, args.rounds + 1):
+        parts = []
+        for scenario in scenarios:
+            result = run_wrk(
+                server, wrk, scenario, headers_for(scenario, tokens), args, args.duration
+            )
+            results[scenario.name].append(result)
+            parts.append(f"{scenario.name} {result.rate:,.0f}/s {result.cpu_ms:.2f} ms")
+        print(f"      round {number}/{args.rounds}: " + " | ".join(parts), flush=True)
+    report(scenarios, results, args, loads=(load_before, os.getloadavg()[0]))
+
+
+def report(
+    scenarios: list[Scenario], results: dict[str, list[Measure]], args: argparse.Namespace,
+    loads: tuple[float, float],
+) -> None:  # fmt: skip
+    """Medians per scenario, and ratios to the baseline: throughput, and server CPU per request.
+
+    The CPU ratio (baseline's CPU per request / this one's) counts only gunicorn's own work, so
+    it holds steady when other programs share the machine; the throughput ratio is the target.
+    """
+    rate = {n: statistics.median(m.rate for m in ms) for n, ms in results.items()}
+    cpu = {n: statistics.median(m.cpu_ms for m in ms) for n, ms in results.items()}
+    width = max(len(s.name) for s in scenarios)
+    print()
+    print(
+        f"{'scenario':<{width}}  {'req/s':>7}  {'range':>13}  {'CPU ms/req':>10}  "
+        f"{'ratio':>5}  {'CPU ratio':>9}  target"
+    )
+    for scenario in scenarios:
+        values = [m.rate for m in results[scenario.name]]
+        spread = f"{min(values):,.0f}-{max(values):,.0f}"
+        ratio = cpu_ratio = verdict = ""
+        if scenario.baseline and scenario.baseline in rate:
+            value = rate[scenario.name] / rate[scenario.baseline]
+            ratio = f"{value:.2f}"
+            if cpu[scenario.name] > 0:
+                cpu_ratio = f"{cpu[scenario.baseline] / cpu[scenario.name]:.2f}"
+            if scenario.target is not None:
+                met = "met" if value >= scenario.target else "NOT met"
+                verdict = f">= {scenario.target:.2f} of {scenario.baseline}: {met}"
+        print(
+            f"{scenario.name:<{width}}  {rate[scenario.name]:>7,.0f}  {spread:>13}  "
+            f"{cpu[scenario.name]:>10.2f}  {ratio:>5}  {cpu_ratio:>9}  {verdict}"
+        )
+    print(
+        f"\nMedians of {args.rounds} rounds of {args.duration:g}s. {os.cpu_count()} CPUs; gunicorn "
+        f"{args.workers} gthread workers x {args.threads} threads; wrk 1 thread, "
+        f"{args.connections} connections; all on {HOST}. Load average {loads[0]:.1f} before, "
+        f"{loads[1]:.1f} after (above {os.cpu_count()} means other programs shared the CPUs)."
+    )
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("\nbench: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None

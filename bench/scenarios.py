@@ -1,0 +1,76 @@
+"""What `make bench` measures: each scenario is compared with its baseline in the same run.
+
+To add one, append a Scenario: a name, the path, the user whose Bearer token it sends (None for
+anonymous), and for writes a method and body (or a wrk Lua `request` function for bodies that
+must differ per request, such as POST /api/v1/sessions/ with a fresh client_id).
+
+Paths and bodies may name ids of the seeded demo data, filled in when the run starts (see
+`bench/inside.py:facts`): `{member_id}` (demo_member), `{plan_id}` (their active plan),
+`{template_id}` (a global template), and `{today}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    method: str = "GET"
+    as_user: str | None = None  # username whose access token is sent as Bearer
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    lua: str | None = None  # a full wrk script; overrides method, headers and body
+    baseline: str | None = None  # name of the scenario this one is divided by
+    target: float | None = None  # the ratio to baseline this scenario should reach
+    expect_status: int = 200
+
+
+BARE = Scenario(name="bare Django JSON view", path="/bench/bare/")
+
+SCENARIOS: list[Scenario] = [
+    BARE,
+    Scenario(
+        name="GET /api/v1/me/",
+        path="/api/v1/me/",
+        as_user="demo_member",
+        baseline=BARE.name,
+        target=0.6,
+    ),
+    # Library (issue 3): a PT's first page of cards, and a search, against the bare view.
+    Scenario(
+        name="GET /api/v1/exercises/",
+        path="/api/v1/exercises/",
+        as_user="demo_pt",
+        baseline=BARE.name,
+        target=0.4,
+    ),
+    Scenario(
+        name="GET /api/v1/exercises/?q=bridge",
+        path="/api/v1/exercises/?q=bridge&region=hips",
+        as_user="demo_pt",
+        baseline=BARE.name,
+        target=0.4,
+    ),
+    # Plans (issue 4): a plan with its items, and a new draft from a template.
+    Scenario(
+        name="GET /api/v1/plans/{id}/",
+        path="/api/v1/plans/{plan_id}/",
+        as_user="demo_pt",
+        baseline=BARE.name,
+    ),
+    Scenario(
+        name="POST /api/v1/plans/ (from a template)",
+        path="/api/v1/plans/",
+        method="POST",
+        as_user="demo_pt",
+        body=(
+            '{{"member": {member_id}, "title": "Bench draft", "template": {template_id}, '
+            '"start_date": "{today}", "status": "draft"}}'
+        ),
+        baseline=BARE.name,
+        expect_status=201,
+    ),
+]

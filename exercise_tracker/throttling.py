@@ -1,0 +1,91 @@
+"""API rate limits: a fixed-window counter per user (or per address), one cache round trip each.
+
+DRF's own throttles keep a list of every request time in the window and read and rewrite it
+whole on each request (two round trips, and a list of up to 1,200 entries at 1,200/min), and two
+concurrent requests can both pass on the same count. A counter incremented atomically costs one
+round trip whatever the rate and never loses a hit. A fixed window can let up to twice the rate
+through across a window boundary; these limits protect capacity, they are not a security control
+(logins are limited by django-axes).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from redis import Redis, RedisError
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _redis_client(url: str) -> Redis:
+    # One client (and connection pool) per process; Django's cache builds a client per call.
+    return Redis.from_url(url)
+
+
+def _count_hit(key: str, *, ttl: int) -> int:
+    """Adds one to the window's counter and returns the new count."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        full_key = cache.make_and_validate_key(key)
+        pipe = _redis_client(cache._servers[0]).pipeline(transaction=False)  # type: ignore[attr-defined]
+        pipe.incr(full_key)
+        pipe.expire(full_key, ttl)
+        count, _ = pipe.execute()
+        return int(count)
+    # In-process caches (the embedded default): add-then-incr is atomic enough in one process.
+    cache.add(key, 0, ttl)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, ttl)
+        return 1
+
+
+class _FixedWindowMixin:
+    scope: str | None
+    timer: Any
+    duration: int
+    num_requests: int
+    key: str | None
+
+    def get_rate(self) -> str | None:
+        # Read at request time (not at import), so settings overrides take effect.
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return None if rate is None else str(rate)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)  # type: ignore[attr-defined]
+        self.key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        if self.key is None:
+            return True
+        window = int(self.timer() // self.duration)
+        self.window_ends_at = (window + 1) * self.duration
+        try:
+            count = _count_hit(f"{self.key}:{window}", ttl=self.duration + 1)
+        except RedisError:
+            # The cache being down should not take the API down with it; say so in the logs.
+            logger.warning("rate limit not applied: cache unavailable")
+            return True
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(0.0, self.window_ends_at - self.timer())
+
+
+class UserThrottle(_FixedWindowMixin, UserRateThrottle):
+    """Per signed-in user (per address for anonymous requests): API_THROTTLE_USER."""
+
+
+class AnonThrottle(_FixedWindowMixin, AnonRateThrottle):
+    """Per address for anonymous requests: API_THROTTLE_ANON."""

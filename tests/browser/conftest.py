@@ -1,0 +1,165 @@
+"""Browser fixtures: Debian's chromium through Playwright against pytest-django's live server.
+
+- `browser`: one chromium for the session (skipped locally without /usr/bin/chromium, a failure
+  with CI=true).
+- `page`: a fresh browser context per test (no cookies carried over), with `base_url` set to the
+  live server so tests write `page.goto("/today/")`. Its size comes from the `viewport` fixture:
+  override per test with `@pytest.mark.parametrize("viewport", [PHONE], indirect=True)` or
+  directly with `@pytest.mark.parametrize("viewport", [PHONE])`.
+- `new_page(viewport=...)`: more pages (each its own context) inside one test, e.g. two roles.
+- `demo_world`: the demo organizations from `seed_demo` (32 members at Demo Clinic; every
+  demo user's password is `DEMO_PASSWORD`).
+- `login(page, username)`: signs in through the login page and waits for the landing page.
+- `shot(page, name)`: a full-page screenshot in SHOTS_DIR (default /tmp/shots) to look at.
+
+A page that throws an uncaught JavaScript error, or fails to load one of our own static files,
+fails the test at teardown: nobody sees those in a passing run otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from tests.services import require_chromium
+
+# Playwright's sync API runs an asyncio loop in this thread; the live server's ORM calls made
+# from fixtures in the same thread would otherwise raise SynchronousOnlyOperation.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+DEMO_PASSWORD = "demo-pass"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+SHOTS_DIR = Path(os.environ.get("SHOTS_DIR", Path(tempfile.gettempdir()) / "shots"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Generous for a loaded CI machine, short enough that a hung page fails quickly.
+DEFAULT_TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test in this directory drives chromium: mark them so `-m "not browser"` skips them.
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Any) -> Iterator[Any]:
+    chromium = playwright_instance.chromium.launch(
+        executable_path=require_chromium(), args=CHROMIUM_ARGS
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    """Desktop unless a test parametrizes it (`indirect=True` passes the value through here)."""
+    return dict(getattr(request, "param", DESKTOP))
+
+
+class PageProblems:
+    """What went wrong inside a page that the test's assertions would not see."""
+
+    def __init__(self, static_prefix: str) -> None:
+        self.static_prefix = static_prefix
+        self.errors: list[str] = []
+
+    def watch(self, page: Any) -> None:
+        page.on("pageerror", lambda exc: self.errors.append(f"JavaScript error: {exc}"))
+        page.on("response", self._on_response)
+
+    def _on_response(self, response: Any) -> None:
+        if self.static_prefix in response.url and response.status >= 400:
+            self.errors.append(f"static file {response.url} answered {response.status}")
+
+
+@pytest.fixture
+def new_page(
+    browser: Any, live_server: Any, viewport: dict[str, int]
+) -> Iterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+    problems = PageProblems(static_prefix=f"{live_server.url}/static/")
+
+    def make(viewport: dict[str, int] = viewport, **context_options: Any) -> Any:
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, **context_options
+        )
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems.errors, "\n".join(problems.errors)
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    return new_page()
+
+
+@pytest.fixture
+def demo_world(transactional_db: None) -> None:
+    """The demo organizations, people and caseloads, as `manage.py seed_demo` builds them."""
+    # seed_demo refuses to run without DEBUG (its passwords are public); tests are not production.
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+
+
+def login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Signs in through the login page as a person would, and waits to leave it."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: not re.search(r"/login/(\?|$)", url))
+
+
+@pytest.fixture(name="login")
+def login_fixture() -> Callable[..., None]:
+    return login
+
+
+def shot(page: Any, name: str) -> Path:
+    """Saves a full-page screenshot (SHOTS_DIR/name.png) and returns its path."""
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = SHOTS_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture(name="shot")
+def shot_fixture() -> Callable[[Any, str], Path]:
+    return shot
