@@ -1,10 +1,20 @@
 """Routes of the programs app's API (v1): library, images, templates, plans."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from . import images, plans, views
+
 router = SimpleRouter()
+router.register("exercises", views.ExerciseViewSet, basename="exercise")
+router.register("templates", plans.PlanTemplateViewSet, basename="plan-template")
+router.register("plans", plans.PlanViewSet, basename="plan")
 
 urlpatterns = [
+    path(
+        "exercises/<int:exercise_id>/images/",
+        images.ExerciseImageListView.as_view(),
+        name="exercise-images",
+    ),
     *router.urls,
 ]

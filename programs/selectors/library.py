@@ -1,0 +1,110 @@
+"""Reads of the exercise library: the card list, one exercise's page, search, dose labels."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from exercise_tracker import access
+from members.models import Role
+from programs.models import Dosing, Exercise, ExerciseImage, Side
+
+MAX_SEARCH_TERMS = 8
+
+
+def main_image_prefetch() -> Prefetch:
+    # One query for the whole page; the card needs the main picture only.
+    images = ExerciseImage.objects.filter(is_main=True).only(
+        "id", "exercise_id", "thumbnail_small", "thumbnail_large", "alt_text", "width", "height"
+    )
+    return Prefetch("images", queryset=images, to_attr="main_images")
+
+
+def library_cards(user: Any) -> QuerySet[Exercise]:
+    """Exercises this user may see, as cards: regions, equipment and the main picture prefetched.
+
+    Inactive exercises drop out of the list (staff still see them); their pages stay reachable
+    because plans may still name them.
+    """
+    qs = access.visible_exercises(user).prefetch_related(
+        "regions", "equipment", main_image_prefetch()
+    )
+    if getattr(user, "role", None) != Role.STAFF:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+def exercise_pages(user: Any) -> QuerySet[Exercise]:
+    """Exercises this user may open, with everything their page shows in a fixed few queries."""
+    images = ExerciseImage.objects.order_by("order", "id")
+    return (
+        access.visible_exercises(user)
+        .select_related("regression", "progression", "organization")
+        .prefetch_related("regions", "equipment", Prefetch("images", queryset=images))
+    )
+
+
+def _json_text(term: str) -> str:
+    # JSON lists are stored as text with non-ASCII letters and quotes escaped on some databases
+    # (SQLite): search for that spelling too.
+    return json.dumps(term)[1:-1]
+
+
+def search(qs: QuerySet[Exercise], text: str) -> QuerySet[Exercise]:
+    """Every word must appear in the name, summary, cues or steps (any case); name hits first."""
+    terms = text.split()[:MAX_SEARCH_TERMS]
+    for term in terms:
+        match = Q(name__icontains=term) | Q(summary__icontains=term)
+        for spelling in {term, _json_text(term)}:
+            match |= Q(cues__icontains=spelling) | Q(instructions__icontains=spelling)
+        qs = qs.filter(match)
+    if terms:
+        in_name = Q()
+        for term in terms:
+            in_name &= Q(name__icontains=term)
+        qs = qs.annotate(
+            name_rank=Case(
+                When(in_name, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+    return qs
+
+
+def main_image(exercise: Exercise) -> ExerciseImage | None:
+    images: list[ExerciseImage] = getattr(exercise, "main_images", None) or []
+    return images[0] if images else None
+
+
+def _seconds(value: int) -> str:
+    if value >= 60 and value % 60 == 0:
+        return f"{value // 60} min"
+    return f"{value} s"
+
+
+def dose_label(dose: Mapping[str, Any]) -> str:
+    """A dose as a PT writes it on a handout: "3 x 12, 3 s hold, each side"."""
+    sets = dose.get("sets") or 1
+    reps, hold, duration = dose.get("reps"), dose.get("hold_seconds"), dose.get("duration_seconds")
+    dosing = dose.get("dosing")
+    if dosing == Dosing.DURATION and duration:
+        text = _seconds(duration) if sets == 1 else f"{sets} x {_seconds(duration)}"
+    elif dosing == Dosing.HOLD and hold:
+        text = f"{sets} x {_seconds(hold)} hold"
+    elif reps:
+        text = f"{sets} x {reps}" if sets > 1 else f"{reps} reps"
+        if hold:
+            text += f", {_seconds(hold)} hold"
+    else:
+        text = f"{sets} sets"
+    side = dose.get("side")
+    if side == Side.ALTERNATING:
+        text += ", alternating sides"
+    elif side in (Side.LEFT, Side.RIGHT):
+        text += f", {Side(side).label.lower()} side"
+    times = dose.get("times_per_day") or 1
+    if times > 1:
+        text += f", {times} times a day"
+    return text

@@ -1,0 +1,26 @@
+"""Celery tasks of the programs app: thin, idempotent, taking ids and calling services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+# Transient: the database or the storage's network went away for a moment. A file Pillow
+# cannot read is not transient and is never retried.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(
+    name="programs.make_thumbnails",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def make_thumbnails(image_id: int) -> bool:
+    """Makes an exercise image's thumbnails; does nothing when they exist or the row is gone."""
+    from programs.services.images import make_thumbnails as make
+
+    return make(image_id=image_id)
