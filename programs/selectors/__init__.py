@@ -1,0 +1,1 @@
+"""Programs reads: querysets and computed views built from the access-scoped querysets."""

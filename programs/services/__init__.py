@@ -1,0 +1,1 @@
+"""Programs writes, a module per concern (library, images, plans, ...)."""
