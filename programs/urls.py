@@ -1,7 +1,13 @@
 """Pages of the programs app: the library browser, exercise pages, plan builder."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views, views_plans
 
 app_name = "programs"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("plan/", views_plans.plan_member, name="plan-member"),
+    path("library/", views.library, name="library"),
+    path("library/<int:pk>/", views.exercise_detail, name="exercise-detail"),
+]

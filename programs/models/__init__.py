@@ -13,6 +13,8 @@ from .library import (
     Region,
     Side,
 )
+from .plans import Plan, PlanItem, PlanRevision, PlanStatus
+from .templates import PlanTemplate, TemplateItem
 
 __all__ = [
     "BodyRegion",
@@ -23,7 +25,13 @@ __all__ = [
     "ExerciseImage",
     "ImageKind",
     "MovementBias",
+    "Plan",
+    "PlanItem",
+    "PlanRevision",
+    "PlanStatus",
+    "PlanTemplate",
     "Position",
     "Region",
     "Side",
+    "TemplateItem",
 ]

@@ -1,0 +1,448 @@
+"""`/api/v1/templates/` and `/api/v1/plans/`: protocols, plans, their revisions (v1 contract).
+
+Who: PTs read templates (global and their organization's) and write their own organization's;
+PTs write the plans of their caseload; a member reads their own plan and never writes it (403);
+coordinators see adherence figures, never plans with their free-text goals and notes (404), and
+have no templates either. Staff read everything, audited, and change plans through the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from exercise_tracker import access, audit
+from exercise_tracker.api import Conflict, Pagination
+from exercise_tracker.models import AuditAction
+from members.models import Condition, Role
+from programs.models import Plan, PlanItem, PlanRevision, PlanStatus, PlanTemplate, Side
+from programs.models import TemplateItem as TemplateItemModel
+from programs.services import plans as services
+
+MAX_ID = 2**63 - 1
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+class ExerciseBriefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    dosing = serializers.CharField(read_only=True)
+    movement_bias = serializers.CharField(read_only=True)
+
+
+class DoseSerializer(serializers.Serializer[Any]):
+    exercise = ExerciseBriefSerializer(read_only=True)
+    order = serializers.IntegerField(read_only=True)
+    sets = serializers.IntegerField(read_only=True)
+    reps = serializers.IntegerField(read_only=True, allow_null=True)
+    hold_seconds = serializers.IntegerField(read_only=True, allow_null=True)
+    duration_seconds = serializers.IntegerField(read_only=True, allow_null=True)
+    rest_seconds = serializers.IntegerField(read_only=True, allow_null=True)
+    side = serializers.CharField(read_only=True)
+    load = serializers.CharField(read_only=True)
+    target_rpe = serializers.IntegerField(read_only=True, allow_null=True)
+    times_per_day = serializers.IntegerField(read_only=True)
+    days_of_week = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    note = serializers.CharField(read_only=True)
+
+
+class PlanItemSerializer(DoseSerializer):
+    """One item version. `id` names this version (logs point at it); `key` stays the same
+    across versions of the item."""
+
+    id = serializers.IntegerField(read_only=True)
+    key = serializers.UUIDField(read_only=True)
+    valid_from_revision = serializers.IntegerField(read_only=True)
+    valid_to_revision = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+class ItemInputSerializer(serializers.Serializer[Any]):
+    """An item in a request (documentation of the shape; the service checks each field and
+    names it, e.g. `items[2].reps`). Omitted dose fields: the exercise's default dose for a new
+    item, the current value for an item named by `id`."""
+
+    id = serializers.IntegerField(required=False, help_text="The version id of an item kept.")
+    exercise = serializers.IntegerField(required=False)
+    sets = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    reps = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
+    hold_seconds = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=300
+    )
+    duration_seconds = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=7200
+    )
+    rest_seconds = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=600
+    )
+    side = serializers.ChoiceField(choices=Side.choices, required=False)
+    load = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    target_rpe = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10
+    )
+    times_per_day = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    days_of_week = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class RawItemsField(serializers.ListField):
+    """A list of item objects passed as they are to the service, which names each bad field."""
+
+    child = serializers.DictField()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=services.MAX_ITEMS, **kwargs)
+
+
+class PlanCreateSerializer(serializers.Serializer[Any]):
+    member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    title = serializers.CharField(max_length=160)
+    template = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True)
+    goals = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note_to_member = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    items = RawItemsField(required=False)
+
+
+class PlanPatchSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=500)
+    title = serializers.CharField(required=False, max_length=160)
+    status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    goals = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note_to_member = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    items = RawItemsField(required=False)
+
+
+class WarningSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class PlanSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    member = serializers.IntegerField(source="member_id", read_only=True)
+    member_name = serializers.CharField(source="member.user.display_name", read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
+    author_name = serializers.SerializerMethodField()
+    organization = serializers.IntegerField(source="organization_id", read_only=True)
+    title = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    start_date = serializers.DateField(read_only=True)
+    end_date = serializers.DateField(read_only=True, allow_null=True)
+    goals = serializers.CharField(read_only=True)
+    note_to_member = serializers.CharField(read_only=True)
+    template = serializers.IntegerField(source="created_from_id", read_only=True, allow_null=True)
+    revision = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    items = PlanItemSerializer(source="shown_items", many=True, read_only=True)
+    warnings = WarningSerializer(many=True, read_only=True)
+    estimated_minutes = serializers.FloatField(read_only=True)
+
+    def get_author_name(self, plan: Plan) -> str | None:
+        return str(plan.author) if plan.author is not None else None
+
+
+class RevisionSerializer(serializers.Serializer[Any]):
+    number = serializers.IntegerField(read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
+    author_name = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    effective_date = serializers.DateField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    start_date = serializers.DateField(read_only=True)
+    end_date = serializers.DateField(read_only=True, allow_null=True)
+    changes = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    def get_author_name(self, revision: PlanRevision) -> str | None:
+        return revision.author.display_name if revision.author is not None else None
+
+
+class TemplateItemSerializer(DoseSerializer):
+    pass
+
+
+class TemplateSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    condition = serializers.CharField(read_only=True)
+    phase = serializers.IntegerField(read_only=True, allow_null=True)
+    description = serializers.CharField(read_only=True)
+    organization = serializers.IntegerField(
+        source="organization_id", read_only=True, allow_null=True
+    )
+    is_global = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField(read_only=True)
+    items = TemplateItemSerializer(many=True, read_only=True)
+    estimated_minutes = serializers.SerializerMethodField()
+
+    def get_is_global(self, template: PlanTemplate) -> bool:
+        return template.organization_id is None
+
+    def get_estimated_minutes(self, template: PlanTemplate) -> float:
+        return services.estimate_minutes(template.items.all())
+
+
+class TemplateCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=160)
+    condition = serializers.ChoiceField(choices=Condition.choices)
+    phase = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    items = RawItemsField()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _only(request: Request, *roles: str) -> None:
+    """An operation other roles do not have: to them it does not exist (404)."""
+    if getattr(request.user, "role", None) not in roles:
+        raise NotFound
+
+
+def _writer_only(request: Request) -> None:
+    """Plans exist for members and staff, but only a PT writes them."""
+    role = getattr(request.user, "role", None)
+    if role == Role.MEMBER:
+        raise PermissionDenied("Your plan is written by your physical therapist: ask them.")
+    if role == Role.STAFF:
+        raise PermissionDenied("Plans are written by the member's PT; staff use the admin.")
+    _only(request, Role.THERAPIST)
+
+
+def _items_prefetch(revision: int | None = None) -> Any:
+    items = PlanItem.objects.select_related("exercise").order_by("order", "id")
+    if revision is None:
+        items = items.filter(valid_to_revision__isnull=True)
+    return Prefetch("items", queryset=items, to_attr="all_or_current_items")
+
+
+def _decorate(plan: Plan, revision: int | None = None) -> Plan:
+    """Attaches the items shown (in force now, or at `revision`), the warnings and estimate."""
+    items: list[PlanItem] = plan.all_or_current_items  # type: ignore[attr-defined]
+    if revision is not None:
+        items = [item for item in items if item.in_force_at(revision)]
+    plan.shown_items = items  # type: ignore[attr-defined]
+    warnings, minutes = services.plan_warnings(member=plan.member, items=items)
+    plan.warnings = warnings  # type: ignore[attr-defined]
+    plan.estimated_minutes = minutes  # type: ignore[attr-defined]
+    return plan
+
+
+def _query_int(request: Request, name: str) -> int | None:
+    # A parameter given empty is bad input, not an absent one.
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise serializers.ValidationError({name: ["Give a whole number."]})
+    return int(raw)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
+    """GET (PT, staff): the global templates and the PT's organization's own, with items.
+    POST (PT): `{"name", "condition", "phase"?, "description"?, "items": [...]}` makes one for
+    the PT's organization. Filter `condition`."""
+
+    serializer_class = TemplateSerializer
+    queryset = PlanTemplate.objects.none()
+    filter_backends = ()
+
+    def get_queryset(self) -> QuerySet[PlanTemplate]:
+        items = TemplateItemModel.objects.select_related("exercise").order_by("order", "id")
+        return (
+            access.visible_templates(self.request.user)
+            .prefetch_related(Prefetch("items", queryset=items))
+            .order_by("condition", "phase", "name", "id")
+        )
+
+    @extend_schema(parameters=[OpenApiParameter("condition", str, enum=Condition.values)])
+    def list(self, request: Request) -> Response:
+        _only(request, *access.TEMPLATE_READERS)
+        qs = self.get_queryset()
+        if getattr(request.user, "role", None) != Role.STAFF:
+            qs = qs.filter(is_active=True)
+        condition = request.query_params.get("condition")
+        if condition is not None:
+            if condition not in Condition.values:
+                raise serializers.ValidationError(
+                    {"condition": [f"Choose one of: {', '.join(Condition.values)}."]}
+                )
+            qs = qs.filter(condition=condition)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(TemplateSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *access.TEMPLATE_READERS)
+        return Response(TemplateSerializer(self.get_object()).data)
+
+    @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
+    def create(self, request: Request) -> Response:
+        _only(request, Role.THERAPIST)
+        form = TemplateCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        template = services.create_template(
+            user=request.user,  # type: ignore[arg-type]
+            name=data["name"],
+            condition=data["condition"],
+            phase=data.get("phase"),
+            description=data.get("description", ""),
+            items=data["items"],
+        )
+        template = self.get_queryset().get(pk=template.pk)
+        return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+class PlanViewSet(viewsets.GenericViewSet[Plan]):
+    """GET: a member's own plans, a PT's caseload's (filters `member`, `status`); detail with
+    `?revision=N` shows the items in force at that revision. POST (PT): a plan and its revision
+    1. PATCH (PT): a new revision, `reason` required; `items` is the whole new list."""
+
+    serializer_class = PlanSerializer
+    queryset = Plan.objects.none()
+    filter_backends = ()
+
+    def get_queryset(self) -> QuerySet[Plan]:
+        return (
+            access.visible_plans(self.request.user)
+            .select_related("member__user", "author__user")
+            .order_by("-start_date", "-id")
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("member", int),
+            OpenApiParameter("status", str, enum=PlanStatus.values),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        _only(request, *access.PLAN_READERS)
+        qs = self.get_queryset()
+        member_id = _query_int(request, "member")
+        if member_id is not None:
+            qs = qs.filter(member_id=member_id)
+        plan_status = request.query_params.get("status")
+        if plan_status is not None:
+            if plan_status not in PlanStatus.values:
+                raise serializers.ValidationError(
+                    {"status": [f"Choose one of: {', '.join(PlanStatus.values)}."]}
+                )
+            qs = qs.filter(status=plan_status)
+        page = self.paginate_queryset(qs.prefetch_related(_items_prefetch()))
+        plans = [_decorate(plan) for plan in (page or [])]
+        audit.record_read_by_staff(
+            request=request, member_id=member_id, object_type="programs.plan_list"
+        )
+        return self.get_paginated_response(PlanSerializer(plans, many=True).data)
+
+    @extend_schema(parameters=[OpenApiParameter("revision", int)])
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *access.PLAN_READERS)
+        revision = _query_int(request, "revision")
+        plan = self.get_object()
+        if revision is not None and not 1 <= revision <= plan.revision:
+            raise serializers.ValidationError(
+                {"revision": [f"This plan has revisions 1 to {plan.revision}."]}
+            )
+        prefetch_related_objects([plan], _items_prefetch(revision))
+        audit.record_read_by_staff(request=request, member_id=plan.member_id, obj=plan)
+        return Response(PlanSerializer(_decorate(plan, revision)).data)
+
+    @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
+    def create(self, request: Request) -> Response:
+        _writer_only(request)
+        form = PlanCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            result = services.create_plan(
+                user=request.user,  # type: ignore[arg-type]
+                member_id=data["member"],
+                title=data["title"],
+                start_date=data["start_date"],
+                end_date=data.get("end_date"),
+                goals=data.get("goals", ""),
+                note_to_member=data.get("note_to_member", ""),
+                status=data.get("status", PlanStatus.DRAFT),
+                template_id=data.get("template"),
+                items=data.get("items"),
+                reason=data.get("reason", ""),
+            )
+        except services.PlanConflict as exc:
+            raise Conflict(str(exc)) from exc
+        audit.record(
+            request=request,
+            action=AuditAction.CREATE,
+            member_id=result.plan.member_id,
+            obj=result.plan,
+        )
+        return Response(self._fresh(result.plan.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlanPatchSerializer, responses=PlanSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *access.PLAN_READERS)
+        plan = self.get_object()
+        _writer_only(request)
+        form = PlanPatchSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        reason = data.pop("reason")
+        try:
+            result = services.revise_plan(
+                user=request.user,  # type: ignore[arg-type]
+                plan=plan,
+                reason=reason,
+                **data,
+            )
+        except services.PlanConflict as exc:
+            raise Conflict(str(exc)) from exc
+        audit.record(request=request, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
+        return Response(self._fresh(result.plan.pk))
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def revisions(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *access.PLAN_READERS)
+        plan = self.get_object()
+        qs = plan.revisions.select_related("author").order_by("-number")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        audit.record_read_by_staff(
+            request=request, member_id=plan.member_id, object_type="programs.planrevision_list"
+        )
+        return paginator.get_paginated_response(RevisionSerializer(page, many=True).data)
+
+    def _fresh(self, pk: int) -> dict[str, Any]:
+        plan = (
+            Plan.objects.select_related("member__user", "author__user")
+            .prefetch_related(_items_prefetch())
+            .get(pk=pk)
+        )
+        return PlanSerializer(_decorate(plan)).data

@@ -1,0 +1,74 @@
+"""Factories and helpers for plan tests: exercises with a dosing kind, plans written through the
+services (so every plan in a test has its revision 1 like a real one)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import factory
+
+from members.models import Member, Therapist
+from programs.models import Dosing, Exercise, MovementBias, PlanTemplate, TemplateItem
+from programs.services import plans as services
+
+
+class PlanExerciseFactory(factory.django.DjangoModelFactory[Exercise]):
+    class Meta:
+        model = Exercise
+
+    name = factory.Sequence(lambda n: f"Exercise {n}")
+    slug = factory.Sequence(lambda n: f"exercise-{n}")
+    category = "strength"
+    position = "supine"
+    movement_bias = MovementBias.NEUTRAL
+    dosing = Dosing.REPS
+    default_sets = 2
+    default_reps = 10
+    default_rest_seconds = 30
+
+
+class PlanTemplateFactory(factory.django.DjangoModelFactory[PlanTemplate]):
+    class Meta:
+        model = PlanTemplate
+
+    name = factory.Sequence(lambda n: f"Protocol {n}")
+    slug = factory.Sequence(lambda n: f"protocol-{n}")
+    condition = "lumbar_spinal_stenosis"
+    phase = 1
+
+
+class TemplateItemFactory(factory.django.DjangoModelFactory[TemplateItem]):
+    class Meta:
+        model = TemplateItem
+
+    template = factory.SubFactory(PlanTemplateFactory)
+    exercise = factory.SubFactory(PlanExerciseFactory)
+    sets = 2
+    reps = 10
+
+
+def item(exercise: Exercise, **dose: Any) -> dict[str, Any]:
+    return {"exercise": exercise.pk, **dose}
+
+
+def make_plan(
+    *,
+    pt: Therapist,
+    member: Member,
+    items: list[dict[str, Any]],
+    start: date,
+    status: str = "active",
+    at: datetime | None = None,
+    **kwargs: Any,
+) -> services.PlanResult:
+    return services.create_plan(
+        user=pt.user,
+        member_id=member.pk,
+        title=kwargs.pop("title", "Home program"),
+        start_date=start,
+        status=status,
+        items=items,
+        at=at,
+        **kwargs,
+    )
