@@ -4,10 +4,14 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from . import views
+from . import outcomes, views
 
 router = SimpleRouter()
 router.register("members", views.MemberViewSet, basename="member")
+router.register("assessments", outcomes.AssessmentViewSet, basename="assessment")
+router.register(
+    "assessment-schedules", outcomes.AssessmentScheduleViewSet, basename="assessment-schedule"
+)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),

@@ -16,7 +16,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView
 
-from exercise_tracker import access, audit
+from exercise_tracker import access, audit, login_guard
 from exercise_tracker.models import AuditAction
 from members.models import CareAssignment, Member, User
 
@@ -64,7 +64,13 @@ class TokenView(TokenObtainPairView):
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            response = super().post(request, *args, **kwargs)
+            with login_guard.one_attempt_at_a_time(_typed_username(request)):
+                response = super().post(request, *args, **kwargs)
+        except login_guard.LoginBusy:
+            return Response(
+                {"detail": login_guard.BUSY_MESSAGE, "errors": {}},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         except AuthenticationFailed:
             # django-axes flags the DRF request it was handed, and Django's authenticate() turns
             # its refusal into a plain failure, so a lockout is answered here (429, audited).

@@ -1,5 +1,8 @@
 """Members models; a module per aggregate, re-exported here."""
 
+from .alerts import Alert, AlertKind, AlertStatus
+from .logs import EntrySide, Feedback, SessionLog, SessionStatus
+from .outcomes import Assessment, AssessmentSchedule, Instrument
 from .people import (
     CareAssignment,
     Condition,
@@ -14,13 +17,23 @@ from .people import (
 )
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "AlertStatus",
+    "Assessment",
+    "AssessmentSchedule",
     "CareAssignment",
     "Condition",
     "Coordinator",
+    "EntrySide",
+    "Feedback",
+    "Instrument",
     "Language",
     "Member",
     "Organization",
     "Role",
+    "SessionLog",
+    "SessionStatus",
     "Therapist",
     "User",
     "validate_timezone",

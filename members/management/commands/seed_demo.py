@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import random
+import uuid
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from members.models import Member, Organization, Role, Therapist, User
 from members.services import assign_care, create_person
+from members.services.outcomes import record_assessment, schedule_assessment
+from programs.demo_plans import seed_demo_plans
 
 PEOPLE_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_people.json"
 # Caseloads start ten weeks back so that eight weeks of logs fit inside them.
@@ -37,11 +42,25 @@ class Command(BaseCommand):
                 "Pass --force if this really is a demo server."
             )
         data = json.loads(PEOPLE_FILE.read_text(encoding="utf-8"))
-        steps = [("people and caseloads", self._people)]
+        steps = [("exercise library", self._library), ("people and caseloads", self._people)]
+        steps.append(("questionnaires every 2 weeks", self._questionnaires))
+        # Plans need the library's exercises: these run after the "library" step.
+        steps.append(("plan templates", self._templates))
+        steps.append(("plans", self._plans))
         for number, (label, step) in enumerate(steps, start=1):
             self.stdout.write(f"[{number}/{len(steps)}] {label}…")
             step(data)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def _library(self, data: dict[str, Any]) -> None:
+        call_command("load_library", stdout=self.stdout)
+
+    def _templates(self, data: dict[str, Any]) -> None:
+        call_command("load_templates", stdout=self.stdout)
+
+    def _plans(self, data: dict[str, Any]) -> None:
+        written = seed_demo_plans(say=self.stdout.write)
+        self.stdout.write(f"  {written} plans written")
 
     def _progress(self, done: int, total: int, label: str) -> None:
         width = 30
@@ -121,3 +140,116 @@ class Command(BaseCommand):
                 )
                 done += 1
                 self._progress(done, total, "people")
+
+    # --- questionnaires (outcomes) ---------------------------------------------------------
+
+    @transaction.atomic
+    def _questionnaires(self, data: dict[str, Any]) -> None:
+        """Every 2 weeks over 8 weeks, through the scoring service: ODI and NPRS for back pain
+        and stenosis, ZCQ for stenosis, PSFS for hips. Most members improve; demo_member's
+        latest round is left for today, so the today page shows questionnaires due."""
+        usernames = [m["username"] for o in data["organizations"] for m in o["members"]]
+        members = list(
+            Member.objects.filter(user__username__in=usernames)
+            .select_related("user")
+            .order_by("user__username")
+        )
+        for done, member in enumerate(members, start=1):
+            instruments = SEED_INSTRUMENTS.get(member.condition, ())
+            if instruments:
+                self._member_questionnaires(member, instruments)
+            self._progress(done, len(members), "members")
+
+    def _member_questionnaires(self, member: Member, instruments: tuple[str, ...]) -> None:
+        rng = random.Random(f"outcomes-{member.user.username}")
+        today = timezone.localtime(timezone.now(), member.tz).date()
+        start = today - timedelta(days=SEED_WEEKS * 7)
+        therapist = (
+            member.care_assignments.filter(is_primary=True, end_date__isnull=True)
+            .select_related("therapist")
+            .first()
+        )
+        # Most improve; some stay put or get a little worse; a few stop answering.
+        progress = rng.choice([0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.15, 0.0, -0.1])
+        rounds = SEED_WEEKS // 2 + 1
+        if member.user.username == "demo_member":
+            rounds -= 1
+        elif rng.random() < 0.15:
+            rounds = rng.randint(1, 2)
+        for instrument in instruments:
+            if not member.assessment_schedules.filter(instrument=instrument, active=True).exists():
+                schedule_assessment(
+                    member=member,
+                    instrument=instrument,
+                    every_n_days=14,
+                    therapist=therapist.therapist if therapist else None,
+                    start_date=start,
+                )
+            baseline = rng.random()
+            for k in range(rounds):
+                day = start + timedelta(days=14 * k)
+                # Fraction of the way to the member's 8-week result, with a little noise.
+                level = (1 - progress * k / (rounds - 1 if rounds > 1 else 1)) + rng.uniform(
+                    -0.06, 0.06
+                )
+                answers = _seed_answers(instrument, baseline, level, k, rounds, rng)
+                local_evening = datetime.combine(day, time(18, 0), tzinfo=member.tz)
+                record_assessment(
+                    member=member,
+                    instrument=instrument,
+                    answers=answers,
+                    client_id=uuid.uuid5(
+                        SEED_NAMESPACE, f"{member.user.username}/{instrument}/{k}"
+                    ),
+                    now=local_evening,
+                )
+
+
+SEED_WEEKS = 8
+SEED_NAMESPACE = uuid.UUID("5d1f3c1e-6f7a-4b8e-9a4e-0c0ffee0a5e5")
+SEED_INSTRUMENTS: dict[str, tuple[str, ...]] = {
+    "lumbar_spinal_stenosis": ("nprs", "odi", "zcq"),
+    "low_back_pain": ("nprs", "odi"),
+    "hip": ("psfs",),
+}
+SEED_PSFS_ACTIVITIES = ("Climbing stairs", "Getting out of a car", "Walking 20 minutes")
+
+
+def _clamp(value: float, low: int, high: int) -> int:
+    return max(low, min(high, round(value)))
+
+
+def _seed_answers(
+    instrument: str, baseline: float, level: float, k: int, rounds: int, rng: random.Random
+) -> Any:
+    """Plausible answers for one round: `level` 1.0 is the member's baseline severity."""
+    if instrument == "nprs":
+        return [_clamp((5 + 3 * baseline) * level, 0, 10)]
+    if instrument == "odi":
+        # Baseline 30-50%: section scores around 1.5-2.5 of 5.
+        mean = (1.5 + baseline) * level
+        sections: list[int | None] = [_clamp(mean + rng.uniform(-1, 1), 0, 5) for _ in range(10)]
+        if baseline > 0.7:
+            sections[7] = None  # some leave the sex-life section empty
+        return sections
+    if instrument == "zcq":
+        severity_mean = (3.0 + 0.8 * baseline) * level
+        severity = [_clamp(severity_mean + rng.uniform(-0.7, 0.7), 1, 5) for _ in range(6)]
+        balance = 1 if severity_mean < 2.5 else 3 if severity_mean < 3.6 else 5
+        function_mean = (2.4 + 0.6 * baseline) * level
+        answers: dict[str, Any] = {
+            "severity": [*severity, balance],
+            "function": [_clamp(function_mean + rng.uniform(-0.6, 0.6), 1, 4) for _ in range(5)],
+        }
+        if k == rounds - 1 and k > 0:
+            # Satisfaction is asked after treatment only: on the last round.
+            satisfied = level < 0.85
+            answers["satisfaction"] = [
+                _clamp((2 if satisfied else 3) + rng.uniform(-0.6, 0.6), 1, 4) for _ in range(6)
+            ]
+        return answers
+    # psfs: higher is better, so the rating grows as `level` falls.
+    return [
+        {"activity": name, "score": _clamp(10 - (6 + 2 * baseline) * level + offset, 0, 10)}
+        for name, offset in zip(SEED_PSFS_ACTIVITIES, (0, -1, 1), strict=True)
+    ]

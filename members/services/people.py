@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import CareAssignment, Coordinator, Member, Organization, Role, Therapist, User
+from members.models import CareAssignment, Coordinator, Member, Organization, Role, Therapist, User
 
 
 @transaction.atomic

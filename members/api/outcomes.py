@@ -1,0 +1,321 @@
+"""Questionnaire endpoints: members send answers (scored on the server), PTs read and schedule."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from exercise_tracker import access, audit
+from exercise_tracker.api import Conflict
+from exercise_tracker.idempotency import idempotent
+from members import scoring
+from members.models import Assessment, AssessmentSchedule, Instrument, Member, Role
+from members.selectors.outcomes import previous_of, with_previous
+from members.services import outcomes as services
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+class AssessmentInputSerializer(serializers.Serializer[Any]):
+    instrument = serializers.ChoiceField(choices=Instrument.choices)
+    answers = serializers.JSONField()
+    client_id = serializers.UUIDField(required=False, allow_null=True)
+    date = serializers.DateField(required=False, allow_null=True)
+
+
+class ChangeSerializer(serializers.Serializer[Any]):
+    previous_score = serializers.FloatField()
+    delta = serializers.FloatField()
+    threshold = serializers.FloatField()
+    direction = serializers.ChoiceField(choices=["better", "worse", "same"])
+    meaningful = serializers.BooleanField()
+
+
+class MeaningfulChangeSerializer(serializers.Serializer[Any]):
+    points = serializers.FloatField()
+    percent = serializers.FloatField(allow_null=True)
+    lower_is_better = serializers.BooleanField()
+    description = serializers.CharField()
+
+
+class AssessmentSerializer(serializers.Serializer[Any]):
+    """An assessment as the API shows it. `score` is a number, or per subscale for zcq."""
+
+    id = serializers.IntegerField(read_only=True)
+    member = serializers.IntegerField(source="member_id", read_only=True)
+    instrument = serializers.CharField(read_only=True)
+    answers = serializers.JSONField(read_only=True)
+    score = serializers.JSONField(read_only=True)
+    band = serializers.CharField(read_only=True)
+    interpretation = serializers.CharField(read_only=True)
+    meaningful_change = MeaningfulChangeSerializer(read_only=True)
+    change = ChangeSerializer(read_only=True, allow_null=True)
+    local_date = serializers.DateField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True)
+    client_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+
+def assessment_data(assessment: Assessment, previous: Decimal | None) -> dict[str, Any]:
+    """The fields of AssessmentSerializer; the interpretation is re-derived from the stored
+    answers by the same pure scoring code, so it never drifts from the score."""
+    result = scoring.score(assessment.instrument, assessment.answers)
+    change = (
+        scoring.compare(assessment.instrument, Decimal(previous), assessment.score_value)
+        if previous is not None
+        else None
+    )
+    return {
+        "id": assessment.pk,
+        "member_id": assessment.member_id,
+        "instrument": assessment.instrument,
+        "answers": assessment.answers,
+        "score": assessment.score,
+        "band": assessment.band,
+        "interpretation": result.interpretation,
+        "meaningful_change": result.meaningful_change.as_dict(),
+        "change": change.as_dict() if change is not None else None,
+        "local_date": assessment.local_date,
+        "completed_at": assessment.completed_at,
+        "client_id": assessment.client_id,
+    }
+
+
+MAX_ID = 2**63 - 1
+
+
+class ScheduleInputSerializer(serializers.Serializer[Any]):
+    member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    instrument = serializers.ChoiceField(choices=Instrument.choices)
+    every_n_days = serializers.IntegerField()
+    start_date = serializers.DateField(required=False, allow_null=True)
+
+
+class ScheduleUpdateSerializer(serializers.Serializer[Any]):
+    every_n_days = serializers.IntegerField(required=False)
+    start_date = serializers.DateField(required=False)
+    active = serializers.BooleanField(required=False)
+
+
+class ScheduleSerializer(serializers.ModelSerializer[AssessmentSchedule]):
+    member = serializers.IntegerField(source="member_id", read_only=True)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AssessmentSchedule
+        fields = (
+            "id",
+            "member",
+            "instrument",
+            "every_n_days",
+            "start_date",
+            "active",
+            "created_by",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _only(request: Request, *roles: str) -> None:
+    """An operation other roles do not have: to them it does not exist (404)."""
+    if getattr(request.user, "role", None) not in roles:
+        raise NotFound
+
+
+def _query_date(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise serializers.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+
+
+def _query_member(request: Request) -> Member | None:
+    raw = request.query_params.get("member")
+    if not raw:
+        return None
+    member = (
+        access.visible_members(request.user).filter(pk=int(raw)).first()
+        if raw.isdigit() and int(raw) <= MAX_ID
+        else None
+    )
+    if member is None:
+        raise serializers.ValidationError({"member": ["No member you can see has this id."]})
+    return member
+
+
+MEMBER_PARAM = OpenApiParameter("member", int, description="PT and staff: one member's records")
+
+# --- assessments ----------------------------------------------------------------------------
+
+
+class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
+    """GET: the member's own questionnaires, a PT's caseload's (filter `member`). POST (member):
+    `{"instrument", "answers", "client_id"?, "date"?}`, scored here."""
+
+    serializer_class = AssessmentSerializer
+    queryset = Assessment.objects.none()
+    filter_backends = ()
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        return with_previous(access.visible_assessments(self.request.user)).order_by(
+            "-local_date", "-completed_at", "-id"
+        )
+
+    @extend_schema(
+        parameters=[
+            MEMBER_PARAM,
+            OpenApiParameter("instrument", str, enum=Instrument.values),
+            OpenApiParameter("from", date),
+            OpenApiParameter("to", date),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        _only(request, *access.OUTCOME_READERS)
+        qs = self.get_queryset()
+        member = _query_member(request)
+        if member is not None:
+            qs = qs.filter(member=member)
+        instrument = request.query_params.get("instrument")
+        if instrument:
+            if instrument not in Instrument.values:
+                raise serializers.ValidationError(
+                    {"instrument": [f"Choose one of: {', '.join(Instrument.values)}."]}
+                )
+            qs = qs.filter(instrument=instrument)
+        start, end = _query_date(request, "from"), _query_date(request, "to")
+        if start is not None:
+            qs = qs.filter(local_date__gte=start)
+        if end is not None:
+            qs = qs.filter(local_date__lte=end)
+        page = self.paginate_queryset(qs)
+        rows = page if page is not None else list(qs)
+        data = AssessmentSerializer(
+            [assessment_data(a, getattr(a, "previous_value", None)) for a in rows], many=True
+        ).data
+        audit.record_read_by_staff(
+            request=request,
+            member_id=member.pk if member is not None else None,
+            object_type="members.assessment_list",
+        )
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *access.OUTCOME_READERS)
+        assessment = self.get_object()
+        audit.record_read_by_staff(request=request, member_id=assessment.member_id, obj=assessment)
+        return Response(
+            AssessmentSerializer(
+                assessment_data(assessment, getattr(assessment, "previous_value", None))
+            ).data
+        )
+
+    @extend_schema(request=AssessmentInputSerializer, responses={201: AssessmentSerializer})
+    @idempotent
+    def create(self, request: Request) -> Response:
+        _only(request, Role.MEMBER)
+        member = access.member_for(request.user)
+        if member is None:
+            raise NotFound
+        form = AssessmentInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            assessment, created = services.record_assessment(
+                member=member,
+                instrument=form.validated_data["instrument"],
+                answers=form.validated_data["answers"],
+                client_id=form.validated_data.get("client_id"),
+                local_date=form.validated_data.get("date"),
+            )
+        except services.ClientIdReused as exc:
+            raise Conflict(
+                "This client_id was already used for a questionnaire with other answers."
+            ) from exc
+        before = previous_of(assessment)
+        previous = before.score_value if before is not None else None
+        return Response(
+            AssessmentSerializer(assessment_data(assessment, previous)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+# --- schedules ------------------------------------------------------------------------------
+
+
+class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
+    """PTs ask a caseload member to fill in an instrument every N days; members see theirs."""
+
+    serializer_class = ScheduleSerializer
+    queryset = AssessmentSchedule.objects.none()
+    filter_backends = ()
+
+    def get_queryset(self) -> QuerySet[AssessmentSchedule]:
+        return access.visible_assessment_schedules(self.request.user).order_by(
+            "member_id", "instrument", "-active", "-id"
+        )
+
+    @extend_schema(parameters=[MEMBER_PARAM])
+    def list(self, request: Request) -> Response:
+        _only(request, *access.OUTCOME_READERS)
+        qs = self.get_queryset()
+        member = _query_member(request)
+        if member is not None:
+            qs = qs.filter(member=member)
+        page = self.paginate_queryset(qs)
+        data = ScheduleSerializer(page if page is not None else qs, many=True).data
+        audit.record_read_by_staff(
+            request=request,
+            member_id=member.pk if member is not None else None,
+            object_type="members.assessmentschedule_list",
+        )
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *access.OUTCOME_READERS)
+        schedule = self.get_object()
+        audit.record_read_by_staff(request=request, member_id=schedule.member_id, obj=schedule)
+        return Response(ScheduleSerializer(schedule).data)
+
+    @extend_schema(request=ScheduleInputSerializer, responses={201: ScheduleSerializer})
+    def create(self, request: Request) -> Response:
+        _only(request, Role.THERAPIST)
+        form = ScheduleInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        member = (
+            access.visible_members(request.user).filter(pk=form.validated_data["member"]).first()
+        )
+        if member is None or not access.is_care_team(request.user, member):
+            raise serializers.ValidationError(
+                {"member": ["No member in your caseload has this id."]}
+            )
+        schedule = services.schedule_assessment(
+            member=member,
+            instrument=form.validated_data["instrument"],
+            every_n_days=form.validated_data["every_n_days"],
+            start_date=form.validated_data.get("start_date"),
+            therapist=getattr(request.user, "therapist_profile", None),
+        )
+        return Response(ScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ScheduleUpdateSerializer, responses=ScheduleSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        schedule = self.get_object()
+        # Members see their schedules but only their PT changes them.
+        if not access.is_care_team(request.user, schedule.member):
+            raise NotFound
+        form = ScheduleUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        schedule = services.update_schedule(schedule=schedule, **form.validated_data)
+        return Response(ScheduleSerializer(schedule).data)

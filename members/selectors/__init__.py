@@ -1,0 +1,1 @@
+"""Members reads that build querysets for many callers, a module per concern."""

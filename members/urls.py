@@ -1,0 +1,21 @@
+"""Member pages for outcomes and history: questionnaires, the member's history, a PT's view."""
+
+from django.urls import path
+
+from . import views_history
+
+urlpatterns = [
+    path("questionnaires/", views_history.questionnaires, name="questionnaires"),
+    path(
+        "questionnaires/results/<int:pk>/",
+        views_history.questionnaire_result,
+        name="questionnaire-result",
+    ),
+    path("questionnaires/<slug:instrument>/", views_history.questionnaire, name="questionnaire"),
+    path("history/", views_history.member_history, name="history"),
+    path(
+        "members/<int:member_id>/history/",
+        views_history.member_history_for_staff,
+        name="member-history",
+    ),
+]
