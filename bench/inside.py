@@ -7,6 +7,8 @@ import json
 import statistics
 import time
 
+from django.utils import timezone
+
 BENCH_PLAN_TITLE = "Bench draft"
 
 
@@ -20,7 +22,17 @@ def facts() -> None:
     template = PlanTemplate.objects.filter(organization__isnull=True, is_active=True).first()
     if plan is None or template is None:
         raise SystemExit("bench: seed_demo left demo_member without an active plan or templates")
-    print(json.dumps({"member_id": member.pk, "plan_id": plan.pk, "template_id": template.pk}))
+    today = timezone.localdate().isoformat()
+    print(
+        json.dumps(
+            {
+                "member_id": member.pk,
+                "plan_id": plan.pk,
+                "template_id": template.pk,
+                "today": today,
+            }
+        )
+    )
 
 
 def cleanup() -> None:
@@ -50,7 +62,7 @@ def thumbnails(repeat: int = 3) -> None:
                 if field:
                     field.delete(save=False)
             image.save(update_fields=["thumbnail_small", "thumbnail_large"])
-            kind = "animated" if image.image.name.endswith((".webp", ".gif")) else "still"
+            kind = "animated" if (image.image.name or "").endswith((".webp", ".gif")) else "still"
             start = time.perf_counter()
             made = make_thumbnails(image_id=image.pk)
             timings[kind].append(time.perf_counter() - start)

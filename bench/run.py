@@ -23,7 +23,6 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -325,7 +324,7 @@ def main() -> None:
 
     step(2, total, "access tokens and the ids scenarios name")
     tokens = {user: access_token(env, user) for user in {s.as_user for s in scenarios if s.as_user}}
-    facts = inside(env, "facts") | {"today": date.today().isoformat()}
+    facts = inside(env, "facts")
     scenarios = [with_facts(s, facts) for s in scenarios]
 
     step(3, total, f"gunicorn: {args.workers} gthread workers x {args.threads} threads")
