@@ -76,6 +76,20 @@ class ExerciseViewSet(
             return queryset  # the filters are the list's; a detail is found by id only
         return super().filter_queryset(queryset)
 
+    @extend_schema(responses=ExerciseCardSerializer(many=True))
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The cards are built from plain rows (selectors.card_dicts): the same fields as
+        # ExerciseCardSerializer, which documents them, at a fraction of the cost.
+        rows = self.filter_queryset(selectors.library_card_rows(request.user))
+        page = self.paginate_queryset(rows.values(*selectors.CARD_COLUMNS))
+        origin = request.build_absolute_uri("/").rstrip("/")  # one host check, not one a card
+
+        def absolute(url: str) -> str:
+            return origin + url if url.startswith("/") else url
+
+        cards = selectors.card_dicts(list(page or []), absolute=absolute)
+        return self.get_paginated_response(cards)
+
     def _detail(self, exercise: Exercise, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.exercise_pages(self.request.user).get(pk=exercise.pk)
         data = ExerciseDetailSerializer(fresh, context=self.get_serializer_context()).data

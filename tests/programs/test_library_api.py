@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from programs.api.serializers import ExerciseCardSerializer
 from programs.models import Exercise
+from programs.selectors import library as selectors
 
 from ..conftest import World, bearer_client
 from ..factories import EquipmentFactory, ExerciseFactory, ExerciseImageFactory
@@ -107,6 +111,23 @@ def test_a_card_carries_the_small_thumbnail_never_the_original(
     assert (
         cards["Chin tuck" if "Chin tuck" in cards else "North clinic bridge"]["thumbnail"] is None
     )
+
+
+def test_cards_are_what_the_card_serializer_documents(
+    world: World, library: dict[str, Exercise], rf: Any
+) -> None:
+    # The list builds cards from plain rows for speed; ExerciseCardSerializer documents them.
+    mat = EquipmentFactory.create(slug="mat", name="Mat")
+    band = EquipmentFactory.create(slug="band", name="Band")
+    library["bridge"].equipment.set([mat, band])
+    library["bridge"].regions.set(["pelvis", "hips"])  # type: ignore[list-item]  # keyed by code
+    ExerciseImageFactory.create(exercise=library["bridge"], alt_text="Lifting the hips")
+    body = bearer_client(world.pt.user).get(URL, {"page_size": "100"}).json()
+    request = rf.get(URL)
+    for card in body["results"]:
+        exercise = selectors.library_cards(world.pt.user).get(pk=card["id"])
+        expected = ExerciseCardSerializer(exercise, context={"request": request}).data
+        assert card == dict(expected), card["slug"]
 
 
 def test_list_queries_do_not_grow_with_rows(
