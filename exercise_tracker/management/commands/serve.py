@@ -86,10 +86,13 @@ class Command(BaseCommand):
                     process.kill()
 
         def stop_and_exit(*_: object) -> None:
+            self.stdout.write("\nStopping…")
             stop()
             sys.exit(0)
 
         signal.signal(signal.SIGTERM, stop_and_exit)
+        # Also when started in the background by a shell, which leaves SIGINT ignored.
+        signal.signal(signal.SIGINT, stop_and_exit)
         try:
             while True:
                 for name, process in processes.items():
@@ -100,6 +103,5 @@ class Command(BaseCommand):
                         stop()
                         sys.exit(process.returncode or 1)
                 time.sleep(0.5)
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
-            stop()
+        except KeyboardInterrupt:  # pragma: no cover - SIGINT is handled above
+            stop_and_exit()
