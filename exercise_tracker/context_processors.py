@@ -10,7 +10,7 @@ from django.urls import reverse
 from members.models import Role
 
 NAV = {
-    Role.MEMBER: [("today", "Today"), ("history", "History")],
+    Role.MEMBER: [("today", "Today"), ("programs:plan-member", "My plan"), ("history", "History")],
     Role.THERAPIST: [("caseload", "Caseload"), ("programs:library", "Library")],
     Role.COORDINATOR: [("dashboard", "Dashboard")],
     Role.STAFF: [("admin:index", "Admin"), ("programs:library", "Library")],

@@ -11,18 +11,31 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import Conflict, Pagination
 from exercise_tracker.models import AuditAction
-from members.models import Condition, Role
-from programs.models import Plan, PlanItem, PlanRevision, PlanStatus, PlanTemplate, Side
+from members.models import CareAssignment, Condition, Role
+from programs.handout import HandoutItem, render_handout
+from programs.models import (
+    ExerciseImage,
+    Plan,
+    PlanItem,
+    PlanRevision,
+    PlanStatus,
+    PlanTemplate,
+    Side,
+)
 from programs.models import TemplateItem as TemplateItemModel
 from programs.services import plans as services
 
@@ -446,3 +459,90 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             .get(pk=pk)
         )
         return PlanSerializer(_decorate(plan)).data
+
+
+# --- handout --------------------------------------------------------------------------------
+
+
+class PDFRenderer(BaseRenderer):
+    """Lets `Accept: application/pdf` through content negotiation; errors stay JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
+
+
+def _therapist_line(plan: Plan) -> str:
+    """The PT the member calls: the plan's author, else the member's primary PT today."""
+    therapist = plan.author
+    if therapist is None:
+        assignment = (
+            CareAssignment.objects.filter(member_id=plan.member_id, is_primary=True)
+            .filter(end_date__isnull=True)
+            .select_related("therapist__user")
+            .first()
+        )
+        therapist = assignment.therapist if assignment is not None else None
+    if therapist is None:
+        return f"Questions? Call {plan.organization.name}" + (
+            f" at {plan.organization.contact_phone}." if plan.organization.contact_phone else "."
+        )
+    contact = [c for c in (therapist.contact_phone, therapist.contact_email) if c]
+    if not contact and plan.organization.contact_phone:
+        contact = [plan.organization.contact_phone]
+    line = f"Your physical therapist: {therapist}"
+    return line + (f". {' · '.join(contact)}" if contact else "")
+
+
+class PlanHandoutView(APIView):
+    """`GET /api/v1/plans/{id}/handout.pdf`: the plan as a printable PDF with pictures, for the
+    member and their PT (staff too, audited); 404 for anyone else. The items are those in
+    force now, in order."""
+
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    @extend_schema(
+        operation_id="plans_handout",
+        parameters=[OpenApiParameter("format", exclude=True)],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        tags=["plans"],
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        _only(request, *access.PLAN_READERS)
+        plan = (
+            access.visible_plans(request.user)
+            .select_related("member__user", "organization", "author__user")
+            .filter(pk=pk)
+            .first()
+        )
+        if plan is None:
+            raise NotFound
+        items = list(
+            PlanItem.objects.filter(plan=plan, valid_to_revision__isnull=True)
+            .select_related("exercise")
+            .order_by("order", "id")
+        )
+        pictures = {
+            image.exercise_id: image
+            for image in ExerciseImage.objects.filter(
+                exercise_id__in={item.exercise_id for item in items}, is_main=True
+            )
+        }
+        pdf = render_handout(
+            plan=plan,
+            items=[HandoutItem(item, pictures.get(item.exercise_id)) for item in items],
+            therapist_line=_therapist_line(plan),
+        )
+        audit.record_read_by_staff(request=request, member_id=plan.member_id, obj=plan)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="plan-{plan.pk}-handout.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response

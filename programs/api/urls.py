@@ -11,6 +11,7 @@ router.register("templates", plans.PlanTemplateViewSet, basename="plan-template"
 router.register("plans", plans.PlanViewSet, basename="plan")
 
 urlpatterns = [
+    path("plans/<int:pk>/handout.pdf", plans.PlanHandoutView.as_view(), name="plan-handout"),
     path(
         "exercises/<int:exercise_id>/images/",
         images.ExerciseImageListView.as_view(),

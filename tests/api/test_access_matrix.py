@@ -328,6 +328,13 @@ ROUTES = [
         audited=frozenset({"pt", "staff"}),
     ),
     Route(
+        "plan-handout",
+        "get",
+        lambda w: _plan_path(w, "handout.pdf"),
+        PLAN_RECORD,
+        audited=frozenset({"pt", "staff"}),
+    ),
+    Route(
         "plans-create",
         "post",
         lambda w: "/api/v1/plans/",

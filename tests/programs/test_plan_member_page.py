@@ -46,6 +46,11 @@ def test_member_sees_their_plan_in_order_with_dose_and_notes(world: World, clien
     assert "Sit when legs tingle" in html and "Go gently." in html
     # What a PT typed is text, never markup.
     assert "&lt;b&gt;shop&lt;/b&gt;" in html
+    # The print button opens the handout, which the member's session may download.
+    plan_id = world.member.plans.get().pk
+    assert f'href="/api/v1/plans/{plan_id}/handout.pdf"' in html
+    handout = client.get(f"/api/v1/plans/{plan_id}/handout.pdf")
+    assert handout.status_code == 200 and handout.content.startswith(b"%PDF")
 
 
 def test_member_without_a_published_plan_and_other_roles(world: World, client: Client) -> None:

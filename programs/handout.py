@@ -1,0 +1,200 @@
+"""The printable handout of a plan: a ReportLab PDF a member can stick on the fridge.
+
+What it shows: the organization, the member, the plan's title, dates and note; then each
+exercise in force with its picture (the 480 px thumbnail, or the original until that exists),
+steps, dose and the PT's note; the PT's contact line; when to stop and call. Every string a
+person typed goes through `_text`, which escapes it: ReportLab's Paragraph reads a small markup
+language (`<b>`, `<font>`, `<img src=...>`), and a PT's note must print as written, never as
+markup (and never make ReportLab open a file or URL named in it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from programs.models import ExerciseImage, Plan, PlanItem
+from programs.selectors.library import dose_label
+from programs.services.plans import dose_of
+
+logger = logging.getLogger(__name__)
+
+PICTURE_WIDTH = 2.1 * inch
+RED_FLAGS = (
+    "Stop an exercise that makes your symptoms worse and they stay worse; mild discomfort that "
+    "passes is fine. Call your clinician instead of exercising if you notice new trouble "
+    "controlling your bladder or bowels, numbness around the groin or inner thighs, or weakness "
+    "in your legs that is getting worse."
+)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class HandoutItem:
+    item: PlanItem
+    picture: ExerciseImage | None
+
+
+def _text(value: object) -> str:
+    """Typed text as Paragraph content: escaped, line breaks kept."""
+    return escape(str(value)).replace("\n", "<br/>")
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    body = ParagraphStyle(
+        "body", parent=base["BodyText"], fontSize=10, leading=13, alignment=TA_LEFT
+    )
+    return {
+        "title": ParagraphStyle("title", parent=base["Title"], fontSize=18, leading=22),
+        "org": ParagraphStyle("org", parent=body, textColor=colors.HexColor("#35506b")),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=13, leading=16, spaceAfter=2),
+        "body": body,
+        "dose": ParagraphStyle("dose", parent=body, fontName="Helvetica-Bold"),
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11),
+    }
+
+
+def _picture(image: ExerciseImage | None) -> Image | None:
+    """The picture as a flowable, re-encoded as PNG (ReportLab and WebP do not always agree).
+    A missing or unreadable file leaves the exercise without a picture, not the handout."""
+    if image is None:
+        return None
+    field = image.thumbnail_large if image.thumbnail_large else image.image
+    try:
+        with field.open("rb") as fp, PILImage.open(fp) as source:
+            source.seek(0)  # the first frame of an animation: the start position
+            frame = source.convert("RGB")
+    except (FileNotFoundError, UnidentifiedImageError, OSError, ValueError):
+        logger.warning("Exercise image %s could not be read for a handout.", image.pk)
+        return None
+    png = BytesIO()
+    frame.save(png, format="PNG")
+    png.seek(0)
+    width, height = frame.size
+    return Image(png, width=PICTURE_WIDTH, height=PICTURE_WIDTH * height / width)
+
+
+def _days(item: PlanItem) -> str:
+    days = sorted(item.days_of_week or [])
+    if not days or len(days) == 7:
+        return "every day"
+    return ", ".join(WEEKDAYS[d] for d in days if 0 <= d < 7)
+
+
+def _exercise_block(entry: HandoutItem, number: int, styles: dict[str, ParagraphStyle]) -> Table:
+    item = entry.item
+    exercise = item.exercise
+    times = f"{item.times_per_day} times a day" if item.times_per_day > 1 else "once a day"
+    parts = [
+        Paragraph(f"{number}. {_text(exercise.name)}", styles["h2"]),
+        Paragraph(_text(f"{dose_label(dose_of(item))}; {times}, {_days(item)}"), styles["dose"]),
+    ]
+    steps = [s for s in exercise.instructions or [] if str(s).strip()]
+    if steps:
+        parts.append(
+            ListFlowable(
+                [ListItem(Paragraph(_text(step), styles["body"])) for step in steps],
+                bulletType="1",
+                leftIndent=14,
+                bulletFontSize=9,
+            )
+        )
+    if item.load:
+        parts.append(Paragraph(f"Load: {_text(item.load)}", styles["body"]))
+    if item.target_rpe is not None:
+        parts.append(Paragraph(f"Effort: about {item.target_rpe} out of 10", styles["body"]))
+    if item.note:
+        parts.append(Paragraph(f"<i>From your PT:</i> {_text(item.note)}", styles["body"]))
+    picture = _picture(entry.picture)
+    alt = entry.picture.alt_text if entry.picture is not None else ""
+    left: list[object] = [picture] if picture is not None else []
+    if alt:
+        left.append(Paragraph(_text(alt), styles["small"]))
+    table = Table(
+        [[left or "", parts]],
+        colWidths=[PICTURE_WIDTH + 0.15 * inch, None],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.HexColor("#c9d3dd")),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+            ]
+        ),
+    )
+    return table
+
+
+def render_handout(
+    *,
+    plan: Plan,
+    items: Sequence[HandoutItem],
+    therapist_line: str,
+) -> bytes:
+    """The handout's PDF bytes. `items` are the items in force, in order, with their pictures."""
+    styles = _styles()
+    member = plan.member
+    organization = plan.organization
+    out = BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=LETTER,
+        leftMargin=0.7 * inch,
+        rightMargin=0.7 * inch,
+        topMargin=0.6 * inch,
+        bottomMargin=0.6 * inch,
+        title=f"Home exercise program: {plan.title}",
+        author=organization.name,
+        subject="Home exercise program",
+    )
+    dates = f"From {plan.start_date:%B %-d, %Y}"
+    if plan.end_date:
+        dates += f" to {plan.end_date:%B %-d, %Y}"
+    story: list[object] = [
+        Paragraph(_text(organization.name), styles["org"]),
+        Paragraph(_text(plan.title), styles["title"]),
+        Paragraph(f"For <b>{_text(member.user.display_name)}</b>. {_text(dates)}.", styles["body"]),
+        Spacer(1, 6),
+    ]
+    if plan.note_to_member:
+        story.append(
+            Paragraph(f"<i>A note from your PT:</i> {_text(plan.note_to_member)}", styles["body"])
+        )
+    if plan.goals:
+        story.append(Paragraph(f"<i>Goals:</i> {_text(plan.goals)}", styles["body"]))
+    story.append(Spacer(1, 10))
+    if not items:
+        story.append(Paragraph("This plan has no exercises yet.", styles["body"]))
+    for number, entry in enumerate(items, start=1):
+        story.append(KeepTogether([_exercise_block(entry, number, styles)]))
+    story += [
+        Spacer(1, 12),
+        Paragraph(_text(therapist_line), styles["body"]),
+        Spacer(1, 6),
+        Paragraph(f"<b>When to stop.</b> {_text(RED_FLAGS)}", styles["small"]),
+    ]
+    doc.build(story)
+    return out.getvalue()
