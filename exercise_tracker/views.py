@@ -8,12 +8,13 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import requires_csrf_token
 
 from members.models import Condition, Role
+from programs.models import Plan, PlanStatus
 
 from . import access, login_guard
 
@@ -79,7 +80,21 @@ def today(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.THERAPIST)
 def caseload(request: HttpRequest) -> HttpResponse:
-    members = access.visible_members(request.user).order_by("user__last_name", "user__first_name")
+    # The plan a PT works on for each member: the newest not completed (one subquery, no loop).
+    current_plan = (
+        Plan.objects.filter(member=OuterRef("pk"))
+        .exclude(status=PlanStatus.COMPLETED)
+        .order_by("-start_date", "-id")
+    )
+    members = (
+        access.visible_members(request.user)
+        .select_related("user")
+        .annotate(
+            plan_id=Subquery(current_plan.values("id")[:1]),
+            plan_status=Subquery(current_plan.values("status")[:1]),
+        )
+        .order_by("user__last_name", "user__first_name")
+    )
     return render(request, "pages/caseload.html", {"members": members})
 
 

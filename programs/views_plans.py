@@ -1,17 +1,28 @@
-"""Plan pages: the member's read-only view of their plan (`/plan/`)."""
+"""Plan pages: the member's read-only view of their plan (`/plan/`) and the PT's plan builder."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Prefetch, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 
 from exercise_tracker import access
 from exercise_tracker.views import role_required
 from members.models import Role
-from programs.models import ExerciseImage, Plan, PlanItem, PlanStatus
+from programs.models import Category, ExerciseImage, Plan, PlanItem, PlanStatus, Region, Side
+from programs.models.templates import (
+    DURATION_RANGE,
+    HOLD_RANGE,
+    REPS_RANGE,
+    REST_RANGE,
+    RPE_RANGE,
+    SETS_RANGE,
+    TIMES_PER_DAY_RANGE,
+)
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SIDE_TEXT = {
@@ -103,3 +114,86 @@ def plan_member(request: HttpRequest) -> HttpResponse:
                 )
             )
     return render(request, "programs/plan_member.html", {"plan": plan, "items": shown})
+
+
+# --- the plan builder (PTs) ----------------------------------------------------------------
+
+
+@role_required(Role.THERAPIST)
+def plan_builder(
+    request: HttpRequest, member_id: int | None = None, plan_id: int | None = None
+) -> HttpResponse:
+    """`/caseload/<member>/plan/` (a new plan) and `/plans/<id>/edit/` (a new revision). The
+    page is a client of the v1 API (session auth, CSRF): what it saves is what the API checks.
+    A member outside the PT's care team, or their plan, is 404."""
+    plan: Plan | None = None
+    if plan_id is not None:
+        plan = (
+            access.visible_plans(request.user)
+            .select_related("member__user")
+            .filter(pk=plan_id)
+            .first()
+        )
+        member = plan.member if plan is not None else None
+    else:
+        member = (
+            access.visible_members(request.user)
+            .select_related("user")
+            .filter(pk=member_id or 0)
+            .first()
+        )
+    if member is None or not access.is_care_team(request.user, member):
+        raise Http404
+    templates = list(
+        access.visible_templates(request.user)
+        .filter(is_active=True)
+        .order_by("condition", "phase", "name")
+        .values("id", "name")
+    )
+    storage = ExerciseImage._meta.get_field("thumbnail_small").storage
+    pictures = {
+        exercise_id: storage.url(name)
+        for exercise_id, name in ExerciseImage.objects.filter(
+            is_main=True, exercise__in=access.visible_exercises(request.user)
+        )
+        .exclude(thumbnail_small="")
+        .values_list("exercise_id", "thumbnail_small")
+    }
+    config = {
+        "pictures": pictures,
+        "member": member.pk,
+        "memberName": member.user.display_name,
+        "memberCondition": member.get_condition_display(),
+        "plan": plan.pk if plan is not None else None,
+        "today": timezone.localtime(timezone.now(), member.tz).date().isoformat(),
+        "api": {
+            "plans": reverse("plan-list"),
+            "preview": reverse("plan-preview"),
+            "templates": reverse("plan-template-list"),
+            "exercises": reverse("exercise-list"),
+        },
+        "caseload": reverse("caseload"),
+    }
+    return render(
+        request,
+        "programs/plan_builder.html",
+        {
+            "member": member,
+            "plan": plan,
+            "templates": templates,
+            "config": config,
+            "categories": Category.choices,
+            "regions": Region.choices,
+            "sides": Side.choices,
+            "day_names": list(enumerate(DAY_NAMES)),
+            "ranges": {
+                "sets": SETS_RANGE,
+                "reps": REPS_RANGE,
+                "hold_seconds": HOLD_RANGE,
+                "duration_seconds": DURATION_RANGE,
+                "rest_seconds": REST_RANGE,
+                "times_per_day": TIMES_PER_DAY_RANGE,
+                "target_rpe": RPE_RANGE,
+            },
+        },
+    )

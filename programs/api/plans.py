@@ -143,6 +143,12 @@ class PlanPatchSerializer(serializers.Serializer[Any]):
     items = RawItemsField(required=False)
 
 
+class PlanPreviewSerializer(serializers.Serializer[Any]):
+    member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    items = RawItemsField()
+
+
 class WarningSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     field = serializers.CharField()
@@ -172,6 +178,11 @@ class PlanSerializer(serializers.Serializer[Any]):
 
     def get_author_name(self, plan: Plan) -> str | None:
         return str(plan.author) if plan.author is not None else None
+
+
+class PlanPreviewResultSerializer(serializers.Serializer[Any]):
+    warnings = WarningSerializer(many=True, read_only=True)
+    estimated_minutes = serializers.FloatField(read_only=True)
 
 
 class RevisionSerializer(serializers.Serializer[Any]):
@@ -438,6 +449,23 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             raise Conflict(str(exc)) from exc
         audit.record(request=request, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
         return Response(self._fresh(result.plan.pk))
+
+    @extend_schema(request=PlanPreviewSerializer, responses=PlanPreviewResultSerializer)
+    @action(detail=False, methods=["post"])
+    def preview(self, request: Request) -> Response:
+        """The warnings and estimated session time these items would have, saving nothing: the
+        plan builder asks as the PT edits. 400 names the field, as a save would."""
+        _writer_only(request)
+        form = PlanPreviewSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        warnings, minutes = services.preview_items(
+            user=request.user,  # type: ignore[arg-type]
+            member_id=data["member"],
+            raw_items=data["items"],
+            plan_id=data.get("plan"),
+        )
+        return Response({"warnings": warnings, "estimated_minutes": minutes})
 
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"])

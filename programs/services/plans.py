@@ -748,3 +748,40 @@ def create_template(
         ]
     )
     return template
+
+
+def preview_items(
+    *, user: User, member_id: int, raw_items: Any, plan_id: int | None = None
+) -> tuple[list[dict[str, Any]], float]:
+    """What saving these items would warn about, and the estimated session time, without
+    writing anything: the plan builder asks as the PT edits. Raises ValidationError like a
+    save would (fields named `items[2].reps`)."""
+    member = access.visible_members(user).filter(pk=member_id).first()
+    if member is None or not access.is_care_team(user, member):
+        raise ValidationError({"member": ["No member in your caseload has this id."]})
+    current: dict[int, PlanItem] = {}
+    if plan_id is not None:
+        plan = access.visible_plans(user).filter(pk=plan_id, member=member).first()
+        if plan is None:
+            raise ValidationError({"plan": ["No plan of this member has this id."]})
+        current = {
+            item.pk: item
+            for item in PlanItem.objects.filter(plan=plan, valid_to_revision__isnull=True)
+            .select_related("exercise")
+            .order_by("order", "id")
+        }
+    cleaned = clean_items(user=user, raw_items=raw_items, current=current)
+    return plan_warnings(member=member, items=[_DraftItem(c.exercise, c.dose) for c in cleaned])
+
+
+class _DraftItem:
+    """A cleaned item as `plan_warnings` reads it (DoseLike), never saved."""
+
+    def __init__(self, exercise: Exercise, dose: dict[str, Any]) -> None:
+        self.exercise = exercise
+        self.sets: int = dose["sets"]
+        self.reps: int | None = dose.get("reps")
+        self.hold_seconds: int | None = dose.get("hold_seconds")
+        self.duration_seconds: int | None = dose.get("duration_seconds")
+        self.rest_seconds: int | None = dose.get("rest_seconds")
+        self.days_mask: int = dose["days_mask"]

@@ -335,6 +335,16 @@ ROUTES = [
         audited=frozenset({"pt", "staff"}),
     ),
     Route(
+        "plans-preview",
+        "post",
+        lambda w: "/api/v1/plans/preview/",
+        PLAN_WRITE | {"pt": 200, "pt_other": 400, "foreign_pt": 400},
+        body=lambda w: {
+            "member": w.member.pk,
+            "items": [{"exercise": _matrix_exercise().pk, "reps": 10}],
+        },
+    ),
+    Route(
         "plans-create",
         "post",
         lambda w: "/api/v1/plans/",
