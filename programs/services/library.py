@@ -39,6 +39,7 @@ from programs.models.templates import (
     SETS_RANGE,
     TIMES_PER_DAY_RANGE,
 )
+from programs.services.numbers import clean_numbers, whole_number
 
 DIFFICULTY_RANGE = (1, 3)
 MAX_STEPS = 12
@@ -111,13 +112,8 @@ def _choices(enum: Any) -> str:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    number = whole_number(value)
+    return number if number is None or number >= 0 else None
 
 
 def _clean_text_list(
@@ -157,23 +153,11 @@ def _clean_dose(raw: Any, base: Mapping[str, Any], errors: dict[str, list[str]])
             dose["dosing"] = raw["dosing"]
         else:
             errors["dose.dosing"] = [f"Choose one of: {_choices(Dosing)}."]
-    for key, (low, high) in DOSE_RANGES.items():
-        if key not in raw:
-            continue
-        value = raw[key]
-        if value is None or value == "":
-            if key in ("sets", "times_per_day"):
-                errors[f"dose.{key}"] = ["This field may not be empty."]
-            else:
-                dose[key] = None
-            continue
-        number = _int(value)
-        if number is None:
-            errors[f"dose.{key}"] = ["Give a whole number."]
-        elif not low <= number <= high:
-            errors[f"dose.{key}"] = [f"Give a number from {low} to {high}."]
-        else:
-            dose[key] = number
+    numbers, number_errors = clean_numbers(
+        raw, DOSE_RANGES, prefix="dose", required=("sets", "times_per_day")
+    )
+    dose.update(numbers)
+    errors.update(number_errors)
     if "side" in raw:
         if raw["side"] in Side.values:
             dose["side"] = raw["side"]

@@ -44,6 +44,7 @@ from programs.models.templates import (
     days_to_mask,
     mask_to_days,
 )
+from programs.services.numbers import clean_numbers, whole_number
 
 MAX_ITEMS = 30  # a hard limit against abuse; the clinical advice (6) is a warning
 ADVISED_MAX_EXERCISES = 6
@@ -207,14 +208,7 @@ def plan_warnings(
 # --- item validation -------------------------------------------------------------------------
 
 
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+_as_int = whole_number
 
 
 def _defaults_of(exercise: Exercise) -> dict[str, Any]:
@@ -242,23 +236,14 @@ def _clean_dose(raw: dict[str, Any], base: dict[str, Any], where: str) -> tuple[
     """Applies the given fields over `base`. Returns (dose, errors by field path)."""
     dose = dict(base)
     errors: dict[str, list[str]] = {}
-    for name, ((low, high), required) in INT_RANGES.items():
-        if name not in raw:
-            continue
-        value = raw[name]
-        if value is None or value == "":
-            if required:
-                errors[f"{where}.{name}"] = ["This field may not be empty."]
-            else:
-                dose[name] = None
-            continue
-        number = _as_int(value)
-        if number is None:
-            errors[f"{where}.{name}"] = ["Give a whole number."]
-        elif not low <= number <= high:
-            errors[f"{where}.{name}"] = [f"Give a number from {low} to {high}."]
-        else:
-            dose[name] = number
+    counts, count_errors = clean_numbers(
+        raw,
+        {name: limits for name, (limits, _) in INT_RANGES.items()},
+        prefix=where,
+        required=[name for name, (_, required) in INT_RANGES.items() if required],
+    )
+    dose.update(counts)
+    errors.update(count_errors)
     for name, limit in TEXT_LIMITS.items():
         if name not in raw:
             continue
