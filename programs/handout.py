@@ -24,6 +24,8 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
     Image,
     KeepTogether,
     ListFlowable,
@@ -42,12 +44,14 @@ from programs.services.plans import dose_of
 logger = logging.getLogger(__name__)
 
 PICTURE_WIDTH = 2.1 * inch
+PICTURE_MAX_HEIGHT = 3 * inch
 RED_FLAGS = (
     "Stop an exercise that makes your symptoms worse and they stay worse; mild discomfort that "
     "passes is fine. Call your clinician instead of exercising if you notice new trouble "
     "controlling your bladder or bowels, numbness around the groin or inner thighs, or weakness "
     "in your legs that is getting worse."
 )
+RULE = colors.HexColor("#c9d3dd")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -79,7 +83,8 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def _picture(image: ExerciseImage | None) -> Image | None:
     """The picture as a flowable, re-encoded as PNG (ReportLab and WebP do not always agree).
-    A missing or unreadable file leaves the exercise without a picture, not the handout."""
+    A missing or unreadable file leaves the exercise without a picture, not the handout. A tall
+    picture is scaled to PICTURE_MAX_HEIGHT so that it always fits a page."""
     if image is None:
         return None
     field = image.thumbnail_large if image.thumbnail_large else image.image
@@ -94,7 +99,8 @@ def _picture(image: ExerciseImage | None) -> Image | None:
     frame.save(png, format="PNG")
     png.seek(0)
     width, height = frame.size
-    return Image(png, width=PICTURE_WIDTH, height=PICTURE_WIDTH * height / width)
+    scale = min(PICTURE_WIDTH / width, PICTURE_MAX_HEIGHT / height)
+    return Image(png, width=width * scale, height=height * scale)
 
 
 def _days(item: PlanItem) -> str:
@@ -104,17 +110,33 @@ def _days(item: PlanItem) -> str:
     return ", ".join(WEEKDAYS[d] for d in days if 0 <= d < 7)
 
 
-def _exercise_block(entry: HandoutItem, number: int, styles: dict[str, ParagraphStyle]) -> Table:
+def _exercise_block(
+    entry: HandoutItem,
+    number: int,
+    styles: dict[str, ParagraphStyle],
+    frame: tuple[float, float],
+) -> list[Flowable]:
+    """The exercise with its picture on the left, the rest beside it; kept on one page.
+
+    A table row cannot break across pages (ReportLab raises LayoutError), and an organization's
+    exercise may have twelve long steps and a long note: when the side-by-side row would not fit
+    on a page, only the name and dose stay beside the picture and the steps and note follow
+    below it, free to continue on the next page."""
     item = entry.item
     exercise = item.exercise
     times = f"{item.times_per_day} times a day" if item.times_per_day > 1 else "once a day"
-    parts = [
+    head: list[Flowable] = [
         Paragraph(f"{number}. {_text(exercise.name)}", styles["h2"]),
         Paragraph(_text(f"{dose_label(dose_of(item))}; {times}, {_days(item)}"), styles["dose"]),
     ]
+    if item.load:
+        head.append(Paragraph(f"Load: {_text(item.load)}", styles["body"]))
+    if item.target_rpe is not None:
+        head.append(Paragraph(f"Effort: about {item.target_rpe} out of 10", styles["body"]))
+    body: list[Flowable] = []
     steps = [s for s in exercise.instructions or [] if str(s).strip()]
     if steps:
-        parts.append(
+        body.append(
             ListFlowable(
                 [ListItem(Paragraph(_text(step), styles["body"])) for step in steps],
                 bulletType="1",
@@ -122,30 +144,38 @@ def _exercise_block(entry: HandoutItem, number: int, styles: dict[str, Paragraph
                 bulletFontSize=9,
             )
         )
-    if item.load:
-        parts.append(Paragraph(f"Load: {_text(item.load)}", styles["body"]))
-    if item.target_rpe is not None:
-        parts.append(Paragraph(f"Effort: about {item.target_rpe} out of 10", styles["body"]))
     if item.note:
-        parts.append(Paragraph(f"<i>From your PT:</i> {_text(item.note)}", styles["body"]))
+        body.append(Paragraph(f"<i>From your PT:</i> {_text(item.note)}", styles["body"]))
     picture = _picture(entry.picture)
     alt = entry.picture.alt_text if entry.picture is not None else ""
-    left: list[object] = [picture] if picture is not None else []
+    left: list[Flowable] = [picture] if picture is not None else []
     if alt:
         left.append(Paragraph(_text(alt), styles["small"]))
-    table = Table(
-        [[left or "", parts]],
-        colWidths=[PICTURE_WIDTH + 0.15 * inch, None],
-        style=TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.HexColor("#c9d3dd")),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
-                ("LEFTPADDING", (0, 0), (0, 0), 0),
-            ]
-        ),
-    )
-    return table
+
+    def row(right: list[Flowable], line: bool) -> Table:
+        commands: list[tuple[object, ...]] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+            ("LEFTPADDING", (0, 0), (0, 0), 0),
+        ]
+        if line:
+            commands.append(("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE))
+        return Table(
+            [[left or "", right]],
+            colWidths=[PICTURE_WIDTH + 0.15 * inch, None],
+            style=TableStyle(commands),
+        )
+
+    together = row(head + body, line=True)
+    width, height = frame
+    if together.wrap(width, height)[1] <= height:
+        return [KeepTogether([together])]
+    return [
+        row(head, line=False),
+        *body,
+        Spacer(1, 6),
+        HRFlowable(width="100%", thickness=0.5, color=RULE, spaceAfter=10),
+    ]
 
 
 def render_handout(
@@ -188,8 +218,10 @@ def render_handout(
     story.append(Spacer(1, 10))
     if not items:
         story.append(Paragraph("This plan has no exercises yet.", styles["body"]))
+    # What one exercise may take: the page's frame less its padding (6 pt each side).
+    frame = (doc.width - 12, doc.height - 12)
     for number, entry in enumerate(items, start=1):
-        story.append(KeepTogether([_exercise_block(entry, number, styles)]))
+        story += _exercise_block(entry, number, styles, frame)
     story += [
         Spacer(1, 12),
         Paragraph(_text(therapist_line), styles["body"]),

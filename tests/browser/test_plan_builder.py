@@ -1,5 +1,6 @@
 """A PT builds a plan in the browser from a template, adjusts it with a reason (by keyboard),
-sees both revisions, and prints the handout; the member then sees the plan and its handout."""
+sees both revisions and downloads the handout; the member finds the plan and its handout; the
+builder works with the keyboard alone on a 360 px phone."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from members.models import Member
 from programs.models import Plan
+
+from .conftest import PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,6 +33,25 @@ def _items(page: Any) -> Any:
 
 def _names(page: Any) -> list[str]:
     return [n.strip() for n in page.locator("[data-items] > li [data-f=name]").all_inner_texts()]
+
+
+def _focused(page: Any) -> str:
+    """The focused element's text, with its visually hidden part ("Up Glute bridge")."""
+    text = page.evaluate("() => document.activeElement ? document.activeElement.textContent : ''")
+    return " ".join(str(text).split())
+
+
+def _tab_to(page: Any, start: str, *, backwards: bool = False, limit: int = 80) -> None:
+    """Presses Tab (or Shift+Tab) until the focused element's text starts with `start`."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        if _focused(page).startswith(start):
+            return
+    raise AssertionError(f"no focusable element {start!r} within {limit} presses")
+
+
+def _pdf_text(path: Path) -> str:
+    return " ".join(" ".join(p.extract_text() or "" for p in PdfReader(path).pages).split())
 
 
 def test_pt_builds_adjusts_and_prints_a_plan(
@@ -85,13 +108,82 @@ def test_pt_builds_adjusts_and_prints_a_plan(
     assert plan.revision == 2
     shot(page, "plan-builder")
 
-    # The handout the print button opens, with this PT's session.
+    # The print button opens the handout in a tab; the download link saves it.
     href = page.get_by_role("link", name="Print handout (PDF)").get_attribute("href")
     assert href == f"/api/v1/plans/{plan.pk}/handout.pdf"
-    response = page.request.get(href)
-    assert response.status == 200
-    assert response.headers["content-type"] == "application/pdf"
-    assert response.body().startswith(b"%PDF")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the handout").click()
+    assert download.value.suggested_filename == f"plan-{plan.pk}-handout.pdf"
+    text = _pdf_text(Path(download.value.path()))
+    assert member.user.display_name in text
+    assert first_names[1] in text and first_names[-1] not in text  # as revised
+
+
+def test_the_member_finds_their_plan_and_downloads_the_handout_with_pictures(
+    page: Any, login: Callable[..., None]
+) -> None:
+    member = Member.objects.select_related("user").get(user__username="demo_member2")
+    plan = Plan.objects.get(member=member, status="active")
+    login(page, "demo_member2")
+    page.get_by_role("navigation").get_by_role("link", name="My plan").click()
+    expect(page).to_have_url(re.compile(r"/plan/$"))
+    expect(page.get_by_role("heading", name=re.compile(re.escape(plan.title)))).to_be_visible()
+    first = plan.items.filter(valid_to_revision__isnull=True).order_by("order").first()
+    assert first is not None
+    expect(page.locator(".plan-item").first).to_contain_text(first.exercise.name)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the handout").click()
+    path = Path(download.value.path())
+    assert path.read_bytes().startswith(b"%PDF")
+    text = _pdf_text(path)
+    assert member.user.display_name in text and first.exercise.name in text
+    assert PdfReader(path).pages[0].images, "the exercise pictures are in the handout"
+
+
+@pytest.mark.parametrize("viewport", [PHONE], indirect=True)
+def test_keyboard_only_on_a_phone(
+    page: Any, login: Callable[..., None], shot: Callable[[Any, str], Path]
+) -> None:
+    """At 360 px, with the keyboard alone: add two exercises from the library, reorder them
+    (focus stays on the moved exercise, never lands on Remove), remove one."""
+    member = Member.objects.select_related("user").get(user__username="demo_member2")
+    login(page, "demo_pt")
+    page.get_by_role("link", name=f"New plan for {member.user.display_name}").click()
+    expect(page.locator("[data-plan-builder][data-ready]")).to_have_count(1)
+    page.get_by_label("Search exercises").focus()
+    page.keyboard.type("bridge")
+    expect(page.get_by_role("button", name=re.compile("^Add .*bridge"))).to_have_count(2)
+
+    _tab_to(page, "Add ")
+    first = _focused(page).removeprefix("Add ")
+    page.keyboard.press("Enter")
+    expect(_items(page)).to_have_count(1)
+    _tab_to(page, "Add ")
+    second = _focused(page).removeprefix("Add ")
+    page.keyboard.press("Enter")
+    expect(_items(page)).to_have_count(2)
+    assert _names(page) == [first, second]
+
+    _tab_to(page, f"Up {second}", backwards=True)
+    page.keyboard.press("Enter")
+    assert _names(page) == [second, first]
+    # At the top Up is disabled: the keyboard is on Down of the same exercise.
+    assert _focused(page) == f"Down {second}"
+    expect(page.get_by_role("status")).to_contain_text(f"{second} is now exercise 1 of 2")
+    page.keyboard.press("Enter")
+    assert _names(page) == [first, second]
+    assert _focused(page) == f"Up {second}"
+    _tab_to(page, f"Remove {second}")
+    page.keyboard.press("Enter")
+    assert _names(page) == [first]
+    # Focus is not on another Remove button: a second Enter removes nothing more.
+    assert not _focused(page).startswith("Remove")
+    page.keyboard.press("Enter")
+    assert _names(page) == [first]
+    # Nothing wider than the phone: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(page.locator("[data-handout]").first).to_be_hidden()  # not before the first save
+    shot(page, "plan-builder-phone")
 
 
 def test_a_bad_dose_is_named_next_to_the_exercise(page: Any, login: Callable[..., None]) -> None:

@@ -166,3 +166,33 @@ def test_queries_do_not_grow_with_the_items(
         assert client.get(_url(small.plan.pk)).status_code == 200
     with django_assert_max_num_queries(len(baseline.captured_queries)):  # type: ignore[operator]
         assert client.get(_url(big.plan.pk)).status_code == 200
+
+
+def test_an_exercise_longer_than_a_page_continues_on_the_next_one(world: World) -> None:
+    # Twelve steps of 300 characters and a 500-character note (the limits) beside a very tall
+    # picture: one table row taller than a page made ReportLab raise LayoutError (a 500).
+    steps = [f"Step {n}: " + "breathe out and move slowly " * 10 for n in range(1, 13)]
+    long_one = PlanExerciseFactory.create(name="Long exercise", instructions=steps)
+    ExerciseImageFactory.create(
+        exercise=long_one,
+        image__width=100,
+        image__height=1200,
+        thumbnail_large__width=100,
+        thumbnail_large__height=1200,
+    )
+    short = PlanExerciseFactory.create(name="Short exercise", instructions=["Just this."])
+    plan = make_plan(
+        pt=world.pt,
+        member=world.member,
+        items=[
+            item(long_one, note="Mind the knee " * 35, load="x" * 80),
+            item(short),
+        ],
+        start=START,
+    ).plan
+    response = bearer_client(world.member.user).get(_url(plan.pk))
+    assert response.status_code == 200, response.content[:500]
+    reader = PdfReader(BytesIO(response.content))
+    assert len(reader.pages) >= 2
+    text = " ".join(_text(response).split())
+    assert "Step 12:" in text and "Short exercise" in text and "Mind the knee" in text

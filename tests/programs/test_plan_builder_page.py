@@ -124,3 +124,33 @@ def test_preview_names_the_bad_field_and_refuses_other_caseloads(world: World) -
         .status_code
         == 404
     )
+
+
+def test_the_builder_saves_with_the_pts_session_only_with_the_csrf_token(world: World) -> None:
+    # The page is a client of the API with the session cookie: a forged cross-site PATCH (no
+    # token) must change nothing, the page's own request (token from the cookie) works.
+    bridge = PlanExerciseFactory.create()
+    plan = make_plan(pt=world.pt, member=world.member, items=[item(bridge)], start=START).plan
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.pt.user)
+    assert client.get(f"/plans/{plan.pk}/edit/").status_code == 200
+    token = client.cookies["csrftoken"].value
+    body = {"reason": "Progressing", "title": "Harder"}
+    forged = client.patch(f"/api/v1/plans/{plan.pk}/", body, content_type="application/json")
+    assert forged.status_code == 403
+    plan.refresh_from_db()
+    assert plan.revision == 1 and plan.title != "Harder"
+    saved = client.patch(
+        f"/api/v1/plans/{plan.pk}/", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert saved.status_code == 200, saved.content
+    assert saved.json()["revision"] == 2 and saved.json()["title"] == "Harder"
+
+
+def test_the_caseload_offers_a_new_plan_beside_the_current_one(world: World) -> None:
+    plan = make_plan(
+        pt=world.pt, member=world.member, items=[item(PlanExerciseFactory.create())], start=START
+    ).plan
+    html = _client(world.pt.user).get("/caseload/").content.decode()
+    assert f'href="/plans/{plan.pk}/edit/"' in html
+    assert f'href="/caseload/{world.member.pk}/plan/"' in html

@@ -49,6 +49,7 @@ def test_member_sees_their_plan_in_order_with_dose_and_notes(world: World, clien
     # The print button opens the handout, which the member's session may download.
     plan_id = world.member.plans.get().pk
     assert f'href="/api/v1/plans/{plan_id}/handout.pdf"' in html
+    assert f'href="/api/v1/plans/{plan_id}/handout.pdf" download' in html
     handout = client.get(f"/api/v1/plans/{plan_id}/handout.pdf")
     assert handout.status_code == 200 and handout.content.startswith(b"%PDF")
 

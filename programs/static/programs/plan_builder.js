@@ -118,14 +118,21 @@
       var moved = state.items.splice(index, 1)[0];
       state.items.splice(to, 0, moved);
       render();
-      // Keep the keyboard where it was: on the same button of the moved exercise.
-      var again = list.children[to].querySelector('[data-move="' + button.dataset.move + '"]');
-      (again && !again.disabled ? again : list.children[to].querySelector("[data-remove]")).focus();
+      // Keep the keyboard on the moved exercise: on the same button, or on the other move
+      // button once it reaches the top or the bottom (never on Remove, which Enter would press).
+      var moves = list.children[to].querySelectorAll("[data-move]");
+      var same = button.dataset.move === "-1" ? moves[0] : moves[1];
+      (same.disabled ? (same === moves[0] ? moves[1] : moves[0]) : same).focus();
+      announce(moved.name + " is now exercise " + (to + 1) + " of " + state.items.length + ".");
     } else if (button.hasAttribute("data-remove")) {
-      state.items.splice(index, 1);
+      var removed = state.items.splice(index, 1)[0];
       render();
+      announce(removed.name + " removed.");
+      // Focus the exercise now in that place (a move button, not Remove: a second Enter must
+      // not remove another one), else the list's heading.
       var next = list.children[Math.min(index, state.items.length - 1)];
-      (next ? next.querySelector("[data-remove]") : root.querySelector("#lib-q")).focus();
+      var target = next && next.querySelector("[data-move]:not(:disabled)");
+      (target || root.querySelector("#items-h")).focus();
     }
     schedulePreview();
   });
@@ -401,13 +408,17 @@
       $("#plan-reason").value = "";
       $("#plan-reason").required = true;
       button.textContent = "Save as a new revision";
-      var handout = root.querySelector("[data-handout]");
-      handout.href = config.api.plans + result.data.id + "/handout.pdf";
-      handout.hidden = false;
+      root.querySelectorAll("[data-handout]").forEach(function (handout) {
+        handout.href = config.api.plans + result.data.id + "/handout.pdf";
+        handout.hidden = false;
+      });
       if (created) {
         window.history.replaceState(null, "", "/plans/" + result.data.id + "/edit/");
         var heading = document.querySelector("h1");
         if (heading) heading.textContent = "Adjust the plan for " + config.memberName;
+        // From now on every save is a revision, and a revision needs its reason.
+        document.querySelector('label[for="plan-reason"]').textContent = "Reason for this change";
+        $("#plan-reason").placeholder = "e.g. Progressing: pain settled";
         var status = root.querySelector("#plan-status");
         ["paused", "completed"].forEach(function (value) {
           if (!status.querySelector('option[value="' + value + '"]')) {
