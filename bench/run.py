@@ -275,6 +275,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--no-thumbnails", action="store_true", help="skip the thumbnail generation rate"
     )
+    parser.add_argument(
+        "--no-dispatcher", action="store_true", help="skip the reminder dispatcher ticks"
+    )
     args = parser.parse_args()
     if not (1 <= args.rounds <= 50 and 0.5 <= args.duration <= 60):
         parser.error("--rounds must be 1-50 and --duration 0.5-60 seconds")
@@ -293,7 +296,7 @@ def main() -> None:
     args = parse_args()
     wrk = require_wrk()
     scenarios = selected(args)
-    total = 6
+    total = 7
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
@@ -336,7 +339,7 @@ def main() -> None:
         server.stop()
         inside(env, "cleanup")
     if not args.no_thumbnails:
-        step(total, total, "thumbnail generation (the Celery task's code, in one process)")
+        step(total - 1, total, "thumbnail generation (the Celery task's code, in one process)")
         rate = inside(env, "thumbnails")
         print(
             f"      {rate['images']} thumbnail pairs (160 + 480 px WebP): "
@@ -344,6 +347,26 @@ def main() -> None:
             f"(still {rate.get('still_median_ms', 0):.0f} ms, "
             f"animated {rate.get('animated_median_ms', 0):.0f} ms)"
         )
+    if not args.no_dispatcher:
+        step(total, total, "reminder dispatcher: a tick with none due, and with 1,000 due")
+        report_dispatcher(inside(env, "dispatcher"))
+
+
+# A tick with nothing due must cost under 1/50 of one with 1,000 due (of 10,000 scheduled):
+# the dispatcher's cost follows what is due, not the number of members.
+DISPATCHER_TARGET = 1 / 50
+
+
+def report_dispatcher(tick: dict[str, Any]) -> None:
+    ratio = tick["none_due_ms"] / tick["due_ms"]
+    met = "met" if ratio < DISPATCHER_TARGET else "NOT met"
+    print(
+        f"      {tick['members']:,} members with a reminder. None due: "
+        f"{tick['none_due_ms']:.2f} ms, {tick['none_due_queries']} statements. "
+        f"{tick['due']:,} due: {tick['due_ms']:.0f} ms, {tick['due_queries']} statements "
+        f"(batches of {tick['batch_size']}, {tick['deliveries_recorded']:,} deliveries)."
+        f"\n      ratio {ratio:.4f} (1/{1 / ratio:.0f}); target under 1/50: {met}"
+    )
 
 
 def headers_for(scenario: Scenario, tokens: dict[str, str]) -> dict[str, str]:

@@ -18,6 +18,8 @@ from members.models import (
     AssessmentSchedule,
     CareAssignment,
     Member,
+    Notification,
+    ReminderSchedule,
     Role,
     SessionLog,
     Therapist,
@@ -205,3 +207,19 @@ def visible_plans(user: Any) -> QuerySet[Plan]:
     return qs.filter(
         organization_id=user.organization_id, member__in=visible_members(user).values("pk")
     )
+
+
+def visible_reminders(user: Any) -> QuerySet[ReminderSchedule]:
+    """Reminder schedules: a member's own, nobody else's (staff manage them in the admin)."""
+    qs = ReminderSchedule.objects.select_related("member__user")
+    if not _is_authenticated(user) or user.role != Role.MEMBER:
+        return qs.none()
+    return qs.filter(member__user_id=user.pk)
+
+
+def visible_notifications(user: Any) -> QuerySet[Notification]:
+    """The in-app inbox: every user reads their own notifications only."""
+    qs = Notification.objects.all()
+    if not _is_authenticated(user):
+        return qs.none()
+    return qs.filter(user_id=user.pk)

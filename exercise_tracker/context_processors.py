@@ -10,7 +10,12 @@ from django.urls import reverse
 from members.models import Role
 
 NAV = {
-    Role.MEMBER: [("today", "Today"), ("programs:plan-member", "My plan"), ("history", "History")],
+    Role.MEMBER: [
+        ("today", "Today"),
+        ("programs:plan-member", "My plan"),
+        ("history", "History"),
+        ("reminder-settings", "Reminders"),
+    ],
     Role.THERAPIST: [("caseload", "Caseload"), ("programs:library", "Library")],
     Role.COORDINATOR: [("dashboard", "Dashboard")],
     Role.STAFF: [("admin:index", "Admin"), ("programs:library", "Library")],
@@ -26,3 +31,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for name, label in NAV.get(user.role, [])
     ]
     return {"nav_links": links}
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The unread count for the inbox link on every page: one indexed count, run only when a
+    template shows it (lazy), never for anonymous visitors."""
+    from django.utils.functional import SimpleLazyObject
+
+    from members.selectors.reminders import unread_count
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_notifications": 0}
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user))}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 # Lets admin and serializer classes be written with type parameters (ModelAdmin[Model]).
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "exercise_tracker.context_processors.navigation",
+                "exercise_tracker.context_processors.notifications",
             ],
         },
     },
@@ -225,6 +227,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models have a `status` with its own choices: name each set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "programs.models.PlanStatus",
+        "SessionStatusEnum": "members.models.logs.SessionStatus",
+    },
 }
 
 # --- Celery: Redis in production; a filesystem broker that needs no server otherwise.
@@ -277,6 +284,29 @@ CELERY_BEAT_SCHEDULE["purge-idempotency-records"] = {
     "task": "exercise_tracker.purge_idempotency_records",
     "schedule": 60 * 60,
     "options": {"expires": 30 * 60},
+}
+
+# --- Reminders (members/reminder_tasks.py): the dispatcher runs at the start of every minute
+# (UTC crontab: only this one global tick, never a per-member crontab, which misfires at DST).
+CELERY_IMPORTS = ["members.reminder_tasks"]
+CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {
+    "task": "members.dispatch_due_reminders",
+    "schedule": crontab(minute="*"),
+    "options": {"expires": 55},
+}
+# A fire found later than this (dispatcher or workers were down) is recorded as skipped, stale.
+REMINDER_GRACE_MINUTES = env.int("REMINDER_GRACE_MINUTES", default=30)
+REMINDER_SMS_BACKEND = env.str("REMINDER_SMS_BACKEND", default="members.channels.ConsoleSMSBackend")
+# Links in reminder emails: the address members open the app at.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Alerts (members/tasks.py): once a day, members with an active plan and no session for
+# 3 days get an alert for their PT. Each member's days are their local days, so any hour works;
+# mid-afternoon UTC is morning in the Americas, when PTs read their caseload.
+CELERY_BEAT_SCHEDULE["raise-inactivity-alerts"] = {
+    "task": "members.raise_inactivity_alerts",
+    "schedule": crontab(hour=13, minute=5),
+    "options": {"expires": 6 * 60 * 60},
 }
 
 # --- Email: console locally; any SMTP through EMAIL_URL in production.

@@ -5,22 +5,26 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from members import views_today
+
 from . import health, views
 
 api_v1 = [
     path("", include("members.api.urls")),
     path("", include("programs.api.urls")),
+    path("", include("members.api.reminder_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("today/", views.today, name="today"),
+    path("today/", views_today.today, name="today"),
     path("caseload/", views.caseload, name="caseload"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("programs.urls")),
     path("", include("members.urls")),
+    path("", include("members.reminder_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -9,11 +9,14 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import requires_csrf_token
 
-from members.models import Condition, Role
+from members.models import Alert, AlertStatus, Condition, Role
+from members.models.alerts import ACTIVE_STATUSES
+from members.selectors.alerts import alert_message, alerts_for
 from programs.models import Plan, PlanStatus
 
 from . import access, login_guard
@@ -71,11 +74,8 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
-@role_required(Role.MEMBER)
-def today(request: HttpRequest) -> HttpResponse:
-    member = access.member_for(request.user)
-    therapists = access.visible_therapists(request.user)
-    return render(request, "pages/today.html", {"member": member, "therapists": list(therapists)})
+# The caseload page lists at most this many alerts not yet resolved (the API pages through all).
+CASELOAD_ALERTS = 50
 
 
 @role_required(Role.THERAPIST)
@@ -86,16 +86,33 @@ def caseload(request: HttpRequest) -> HttpResponse:
         .exclude(status=PlanStatus.COMPLETED)
         .order_by("-start_date", "-id")
     )
+    # Members with open alerts come first: they are who the PT should look at today.
+    open_alerts = (
+        Alert.objects.filter(member=OuterRef("pk"), status=AlertStatus.OPEN)
+        .order_by()
+        .values("member")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     members = (
         access.visible_members(request.user)
         .select_related("user")
         .annotate(
             plan_id=Subquery(current_plan.values("id")[:1]),
             plan_status=Subquery(current_plan.values("status")[:1]),
+            open_alerts=Coalesce(Subquery(open_alerts), 0),
         )
-        .order_by("user__last_name", "user__first_name")
+        .order_by("-open_alerts", "user__last_name", "user__first_name")
     )
-    return render(request, "pages/caseload.html", {"members": members})
+    alerts = alerts_for(request.user).filter(status__in=ACTIVE_STATUSES)[:CASELOAD_ALERTS]
+    return render(
+        request,
+        "pages/caseload.html",
+        {
+            "members": members,
+            "alerts": [(alert, alert_message(alert)) for alert in alerts],
+        },
+    )
 
 
 @role_required(Role.COORDINATOR)

@@ -91,3 +91,6 @@ class CareAssignmentAdmin(admin.ModelAdmin[CareAssignment]):
     list_select_related = ("member__user", "therapist__user")
     autocomplete_fields = ("therapist",)
     raw_id_fields = ("member",)
+
+
+from . import admin_reminders  # noqa: E402, F401 - registers the reminder admins

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_history
+from . import views_alerts, views_history
 
 urlpatterns = [
     path("questionnaires/", views_history.questionnaires, name="questionnaires"),
@@ -17,5 +17,10 @@ urlpatterns = [
         "members/<int:member_id>/history/",
         views_history.member_history_for_staff,
         name="member-history",
+    ),
+    path(
+        "caseload/alerts/<int:pk>/<slug:action>/",
+        views_alerts.alert_action,
+        name="alert-action",
     ),
 ]

@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from . import outcomes, views
+from . import outcomes, sessions, views
 
 router = SimpleRouter()
 router.register("members", views.MemberViewSet, basename="member")
@@ -12,11 +12,14 @@ router.register("assessments", outcomes.AssessmentViewSet, basename="assessment"
 router.register(
     "assessment-schedules", outcomes.AssessmentScheduleViewSet, basename="assessment-schedule"
 )
+router.register("sessions", sessions.SessionViewSet, basename="session")
+router.register("alerts", sessions.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="api-logout"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("today/", sessions.TodayView.as_view(), name="api-today"),
     *router.urls,
 ]

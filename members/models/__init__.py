@@ -1,7 +1,7 @@
 """Members models; a module per aggregate, re-exported here."""
 
 from .alerts import Alert, AlertKind, AlertStatus
-from .logs import EntrySide, Feedback, SessionLog, SessionStatus
+from .logs import EntrySide, Feedback, SessionEntry, SessionLog, SessionStatus
 from .outcomes import Assessment, AssessmentSchedule, Instrument
 from .people import (
     CareAssignment,
@@ -14,6 +14,17 @@ from .people import (
     Therapist,
     User,
     validate_timezone,
+)
+from .reminders import (
+    Channel,
+    DeliveryKind,
+    DeliveryStatus,
+    MemberPreferences,
+    Notification,
+    NotificationKind,
+    ReminderDelivery,
+    ReminderSchedule,
+    SkipReason,
 )
 
 __all__ = [
@@ -32,9 +43,21 @@ __all__ = [
     "Member",
     "Organization",
     "Role",
+    "SessionEntry",
     "SessionLog",
     "SessionStatus",
     "Therapist",
     "User",
     "validate_timezone",
+]
+__all__ += [
+    "Channel",
+    "DeliveryKind",
+    "DeliveryStatus",
+    "MemberPreferences",
+    "Notification",
+    "NotificationKind",
+    "ReminderDelivery",
+    "ReminderSchedule",
+    "SkipReason",
 ]

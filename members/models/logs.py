@@ -83,3 +83,72 @@ class SessionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.local_date} {self.status}"
+
+
+# Ceilings the database holds whatever the prescription (twice the largest dose a plan item may
+# carry); the service refuses more than twice the item's own dose, with a message.
+MAX_SETS_DONE = 20
+MAX_REPS_DONE = 200
+MAX_HOLD_SECONDS_DONE = 600
+MAX_DURATION_SECONDS_DONE = 4 * 60 * 60
+
+
+class SessionEntry(models.Model):
+    """One exercise of a session: what was done beside the exact item version prescribed.
+
+    `plan_item` is the PlanItem version in force on the session's local date (never a later
+    one): the dose it carries is what the member was asked for. `exercise` repeats that
+    version's exercise so that "too hard three sessions running" and reports need no join
+    through plan items.
+    """
+
+    session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="entries")
+    plan_item = models.ForeignKey("programs.PlanItem", on_delete=models.PROTECT, related_name="+")
+    exercise = models.ForeignKey("programs.Exercise", on_delete=models.PROTECT, related_name="+")
+    done = models.BooleanField(default=True)
+    sets_done = models.PositiveSmallIntegerField(null=True, blank=True)
+    reps_done = models.PositiveSmallIntegerField(null=True, blank=True)
+    hold_seconds_done = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_seconds_done = models.PositiveIntegerField(null=True, blank=True)
+    side = models.CharField(max_length=12, choices=EntrySide.choices, blank=True)
+    feedback = models.CharField(max_length=10, choices=Feedback.choices, blank=True)
+    pain = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Pain during, 0-10.")
+
+    class Meta:
+        ordering = ("session", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "plan_item"], name="session_entry_one_per_item"
+            ),
+            models.CheckConstraint(
+                condition=_in_range("pain", PAIN_MIN, PAIN_MAX), name="session_entry_pain_0_10"
+            ),
+            models.CheckConstraint(
+                condition=_in_range("sets_done", 0, MAX_SETS_DONE), name="session_entry_sets"
+            ),
+            models.CheckConstraint(
+                condition=_in_range("reps_done", 0, MAX_REPS_DONE), name="session_entry_reps"
+            ),
+            models.CheckConstraint(
+                condition=_in_range("hold_seconds_done", 0, MAX_HOLD_SECONDS_DONE),
+                name="session_entry_hold",
+            ),
+            models.CheckConstraint(
+                condition=_in_range("duration_seconds_done", 0, MAX_DURATION_SECONDS_DONE),
+                name="session_entry_duration",
+            ),
+            models.CheckConstraint(
+                condition=Q(feedback__in=["", *Feedback.values]),
+                name="session_entry_feedback_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(side__in=["", *EntrySide.values]), name="session_entry_side_valid"
+            ),
+        ]
+        indexes = [
+            # "Too hard three sessions running": the member's latest entries of one exercise.
+            models.Index(fields=["exercise", "session"], name="session_entry_exercise"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.plan_item_id}"

@@ -408,6 +408,85 @@ ROUTES = [
 ]
 
 
+# --- reminders and the inbox (a member's own reminders; everyone's own notifications) ---------
+
+
+def _member_reminder_path(w: World, suffix: str = "") -> str:
+    from datetime import time
+
+    from members.services.reminders import create_reminder
+
+    reminder = create_reminder(member=w.member, local_time=time(7, 15))
+    return f"/api/v1/reminders/{reminder.pk}/{suffix}"
+
+
+def _member_notification_path(w: World, suffix: str = "") -> str:
+    from members.models import Notification
+
+    note = Notification.objects.create(
+        user=w.member.user, kind="reminder", title="Time for your exercises", body="Today."
+    )
+    return f"/api/v1/notifications/{note.pk}/{suffix}"
+
+
+OWN_ONLY = dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "member": 200}
+EVERY_MEMBER_OWN = OWN_ONLY | {"other_member": 200, "foreign_member": 200}
+
+ROUTES += [
+    Route("reminders-list", "get", lambda w: "/api/v1/reminders/", EVERY_MEMBER_OWN),
+    Route(
+        "reminders-create",
+        "post",
+        lambda w: "/api/v1/reminders/",
+        {k: 201 if v == 200 else v for k, v in EVERY_MEMBER_OWN.items()},
+        body=lambda w: {"local_time": "08:15", "days_of_week": [0, 3]},
+    ),
+    Route("reminder-detail", "get", _member_reminder_path, OWN_ONLY),
+    Route(
+        "reminder-patch",
+        "patch",
+        _member_reminder_path,
+        OWN_ONLY,
+        body=lambda w: {"enabled": False},
+    ),
+    Route("reminder-delete", "delete", _member_reminder_path, OWN_ONLY | {"member": 204}),
+    Route(
+        "reminder-preferences",
+        "get",
+        lambda w: "/api/v1/reminders/preferences/",
+        EVERY_MEMBER_OWN,
+    ),
+    Route(
+        "reminder-preferences-patch",
+        "patch",
+        lambda w: "/api/v1/reminders/preferences/",
+        EVERY_MEMBER_OWN,
+        body=lambda w: {"quiet_hours_start": "22:00", "quiet_hours_end": "06:00"},
+    ),
+    Route("notifications-list", "get", lambda w: "/api/v1/notifications/", ALL_AUTHENTICATED_OK),
+    Route(
+        "notifications-unread-count",
+        "get",
+        lambda w: "/api/v1/notifications/unread-count/",
+        ALL_AUTHENTICATED_OK,
+    ),
+    Route(
+        "notifications-read-all",
+        "post",
+        lambda w: "/api/v1/notifications/read-all/",
+        ALL_AUTHENTICATED_OK,
+    ),
+    Route("notification-detail", "get", _member_notification_path, OWN_ONLY),
+    Route("notification-read", "post", lambda w: _member_notification_path(w, "read/"), OWN_ONLY),
+    Route(
+        "notification-dismiss",
+        "post",
+        lambda w: _member_notification_path(w, "dismiss/"),
+        OWN_ONLY,
+    ),
+]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)

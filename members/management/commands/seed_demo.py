@@ -47,6 +47,8 @@ class Command(BaseCommand):
         # Plans need the library's exercises: these run after the "library" step.
         steps.append(("plan templates", self._templates))
         steps.append(("plans", self._plans))
+        steps.append(("session logs", self._session_logs))
+        steps.append(("reminders", self._reminders))
         for number, (label, step) in enumerate(steps, start=1):
             self.stdout.write(f"[{number}/{len(steps)}] {label}…")
             step(data)
@@ -61,6 +63,17 @@ class Command(BaseCommand):
     def _plans(self, data: dict[str, Any]) -> None:
         written = seed_demo_plans(say=self.stdout.write)
         self.stdout.write(f"  {written} plans written")
+
+    def _reminders(self, data: dict[str, Any]) -> None:
+        from members.demo_reminders import seed_demo_reminders
+
+        seed_demo_reminders(say=self.stdout.write)
+
+    def _session_logs(self, data: dict[str, Any]) -> None:
+        # Logs follow the plans' items and revisions: this runs after the "plans" step.
+        from members.demo_sessions import seed_demo_session_logs
+
+        seed_demo_session_logs(say=self.stdout.write, progress=self._progress)
 
     def _progress(self, done: int, total: int, label: str) -> None:
         width = 30

@@ -1,14 +1,17 @@
 /* Today page: log a session through the API; keep it on the phone while offline, send it when
-   the connection is back. Each log gets its own client_id and Idempotency-Key once, so a resend
-   after a lost answer can never store a second session. No build step. */
+   the connection is back. A log's client_id is made once (the form's hidden field) and sent as
+   the Idempotency-Key too, so a resend after a lost answer can never store a second session.
+   Without this script the form posts to the page, which logs it the same way. No build step. */
 (function () {
   "use strict";
   var form = document.getElementById("log-form");
   if (!form || !window.fetch || !window.localStorage || !window.JSON) return;
 
   var QUEUE = "movedaily.unsent-sessions";
+  var RETRY_MS = 30000;
   var statusBox = document.getElementById("log-status");
   var errorBox = document.getElementById("log-errors");
+  var idField = form.querySelector("[data-role=client-id]");
   var api = form.getAttribute("data-api");
   var sending = false;
 
@@ -21,6 +24,7 @@
   }
   function load() { try { return JSON.parse(localStorage.getItem(QUEUE)) || []; } catch (e) { return []; } }
   function save(list) { localStorage.setItem(QUEUE, JSON.stringify(list)); }
+  function drop(key) { save(load().filter(function (x) { return x.key !== key; })); }
   function csrf() {
     var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     var field = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -30,16 +34,23 @@
     statusBox.textContent = text;
     statusBox.classList.toggle("pending", !!pending);
   }
-  function showErrors(errors) {
+  function showErrors(errors, names) {
     var lines = [];
-    Object.keys(errors || {}).forEach(function (k) { lines.push(k + ": " + errors[k].join(" ")); });
+    Object.keys(errors || {}).forEach(function (field) {
+      // entries[2].reps_done -> "Glute bridge, reps done"
+      var m = field.match(/^entries\[(\d+)\]\.?(.*)$/);
+      var label = m ? (names[+m[1]] || "Exercise") + (m[2] ? ", " + m[2].replace(/_/g, " ") : "")
+                    : field.replace(/_/g, " ");
+      lines.push(label + ": " + [].concat(errors[field]).join(" "));
+    });
     errorBox.textContent = lines.length ? "Please check: " + lines.join("; ") : "";
     errorBox.hidden = !lines.length;
+    if (lines.length && errorBox.scrollIntoView) errorBox.scrollIntoView({ block: "center" });
   }
   function num(input) {
     if (!input || input.value === "") return null;
-    var n = parseInt(input.value, 10);
-    return isNaN(n) ? null : n;
+    var n = Number(input.value);
+    return Math.floor(n) === n ? n : input.value;
   }
 
   // Live numbers beside the sliders.
@@ -49,32 +60,36 @@
   });
 
   function build(skipped) {
-    var entries = [];
+    var entries = [], names = [];
+    var cards = form.querySelectorAll("[data-plan-item]");
     if (!skipped) {
-      form.querySelectorAll("[data-plan-item]").forEach(function (card) {
+      cards.forEach(function (card) {
         if (!card.querySelector("[data-role=done]").checked) return;
         var entry = { plan_item: parseInt(card.getAttribute("data-plan-item"), 10) };
         card.querySelectorAll("[data-field]").forEach(function (input) {
           var field = input.getAttribute("data-field"), v = num(input);
-          if (field === "duration_minutes") entry.duration_seconds_done = v === null ? null : v * 60;
+          if (field === "duration_minutes") entry.duration_seconds_done = typeof v === "number" ? v * 60 : v;
           else entry[field] = v;
         });
         var fb = card.querySelector("input[type=radio]:checked");
-        entry.feedback = fb ? fb.value : "";
+        entry.feedback = fb ? fb.value : null;
         entries.push(entry);
+        names.push(card.querySelector(".ex-name").textContent);
       });
     }
-    var total = form.querySelectorAll("[data-plan-item]").length;
-    var status = skipped || !entries.length ? "skipped" : (entries.length === total ? "completed" : "partial");
+    var status = skipped || !entries.length ? "skipped" : (entries.length === cards.length ? "completed" : "partial");
     return {
-      client_id: uuid(),
-      date: form.getAttribute("data-date"),
-      status: status,
-      pain_before: skipped ? null : num(document.getElementById("pain_before")),
-      pain_after: skipped ? null : num(document.getElementById("pain_after")),
-      rpe: skipped ? null : num(document.getElementById("rpe")),
-      notes: document.getElementById("notes").value,
-      entries: entries
+      names: names,
+      body: {
+        client_id: idField.value,
+        date: form.getAttribute("data-date"),
+        status: status,
+        pain_before: status === "skipped" ? null : num(document.getElementById("pain_before")),
+        pain_after: status === "skipped" ? null : num(document.getElementById("pain_after")),
+        rpe: status === "skipped" ? null : num(document.getElementById("rpe")),
+        notes: document.getElementById("notes").value,
+        entries: entries
+      }
     };
   }
 
@@ -83,6 +98,11 @@
       var n = form.querySelector('[data-plan-item="' + e.plan_item + '"] .done-n');
       if (n) n.textContent = String(parseInt(n.textContent, 10) + 1);
     });
+  }
+
+  function waiting() {
+    say(navigator.onLine ? "Saved on this phone; it will be sent when the server answers."
+                         : "Saved on this phone; it will be sent when you are back online.", true);
   }
 
   function flush() {
@@ -105,51 +125,56 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         sending = false;
         if (response.ok) {
-          save(load().filter(function (x) { return x.key !== item.key; }));
+          drop(item.key);
           markDone(item.body);
-          showErrors({});
+          showErrors({}, []);
           say(item.body.status === "skipped" ? "Noted: you skipped today. Rest well." : "Session logged. Well done!");
           return flush();
         }
-        if (response.status === 400) {
-          // The server will never take this one: hand it back to the form to fix.
-          save(load().filter(function (x) { return x.key !== item.key; }));
+        if (response.status === 400 || response.status === 409) {
+          // 400: the server will never take this one; hand it back to the form to fix.
+          // 409: this session is already stored (or being stored by another tab).
+          drop(item.key);
+          if (response.status === 409) { say("This session was already logged."); return flush(); }
           say("");
-          showErrors(data.errors);
-          return null;
+          showErrors(data.errors, item.names || []);
+          return flush();
         }
         if (response.status === 401 || response.status === 403) {
           say("Saved on this phone. Please sign in again to send it.", true);
           return null;
         }
-        say("Saved on this phone, will send when the server answers.", true);
+        waiting();
         return null;
       });
     }).catch(function () {
       sending = false;
-      say("Saved on this phone, will send when you are back online.", true);
+      waiting();
     });
   }
+
+  var buttons = form.querySelectorAll("button[type=submit]");
+  function hold(on) { buttons.forEach(function (b) { b.disabled = on; }); }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var skipped = !!(event.submitter && event.submitter.value === "skipped");
-    var body = build(skipped);
-    // One key per log, made once: every resend of this log is the same request.
+    var built = build(skipped);
     var list = load();
-    list.push({ key: body.client_id, body: body, saved_at: new Date().toISOString() });
+    list.push({ key: built.body.client_id, body: built.body, names: built.names, saved_at: new Date().toISOString() });
     save(list);
-    if (!navigator.onLine) {
-      say("Saved on this phone, will send when you are back online.", true);
-      return;
-    }
+    // The queued log keeps its id for every resend; the next log from this page is a new one.
+    idField.value = uuid();
+    showErrors({}, []);
+    hold(true);
+    if (!navigator.onLine) { waiting(); window.setTimeout(function () { hold(false); }, 1500); return; }
     say("Sending…", true);
-    flush();
+    flush().then(function () { hold(false); });
   });
 
   window.addEventListener("online", function () { flush(); });
+  window.setInterval(function () { if (navigator.onLine && load().length) flush(); }, RETRY_MS);
   if (load().length) {
-    if (navigator.onLine) flush();
-    else say("Saved on this phone, will send when you are back online.", true);
+    if (navigator.onLine) flush(); else waiting();
   }
 })();

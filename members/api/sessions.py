@@ -1,0 +1,569 @@
+"""`/api/v1/sessions/`, `/api/v1/today/` and `/api/v1/alerts/` (the v1 contract).
+
+Who: a member logs their own sessions (POST), corrects one on its day (PATCH) and reads theirs;
+a PT reads their caseload's (filter `member`) and works their alerts; staff read everything,
+audited. Coordinators see adherence figures, never logs with pain and notes: 404.
+
+The POST is a member's phone's hot path: the body is checked by the service (which names each
+field, `entries[2].reps_done`) and the answer is built from the rows in memory, without
+serializer machinery; the serializers below document the shapes for the schema.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exercise_tracker import access, audit
+from exercise_tracker.api import Conflict
+from exercise_tracker.idempotency import idempotent
+from exercise_tracker.models import AuditAction
+from exercise_tracker.schema import ErrorSerializer
+from members.models import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    EntrySide,
+    Feedback,
+    Member,
+    Role,
+    SessionEntry,
+    SessionLog,
+    SessionStatus,
+)
+from members.selectors.alerts import alert_message, alerts_for
+from members.selectors.sessions import sessions_with_entries, today_for
+from members.services import alerts as alert_services
+from members.services import sessions as services
+
+MAX_ID = 2**63 - 1
+
+# --- serializers (the documented shapes) ------------------------------------------------------
+
+
+class EntryInputSerializer(serializers.Serializer[Any]):
+    plan_item = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The id of an item of your plan (today's list)."
+    )
+    done = serializers.BooleanField(required=False, default=True)
+    sets_done = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    reps_done = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    hold_seconds_done = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=600
+    )
+    duration_seconds_done = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=14400
+    )
+    side = serializers.ChoiceField(choices=EntrySide.choices, required=False, allow_null=True)
+    feedback = serializers.ChoiceField(choices=Feedback.choices, required=False, allow_null=True)
+    pain = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
+
+
+class SessionInputSerializer(serializers.Serializer[Any]):
+    """A session as a member's phone sends it. Sets or reps above twice the prescription are
+    refused as implausible; the date is the member's local date, today or up to 7 days back."""
+
+    client_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Made by the phone: a retry sends it again."
+    )
+    date = serializers.DateField()
+    status = serializers.ChoiceField(choices=SessionStatus.choices)
+    pain_before = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10
+    )
+    pain_after = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10
+    )
+    rpe = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    entries = serializers.ListField(
+        child=EntryInputSerializer(), required=False, max_length=services.MAX_ENTRIES
+    )
+
+
+class SessionPatchSerializer(serializers.Serializer[Any]):
+    """A correction on the session's own day: the fields given replace the stored ones;
+    `entries`, when given, replace all of them."""
+
+    status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
+    pain_before = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10
+    )
+    pain_after = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10
+    )
+    rpe = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    entries = serializers.ListField(
+        child=EntryInputSerializer(), required=False, max_length=services.MAX_ENTRIES
+    )
+
+
+class ExerciseNameSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PrescribedSerializer(serializers.Serializer[Any]):
+    sets = serializers.IntegerField()
+    reps = serializers.IntegerField(allow_null=True)
+    hold_seconds = serializers.IntegerField(allow_null=True)
+    duration_seconds = serializers.IntegerField(allow_null=True)
+    side = serializers.CharField()
+
+
+class EntrySerializer(serializers.Serializer[Any]):
+    """What was done, beside what the item version in force that day prescribed."""
+
+    id = serializers.IntegerField()
+    plan_item = serializers.IntegerField(help_text="The item version in force that day.")
+    exercise = ExerciseNameSerializer()
+    done = serializers.BooleanField()
+    sets_done = serializers.IntegerField(allow_null=True)
+    reps_done = serializers.IntegerField(allow_null=True)
+    hold_seconds_done = serializers.IntegerField(allow_null=True)
+    duration_seconds_done = serializers.IntegerField(allow_null=True)
+    side = serializers.ChoiceField(choices=EntrySide.choices, allow_null=True)
+    feedback = serializers.ChoiceField(choices=Feedback.choices, allow_null=True)
+    pain = serializers.IntegerField(allow_null=True)
+    prescribed = PrescribedSerializer()
+
+
+class SessionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    client_id = serializers.UUIDField()
+    member = serializers.IntegerField()
+    date = serializers.DateField()
+    status = serializers.ChoiceField(choices=SessionStatus.choices)
+    pain_before = serializers.IntegerField(allow_null=True)
+    pain_after = serializers.IntegerField(allow_null=True)
+    rpe = serializers.IntegerField(allow_null=True)
+    notes = serializers.CharField(allow_blank=True)
+    entries = EntrySerializer(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+def entry_data(entry: SessionEntry) -> dict[str, Any]:
+    item = entry.plan_item
+    return {
+        "id": entry.pk,
+        "plan_item": entry.plan_item_id,
+        "exercise": {"id": entry.exercise_id, "name": entry.exercise.name},
+        "done": entry.done,
+        "sets_done": entry.sets_done,
+        "reps_done": entry.reps_done,
+        "hold_seconds_done": entry.hold_seconds_done,
+        "duration_seconds_done": entry.duration_seconds_done,
+        "side": entry.side or None,
+        "feedback": entry.feedback or None,
+        "pain": entry.pain,
+        "prescribed": {
+            "sets": item.sets,
+            "reps": item.reps,
+            "hold_seconds": item.hold_seconds,
+            "duration_seconds": item.duration_seconds,
+            "side": item.side,
+        },
+    }
+
+
+def session_data(session: SessionLog, entries: list[SessionEntry]) -> dict[str, Any]:
+    """The fields of SessionSerializer, from rows already in memory."""
+    return {
+        "id": session.pk,
+        "client_id": str(session.client_id),
+        "member": session.member_id,
+        "date": session.local_date.isoformat(),
+        "status": session.status,
+        "pain_before": session.pain_before,
+        "pain_after": session.pain_after,
+        "rpe": session.rpe,
+        "notes": session.notes,
+        "entries": [entry_data(entry) for entry in entries],
+        "created_at": session.created_at,
+        "updated_at": session.updated_at,
+    }
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _only(request: Request, *roles: str) -> None:
+    """An operation other roles do not have: to them it does not exist (404)."""
+    if getattr(request.user, "role", None) not in roles:
+        raise NotFound
+
+
+def _own_member(request: Request) -> Member:
+    _only(request, Role.MEMBER)
+    # The JWT authentication loaded the profile with the user: no query here.
+    member = getattr(request.user, "member_profile", None)
+    if member is None:
+        raise NotFound
+    return member
+
+
+def _query_date(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise serializers.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+
+
+def _query_member(request: Request) -> Member | None:
+    raw = request.query_params.get("member")
+    if raw is None:
+        return None
+    member = (
+        access.visible_members(request.user).filter(pk=int(raw)).first()
+        if raw.isdigit() and 0 < int(raw) <= MAX_ID
+        else None
+    )
+    if member is None:
+        raise serializers.ValidationError({"member": ["No member you can see has this id."]})
+    return member
+
+
+def _body(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    return dict(request.data)
+
+
+def _parse_date(raw: Any) -> date:
+    if raw is None:
+        raise serializers.ValidationError({"date": ["This field is required."]})
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise serializers.ValidationError({"date": ["Give a date as YYYY-MM-DD."]})
+
+
+def _parse_client_id(raw: Any) -> uuid.UUID | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            pass
+    raise serializers.ValidationError({"client_id": ["Give a UUID."]})
+
+
+DATE_PARAMS = [
+    OpenApiParameter("from", date, description="Sessions on or after this local date"),
+    OpenApiParameter("to", date, description="Sessions on or before this local date"),
+]
+MEMBER_PARAM = OpenApiParameter("member", int, description="PT and staff: one member's sessions")
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
+    """Session logs. POST (member): `{"client_id"?, "date", "status", "pain_before",
+    "pain_after", "rpe", "notes", "entries": [...]}`; a retry with the same client_id (or
+    Idempotency-Key) and body answers the first session (200), another body 409."""
+
+    serializer_class = SessionSerializer
+    queryset = SessionLog.objects.none()
+    filter_backends = ()
+
+    def get_queryset(self) -> QuerySet[SessionLog]:
+        return sessions_with_entries(self.request.user)
+
+    @extend_schema(
+        parameters=[
+            MEMBER_PARAM,
+            *DATE_PARAMS,
+            OpenApiParameter("status", str, enum=SessionStatus.values),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        _only(request, *access.SESSION_READERS)
+        qs = self.get_queryset()
+        member = _query_member(request)
+        if member is not None:
+            qs = qs.filter(member=member)
+        start, end = _query_date(request, "from"), _query_date(request, "to")
+        if start is not None:
+            qs = qs.filter(local_date__gte=start)
+        if end is not None:
+            qs = qs.filter(local_date__lte=end)
+        wanted = request.query_params.get("status")
+        if wanted is not None:
+            if wanted not in SessionStatus.values:
+                raise serializers.ValidationError(
+                    {"status": [f"Choose one of: {', '.join(SessionStatus.values)}."]}
+                )
+            qs = qs.filter(status=wanted)
+        page = self.paginate_queryset(qs)
+        rows = page if page is not None else list(qs)
+        data = [session_data(s, list(s.entries.all())) for s in rows]
+        audit.record_read_by_staff(
+            request=request,
+            member_id=member.pk if member is not None else None,
+            object_type="members.session_list",
+        )
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *access.SESSION_READERS)
+        session = self.get_object()
+        audit.record_read_by_staff(request=request, member_id=session.member_id, obj=session)
+        return Response(session_data(session, list(session.entries.all())))
+
+    @extend_schema(
+        request=SessionInputSerializer,
+        responses={
+            201: SessionSerializer,
+            200: OpenApiResponse(SessionSerializer, description="A retry: the first session."),
+        },
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        member = _own_member(request)
+        body = _body(request)
+        local_date = _parse_date(body.get("date"))
+        client_id = _parse_client_id(body.get("client_id"))
+        try:
+            logged = services.log_session(
+                member=member,
+                local_date=local_date,
+                client_id=client_id,
+                status=body.get("status"),
+                pain_before=body.get("pain_before"),
+                pain_after=body.get("pain_after"),
+                rpe=body.get("rpe"),
+                notes=body.get("notes", ""),
+                entries=body.get("entries"),
+            )
+        except services.ClientIdReused as exc:
+            raise Conflict(
+                "This client_id was already used for a session with other content; "
+                "make a new one for a new session."
+            ) from exc
+        return Response(
+            session_data(logged.session, logged.entries),
+            status=status.HTTP_201_CREATED if logged.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=SessionPatchSerializer, responses=SessionSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *access.SESSION_READERS)
+        session = self.get_object()
+        if getattr(request.user, "role", None) != Role.MEMBER:
+            # A PT reads logs; only the member who did the session may correct it.
+            raise PermissionDenied("Only the member corrects their own session.")
+        changes = _body(request)
+        changes.pop("client_id", None)
+        if "date" in changes and str(changes.pop("date")) != session.local_date.isoformat():
+            raise serializers.ValidationError({"date": ["A session's date cannot change."]})
+        logged = services.correct_session(session=session, changes=changes)
+        return Response(session_data(logged.session, logged.entries))
+
+
+# --- today ----------------------------------------------------------------------------------
+
+
+class TodayExerciseSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    dosing = serializers.CharField()
+    thumbnail = serializers.URLField(allow_null=True, help_text="The main picture, 160 px.")
+    thumbnail_alt_text = serializers.CharField()
+
+
+class TodayDoseSerializer(serializers.Serializer[Any]):
+    sets = serializers.IntegerField()
+    reps = serializers.IntegerField(allow_null=True)
+    hold_seconds = serializers.IntegerField(allow_null=True)
+    duration_seconds = serializers.IntegerField(allow_null=True)
+    rest_seconds = serializers.IntegerField(allow_null=True)
+    side = serializers.CharField()
+    load = serializers.CharField(allow_blank=True)
+    target_rpe = serializers.IntegerField(allow_null=True)
+    times_per_day = serializers.IntegerField()
+
+
+class TodayItemSerializer(serializers.Serializer[Any]):
+    plan_item = serializers.IntegerField(help_text="Send this id in a session's entries.")
+    exercise = TodayExerciseSerializer()
+    dose = TodayDoseSerializer()
+    dose_text = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    times_due = serializers.IntegerField()
+    times_done = serializers.IntegerField()
+
+
+class TodayPlanSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class DueQuestionnaireSerializer(serializers.Serializer[Any]):
+    instrument = serializers.CharField()
+    # DRF's metaclass moves declared fields off the class; only the type checker sees the clash.
+    label = serializers.CharField()  # type: ignore[assignment]
+    due_since = serializers.DateField()
+    every_n_days = serializers.IntegerField()
+    url = serializers.CharField()
+
+
+class TodaySerializer(serializers.Serializer[Any]):
+    date = serializers.DateField(help_text="The member's local date in their time zone.")
+    timezone = serializers.CharField()
+    plan = TodayPlanSerializer(allow_null=True)
+    items = TodayItemSerializer(many=True)
+    due_questionnaires = DueQuestionnaireSerializer(many=True)
+    streak = serializers.IntegerField(help_text="Prescribed days done in a row up to today.")
+    sessions_today = serializers.IntegerField()
+
+
+class TodayView(APIView):
+    """The member's today: the items in force on their local date, how many times each is due
+    and done, due questionnaires and the streak."""
+
+    # 404: "today" does not exist for other roles (no id or body to add it automatically).
+    @extend_schema(responses={200: TodaySerializer, 404: ErrorSerializer})
+    def get(self, request: Request) -> Response:
+        member = _own_member(request)
+        today = today_for(member, absolute=request.build_absolute_uri)
+        return Response(today.as_dict())
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+class AlertSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    member = serializers.IntegerField()
+    member_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=AlertKind.choices)
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    message = serializers.CharField(help_text="One line a PT reads.")
+    exercise = ExerciseNameSerializer(allow_null=True)
+    session = serializers.IntegerField(allow_null=True)
+    details = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by = serializers.IntegerField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = serializers.IntegerField(allow_null=True)
+
+
+def alert_data(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "member": alert.member_id,
+        "member_name": alert.member.user.display_name,
+        "kind": alert.kind,
+        "status": alert.status,
+        "message": alert_message(alert),
+        "exercise": (
+            {"id": alert.exercise_id, "name": alert.exercise.name}
+            if alert.exercise is not None
+            else None
+        ),
+        "session": alert.session_id,
+        "details": alert.details or {},
+        "created_at": alert.created_at,
+        "acknowledged_at": alert.acknowledged_at,
+        "acknowledged_by": alert.acknowledged_by_id,
+        "resolved_at": alert.resolved_at,
+        "resolved_by": alert.resolved_by_id,
+    }
+
+
+ALERT_READERS = (Role.THERAPIST, Role.STAFF)
+
+
+class AlertViewSet(viewsets.GenericViewSet[Alert]):
+    """Alerts for the PTs of a member's care team: list (open first), acknowledge, resolve."""
+
+    serializer_class = AlertSerializer
+    queryset = Alert.objects.none()
+    filter_backends = ()
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        return alerts_for(self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("member", int, description="One member's alerts"),
+            OpenApiParameter("status", str, enum=AlertStatus.values),
+            OpenApiParameter("kind", str, enum=AlertKind.values),
+        ]
+    )
+    def list(self, request: Request) -> Response:
+        _only(request, *ALERT_READERS)
+        qs = self.get_queryset()
+        member = _query_member(request)
+        if member is not None:
+            qs = qs.filter(member=member)
+        for name, choices in (("status", AlertStatus.values), ("kind", AlertKind.values)):
+            value = request.query_params.get(name)
+            if value is not None:
+                if value not in choices:
+                    raise serializers.ValidationError(
+                        {name: [f"Choose one of: {', '.join(choices)}."]}
+                    )
+                qs = qs.filter(**{name: value})
+        page = self.paginate_queryset(qs)
+        rows = page if page is not None else list(qs)
+        audit.record_read_by_staff(
+            request=request,
+            member_id=member.pk if member is not None else None,
+            object_type="members.alert_list",
+        )
+        return self.get_paginated_response([alert_data(a) for a in rows])
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        _only(request, *ALERT_READERS)
+        alert = self.get_object()
+        audit.record_read_by_staff(request=request, member_id=alert.member_id, obj=alert)
+        return Response(alert_data(alert))
+
+    def _act(self, request: Request, *, resolve: bool) -> Response:
+        _only(request, *ALERT_READERS)
+        alert = self.get_object()
+        if getattr(request.user, "role", None) != Role.THERAPIST:
+            raise PermissionDenied("PTs of the member's care team work their alerts.")
+        service = alert_services.resolve_alert if resolve else alert_services.acknowledge_alert
+        try:
+            changed = service(alert=alert, user=request.user)
+        except alert_services.AlertConflict as exc:
+            raise Conflict(str(exc)) from exc
+        audit.record(
+            request=request, action=AuditAction.UPDATE, member_id=alert.member_id, obj=alert
+        )
+        changed.member = alert.member
+        changed.exercise = alert.exercise
+        return Response(alert_data(changed))
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, resolve=False)
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, resolve=True)

@@ -1,0 +1,93 @@
+"""Reads for reminders: what today holds for a member (exercises, streak, sessions logged),
+the member's reminders and inbox. A fixed number of queries each, whatever the history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+
+from members.models import (
+    Member,
+    Notification,
+    ReminderSchedule,
+    SessionLog,
+    SessionStatus,
+)
+from programs.selectors.schedule import prescribed_sessions
+
+# The streak looks this far back; a longer one is shown as "N+ days".
+STREAK_WINDOW_DAYS = 120
+DONE_STATUSES = (SessionStatus.COMPLETED, SessionStatus.PARTIAL)
+
+
+def todays_exercise_names(*, member: Member, today: date) -> list[str]:
+    """Names of the exercises prescribed on the member's local date, in plan order, once each."""
+    day = prescribed_sessions(member=member, start=today, end=today).get(today)
+    names: list[str] = []
+    for prescribed in day.items if day is not None else ():
+        name = prescribed.item.exercise.name
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def logged_on(*, member_id: int, day: date) -> bool:
+    """Whether the member logged a session (any status) on that local date.
+
+    Any status counts, "skipped" too: a member who told us about today has been reached, and a
+    reminder after that is the nag that makes people switch reminders off."""
+    return SessionLog.objects.filter(member_id=member_id, local_date=day).exists()
+
+
+def session_dates(*, member_id: int, since: date, until: date) -> set[date]:
+    """Local dates with a completed or partly done session, from `since` to `until`."""
+    return set(
+        SessionLog.objects.filter(
+            member_id=member_id,
+            local_date__gte=since,
+            local_date__lte=until,
+            status__in=DONE_STATUSES,
+        )
+        .values_list("local_date", flat=True)
+        .distinct()
+    )
+
+
+def streak_from(dates: set[date], *, today: date) -> int:
+    """Days in a row with a session, ending today (or yesterday when today is not done yet)."""
+    day = today if today in dates else today - timedelta(days=1)
+    count = 0
+    while day in dates:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def current_streak(*, member_id: int, today: date) -> int:
+    dates = session_dates(
+        member_id=member_id, since=today - timedelta(days=STREAK_WINDOW_DAYS), until=today
+    )
+    return streak_from(dates, today=today)
+
+
+def last_logged_date(*, member_id: int, before: date) -> date | None:
+    """The member's latest local date with any session log before `before`."""
+    return (
+        SessionLog.objects.filter(member_id=member_id, local_date__lt=before)
+        .order_by("-local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+
+
+def reminders_of(member: Member) -> QuerySet[ReminderSchedule]:
+    return ReminderSchedule.objects.filter(member=member).order_by("local_time", "id")
+
+
+def unread_count(user: Any) -> int:
+    """Unread in-app notifications: one indexed count on (user, read_at)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
