@@ -129,6 +129,10 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# The exercise pictures in MEDIA_ROOT, served by Django itself: on by default for `make run`;
+# in production a proxy (nginx `location /media/ { alias ...; }`) or object storage does it
+# better, and DJANGO_SERVE_MEDIA=1 keeps a small install working without one.
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

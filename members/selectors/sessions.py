@@ -99,17 +99,18 @@ class Today:
 
 
 def _pictures(exercise_ids: Iterable[int], absolute: Callable[[str], str]) -> dict[int, Any]:
-    """exercise id → (thumbnail URL or None, alt text) of its main picture, in one query."""
+    """exercise id → (picture URL or None, alt text) of its main picture, in one query: the
+    small thumbnail, or the original until the thumbnail task has made it."""
     ids = list(exercise_ids)
     if not ids:
         return {}
     storage = ExerciseImage._meta.get_field("thumbnail_small").storage
     rows = ExerciseImage.objects.filter(exercise_id__in=ids, is_main=True).values_list(
-        "exercise_id", "thumbnail_small", "alt_text"
+        "exercise_id", "thumbnail_small", "image", "alt_text"
     )
     return {
-        exercise_id: (absolute(storage.url(thumb)) if thumb else None, alt)
-        for exercise_id, thumb, alt in rows
+        exercise_id: (absolute(storage.url(thumb or original)) if thumb or original else None, alt)
+        for exercise_id, thumb, original, alt in rows
     }
 
 

@@ -16,8 +16,6 @@ from .conftest import PHONE
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.usefixtures("demo_world"),
-    # The live server runs with DEBUG off: serve the uploaded pictures for the test.
-    pytest.mark.urls("tests.browser.library_urls"),
 ]
 
 

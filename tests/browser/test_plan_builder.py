@@ -21,7 +21,6 @@ from .conftest import PHONE
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.usefixtures("demo_world"),
-    pytest.mark.urls("tests.browser.library_urls"),  # serves the exercise pictures
 ]
 
 TEMPLATE = "Low back pain: core stability"
