@@ -66,7 +66,8 @@ def test_member_logs_the_session_by_keyboard_and_the_pt_sees_the_pain_spike(
     first_name = first.locator(".ex-name").inner_text()
     reps = first.get_by_label("Reps")
     if reps.count():
-        assert re.search(rf"\b{reps.input_value()} reps\b", first.get_by_test_id("dose").inner_text())
+        dose = first.get_by_test_id("dose").inner_text()
+        assert re.search(rf"\b{reps.input_value()} reps\b", dose)
     before = len(_todays_sessions(member))
 
     # The first exercise was too hard (arrow keys move the choice), the last one not done.
