@@ -1,5 +1,15 @@
 """Members models; a module per aggregate, re-exported here."""
 
+from .adherence import (
+    AT_RISK,
+    RISK_ORDER,
+    AdherenceDay,
+    AdherenceWeek,
+    MemberAdherence,
+    MonitoringEpisode,
+    ReviewTime,
+    Risk,
+)
 from .alerts import Alert, AlertKind, AlertStatus
 from .logs import EntrySide, Feedback, SessionEntry, SessionLog, SessionStatus
 from .outcomes import Assessment, AssessmentSchedule, Instrument
@@ -28,6 +38,10 @@ from .reminders import (
 )
 
 __all__ = [
+    "AT_RISK",
+    "RISK_ORDER",
+    "AdherenceDay",
+    "AdherenceWeek",
     "Alert",
     "AlertKind",
     "AlertStatus",
@@ -41,7 +55,11 @@ __all__ = [
     "Instrument",
     "Language",
     "Member",
+    "MemberAdherence",
+    "MonitoringEpisode",
     "Organization",
+    "ReviewTime",
+    "Risk",
     "Role",
     "SessionEntry",
     "SessionLog",

@@ -19,6 +19,10 @@ class SessionStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
+# A session that was at least partly done: it counts for streaks, adherence and "done today".
+DONE_STATUSES = (SessionStatus.COMPLETED, SessionStatus.PARTIAL)
+
+
 class Feedback(models.TextChoices):
     TOO_EASY = "too_easy", "Too easy"
     JUST_RIGHT = "just_right", "Just right"

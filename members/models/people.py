@@ -114,7 +114,6 @@ class Member(models.Model):
         max_length=8, choices=Language.choices, default=Language.ENGLISH
     )
     condition = models.CharField(max_length=40, choices=Condition.choices, default=Condition.OTHER)
-    monitoring_consent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

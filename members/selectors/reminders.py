@@ -1,9 +1,10 @@
-"""Reads for reminders: what today holds for a member (exercises, streak, sessions logged),
-the member's reminders and inbox. A fixed number of queries each, whatever the history."""
+"""Reads for reminders: what today holds for a member (exercises, sessions logged), the member's
+reminders and inbox. A fixed number of queries each, whatever the history. The streak in a
+reminder's words is the today page's (members.selectors.sessions.streak_for)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -13,13 +14,8 @@ from members.models import (
     Notification,
     ReminderSchedule,
     SessionLog,
-    SessionStatus,
 )
 from programs.selectors.schedule import prescribed_sessions
-
-# The streak looks this far back; a longer one is shown as "N+ days".
-STREAK_WINDOW_DAYS = 120
-DONE_STATUSES = (SessionStatus.COMPLETED, SessionStatus.PARTIAL)
 
 
 def todays_exercise_names(*, member: Member, today: date) -> list[str]:
@@ -39,37 +35,6 @@ def logged_on(*, member_id: int, day: date) -> bool:
     Any status counts, "skipped" too: a member who told us about today has been reached, and a
     reminder after that is the nag that makes people switch reminders off."""
     return SessionLog.objects.filter(member_id=member_id, local_date=day).exists()
-
-
-def session_dates(*, member_id: int, since: date, until: date) -> set[date]:
-    """Local dates with a completed or partly done session, from `since` to `until`."""
-    return set(
-        SessionLog.objects.filter(
-            member_id=member_id,
-            local_date__gte=since,
-            local_date__lte=until,
-            status__in=DONE_STATUSES,
-        )
-        .values_list("local_date", flat=True)
-        .distinct()
-    )
-
-
-def streak_from(dates: set[date], *, today: date) -> int:
-    """Days in a row with a session, ending today (or yesterday when today is not done yet)."""
-    day = today if today in dates else today - timedelta(days=1)
-    count = 0
-    while day in dates:
-        count += 1
-        day -= timedelta(days=1)
-    return count
-
-
-def current_streak(*, member_id: int, today: date) -> int:
-    dates = session_dates(
-        member_id=member_id, since=today - timedelta(days=STREAK_WINDOW_DAYS), until=today
-    )
-    return streak_from(dates, today=today)
 
 
 def last_logged_date(*, member_id: int, before: date) -> date | None:

@@ -13,7 +13,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from exercise_tracker import access
-from members.models import Member, SessionEntry, SessionLog, SessionStatus
+from members import adherence
+from members.models import Member, SessionEntry, SessionLog
+from members.models.logs import DONE_STATUSES
 from members.selectors.outcomes import DueAssessment, due_assessments
 from programs.models import ExerciseImage, Plan, PlanStatus
 from programs.selectors.library import dose_label
@@ -21,8 +23,6 @@ from programs.selectors.schedule import DayPrescription, prescribed_sessions
 
 # The streak looks this far back at most: enough for any streak a member would be shown.
 STREAK_WINDOW_DAYS = 120
-# A day counts as done with a session that was at least partly done.
-DONE_STATUSES = (SessionStatus.COMPLETED, SessionStatus.PARTIAL)
 # Logged numbers above twice the prescription are refused (members.services.sessions).
 IMPLAUSIBLE_FACTOR = 2
 
@@ -34,19 +34,31 @@ def local_today(member: Member, now: datetime | None = None) -> date:
 def current_streak(
     *, today: date, prescribed: dict[date, DayPrescription], done_days: set[date]
 ) -> int:
-    """Prescribed days done in a row, up to today. Days with nothing prescribed (rest days)
-    neither count nor break the run; today not done yet does not break it either: the day is
-    not over."""
-    streak = 0
-    day = today
-    while day in prescribed:
-        if prescribed[day].items:
-            if day in done_days:
-                streak += 1
-            elif day != today:
-                break
-        day -= timedelta(days=1)
-    return streak
+    """Prescribed days done in a row up to today (members.adherence.streaks: rest days neither
+    count nor break the run; today not done yet does not break it)."""
+    current, _ = adherence.streaks(
+        prescribed_days=[day for day, p in prescribed.items() if p.items],
+        done_days=done_days,
+        today=today,
+    )
+    return current
+
+
+def streak_for(*, member: Member | int, today: date) -> int:
+    """The member's current streak, as the today page shows it (two queries and the schedule's
+    three), for callers without the schedule at hand (the reminder's words)."""
+    member_id = member if isinstance(member, int) else member.pk
+    since = today - timedelta(days=STREAK_WINDOW_DAYS)
+    schedule = prescribed_sessions(member=member_id, start=since, end=today)
+    done_days = set(
+        SessionLog.objects.filter(
+            member_id=member_id,
+            local_date__gte=since,
+            local_date__lte=today,
+            status__in=DONE_STATUSES,
+        ).values_list("local_date", flat=True)
+    )
+    return current_streak(today=today, prescribed=schedule, done_days=done_days)
 
 
 @dataclass(frozen=True)

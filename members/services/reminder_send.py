@@ -39,6 +39,7 @@ from members.models import (
 )
 from members.models.alerts import ACTIVE_STATUSES
 from members.selectors import reminders as selectors
+from members.selectors.sessions import streak_for
 
 from .reminder_dispatch import grace_window
 
@@ -175,7 +176,7 @@ def _decide(*, delivery_id: int, now: datetime) -> str:
     else:
         words = reminder_words(
             names=selectors.todays_exercise_names(member=member, today=today),
-            streak=selectors.current_streak(member_id=member.pk, today=today),
+            streak=streak_for(member=member, today=today),
         )
     delivery.status = DeliveryStatus.SENDING
     delivery.kind = kind

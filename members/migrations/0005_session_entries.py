@@ -6,12 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    # Numbered 0004 as planned; it follows 0005_reminders only because that one was written
-    # against 0003 at the same time (one leaf per app). Either order works: the two touch
-    # different tables.
     dependencies = [
-        ('members', '0003_session_logs'),
-        ('members', '0005_reminders'),
+        ('members', '0004_reminders'),
         ('programs', '0003_plans'),
     ]
 
