@@ -90,6 +90,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Covering indexes (`include`) are a PostgreSQL speed-up; SQLite builds the index without
+    # the extra columns, which is all the embedded default needs.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Redis: broker and cache when configured; otherwise no server is needed.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -290,9 +294,8 @@ CELERY_BEAT_SCHEDULE["purge-idempotency-records"] = {
     "options": {"expires": 30 * 60},
 }
 
-# --- Reminders (members/reminder_tasks.py): the dispatcher runs at the start of every minute
+# --- Reminders (members/tasks.py): the dispatcher runs at the start of every minute
 # (UTC crontab: only this one global tick, never a per-member crontab, which misfires at DST).
-CELERY_IMPORTS = ["members.reminder_tasks"]
 CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {
     "task": "members.dispatch_due_reminders",
     "schedule": crontab(minute="*"),
@@ -311,6 +314,13 @@ CELERY_BEAT_SCHEDULE["raise-inactivity-alerts"] = {
     "task": "members.raise_inactivity_alerts",
     "schedule": crontab(hour=13, minute=5),
     "options": {"expires": 6 * 60 * 60},
+}
+# --- Adherence (members/tasks.py): every 15 minutes, members whose local day has ended since
+# their figures were made get them rebuilt (half-hour and 45-minute zones included).
+CELERY_BEAT_SCHEDULE["roll-over-adherence"] = {
+    "task": "members.roll_over_adherence",
+    "schedule": crontab(minute="*/15"),
+    "options": {"expires": 14 * 60},
 }
 
 # --- Email: console locally; any SMTP through EMAIL_URL in production.

@@ -56,12 +56,18 @@ def pattern_of(username: str, index: int) -> str:
     return PATTERNS[index % len(PATTERNS)]
 
 
-def chance_of_session(pattern: str, t: float, rng: random.Random) -> float:
-    """How likely a prescribed day is done, `t` from 0 (plan start) to 1 (today)."""
+def chance_of_session(pattern: str, t: float, days_ago: int, *, stops: bool = False) -> float:
+    """How likely a prescribed day is done, `t` from 0 (plan start) to 1 (today), `days_ago`
+    counted back from today. A fading member slows down over the last fortnight; some of them
+    stop altogether in the last week (the dashboard calls those inactive, the others fading)."""
     if pattern == STEADY:
         return 0.88
     if pattern == FADING:
-        return max(0.0, 0.9 - 1.25 * t) if t < 0.85 else 0.0
+        if days_ago < 7:  # twice in the last week (yesterday and 4 days ago), or not at all
+            return 1.0 if not stops and days_ago in (1, 4) else 0.0
+        if days_ago < 14:
+            return 0.8
+        return 0.9 - 0.3 * t
     if pattern == RETURNING:
         return 0.05 if 0.35 < t < 0.62 else 0.85
     return 0.0
@@ -85,6 +91,7 @@ class _Member:
             else None
         )
         self.too_hard_run = False  # set for one member: the last three sessions rate one too hard
+        self.stops = self.rng.random() < 0.5  # fading members: quiet for the last week
 
     def pain_before(self, t: float) -> int:
         level = self.base_pain * (1 - self.improvement * t) + self.rng.gauss(0, 0.6)
@@ -148,7 +155,8 @@ def _sessions_for(
             continue
         t = (day - start).days / span
         items = [p.item for p in prescription.items]
-        if rng.random() >= chance_of_session(seed.pattern, t, rng):
+        chance = chance_of_session(seed.pattern, t, (seed.today - day).days, stops=seed.stops)
+        if rng.random() >= chance:
             if seed.pattern != NEVER and rng.random() < 0.12:
                 logs.append((_session(seed, day, 0, SessionStatus.SKIPPED, t), []))
             continue
@@ -161,7 +169,9 @@ def _sessions_for(
         status = SessionStatus.PARTIAL if partial else SessionStatus.COMPLETED
         logs.append((_session(seed, day, 0, status, t), entries))
         twice = [item for item in items if item.times_per_day > 1]
-        if twice and seed.pattern == STEADY and rng.random() < 0.4:
+        # Steady members mostly do the second sitting an item asks for; others now and then.
+        second = 0.8 if seed.pattern == STEADY else 0.3 if seed.pattern != FADING else 0.0
+        if twice and rng.random() < second:
             again = [_entry(item, seed.feedback(t), rng) for item in twice]
             logs.append((_session(seed, day, 1, SessionStatus.COMPLETED, t), again))
     if seed.too_hard_run:

@@ -1,10 +1,23 @@
-"""Celery tasks of the members app (the reminder tasks live in members/reminder_tasks.py): thin,
-idempotent, calling services."""
+"""Celery tasks of the members app: thin and idempotent, taking ids and calling the services,
+which re-read the state and do nothing when the work is done.
+
+- `members.dispatch_due_reminders` (beat, every minute) and `members.send_reminder` (one
+  delivery, acks late, retried with backoff on transient errors only);
+- `members.raise_inactivity_alerts` (beat, daily);
+- `members.roll_over_adherence` (beat, every 15 minutes): members whose local day has ended get
+  their adherence figures rebuilt.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
+
+from members.channels import TransientChannelError
+from members.services.reminder_dispatch import dispatch_due_reminders as dispatch
+from members.services.reminder_send import mark_failed, send_delivery
 
 # A database that went away for a moment may answer on the next try; a bug would not.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -25,3 +38,56 @@ def raise_inactivity_alerts() -> int:
     from members.services.alerts import raise_inactivity_alerts as raise_alerts
 
     return raise_alerts()
+
+
+@shared_task(
+    name="members.roll_over_adherence",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def roll_over_adherence() -> int:
+    """Rebuilds the figures of members whose local day has ended since their last refresh
+    (their sessions of that day have all come due). Idempotent: a second run finds nobody."""
+    from members.services.adherence import roll_over
+
+    return roll_over()
+
+
+# Sends retry only what may work on a later try: a mail or SMS server that did not answer, a
+# database connection that dropped. A bug is not retried (it would fail the same way, forever).
+TRANSIENT = (TransientChannelError, OperationalError)
+
+
+@shared_task(name="members.dispatch_due_reminders")
+def dispatch_due_reminders() -> dict[str, int]:
+    """Runs every minute from beat; two at once are safe (see the service)."""
+    return dispatch().as_dict()
+
+
+class SendTask(Task):
+    """Records the delivery as failed once the retries are used up (or on a bug)."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        delivery_id = kwargs.get("delivery_id") if kwargs else None
+        if delivery_id is None and args:
+            delivery_id = args[0]
+        if delivery_id is not None:
+            mark_failed(delivery_id=int(delivery_id))
+
+
+@shared_task(
+    name="members.send_reminder",
+    base=SendTask,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_reminder(delivery_id: int) -> str:
+    """Sends one delivery if it still needs it; answers sent, skipped, failed or gone."""
+    return send_delivery(delivery_id=delivery_id)

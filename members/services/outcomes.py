@@ -13,6 +13,7 @@ from django.utils import timezone
 from members import scoring
 from members.models import Assessment, AssessmentSchedule, Instrument, Member, Therapist
 from members.models.outcomes import MAX_EVERY_N_DAYS, MIN_EVERY_N_DAYS
+from members.services import adherence
 
 # Like sessions: a phone that was offline for a week may still send what was filled in then.
 MAX_BACKDATE_DAYS = 7
@@ -95,6 +96,7 @@ def record_assessment(
         if not _same_submission(existing, instrument, result):
             raise ClientIdReused(existing) from None
         return existing, False
+    adherence.refresh_member(member=member, since=day, now=moment)  # a day with data
     return assessment, True
 
 

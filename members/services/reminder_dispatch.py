@@ -49,7 +49,7 @@ class DispatchResult:
 
 def queue_sends(delivery_ids: list[int]) -> None:
     """Puts one send task per delivery on the broker."""
-    from members.reminder_tasks import send_reminder
+    from members.tasks import send_reminder
 
     for delivery_id in delivery_ids:
         send_reminder.delay(delivery_id)

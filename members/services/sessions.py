@@ -38,7 +38,7 @@ from members.models.logs import (
     Feedback,
 )
 from members.selectors.sessions import local_today
-from members.services import alerts
+from members.services import adherence, alerts
 from programs.models import PlanItem, PlanRevision, PlanStatus
 
 # A phone offline for a week may still send what was done then; older is not a log but a memory.
@@ -486,6 +486,7 @@ def log_session(
         entry.session = session
     SessionEntry.objects.bulk_create(new_entries)
     _raise_session_alerts(session, new_entries)
+    adherence.refresh_session_day(member=member, day=day, now=now)
     return LoggedSession(session=session, entries=new_entries, created=True)
 
 
@@ -539,4 +540,5 @@ def correct_session(
         entries = _entries_of(locked)
         if {"pain_before", "pain_after"} & set(head):
             _raise_session_alerts(locked, [], pain=True)
+    adherence.refresh_session_day(member=member, day=locked.local_date, now=now)
     return LoggedSession(session=locked, entries=entries, created=False)

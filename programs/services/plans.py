@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from exercise_tracker import access
 from members.models import Condition, Member, User
+from members.services import adherence
 from programs.models import (
     Dosing,
     Exercise,
@@ -538,6 +539,7 @@ def create_plan(
         end_date=end_date,
         changes=changes,
     )
+    adherence.refresh_member(member=member, since=min(start_date, revision.effective_date))
     return _result(plan, revision)
 
 
@@ -585,7 +587,7 @@ def revise_plan(
         raise ValidationError({"reason": ["Say why the plan changes: the reason is kept."]})
     changes: list[str] = []
 
-    old_status = plan.status
+    old_status, old_start = plan.status, plan.start_date
     if not isinstance(status, Unset) and status != plan.status:
         if status not in PlanStatus.values:
             raise ValidationError({"status": [f"Choose one of: {', '.join(PlanStatus.values)}."]})
@@ -688,6 +690,10 @@ def revise_plan(
         start_date=plan.start_date,
         end_date=plan.end_date,
         changes=changes,
+    )
+    # The days the new revision governs, and those an earlier start date now reaches.
+    adherence.refresh_member(
+        member=plan.member, since=min(old_start, plan.start_date, revision.effective_date)
     )
     return _result(plan, revision)
 

@@ -32,10 +32,10 @@ from members.models import (
     SessionLog,
     SkipReason,
 )
-from members.reminder_tasks import dispatch_due_reminders as dispatch_task
-from members.reminder_tasks import send_reminder
 from members.services.reminder_dispatch import dispatch_due_reminders
 from members.services.reminders import create_reminder
+from members.tasks import dispatch_due_reminders as dispatch_task
+from members.tasks import send_reminder
 from tests import factories
 from tests.services import require_postgres
 

@@ -35,10 +35,10 @@ from members.models import (
     SessionLog,
     SkipReason,
 )
-from members.reminder_tasks import send_reminder
 from members.services.reminder_dispatch import dispatch_due_reminders
 from members.services.reminder_send import send_delivery
 from members.services.reminders import create_reminder, update_preferences
+from members.tasks import send_reminder
 
 from ..conftest import World
 from ..programs.factories_plans import PlanExerciseFactory, item, make_plan

@@ -434,7 +434,8 @@ def test_post_costs_the_same_queries_for_1_or_12_entries(world: World, with_key:
         assert response.status_code == 201, response.content
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-    assert counts[0] <= (15 if with_key else 11), counts
+    # 15 (19 with an Idempotency-Key's record), 4 of them keeping the adherence roll-ups current.
+    assert counts[0] <= (19 if with_key else 15), counts
 
 
 def test_list_costs_the_same_queries_for_1_or_8_sessions(world: World, items) -> None:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import Member, Organization, Role, Therapist, User
-from members.services import assign_care, create_person
+from members.services import adherence, assign_care, create_person
 from members.services.outcomes import record_assessment, schedule_assessment
 from programs.demo_plans import seed_demo_plans
 
@@ -49,10 +49,24 @@ class Command(BaseCommand):
         steps.append(("plans", self._plans))
         steps.append(("session logs", self._session_logs))
         steps.append(("reminders", self._reminders))
-        for number, (label, step) in enumerate(steps, start=1):
-            self.stdout.write(f"[{number}/{len(steps)}] {label}…")
-            step(data)
+        # Plans, questionnaires and logs change adherence figures: computed once, at the end.
+        with adherence.deferred(
+            progress=lambda done, total: self._progress(done, total, "members")
+        ):
+            for number, (label, step) in enumerate(steps, start=1):
+                self.stdout.write(f"[{number}/{len(steps)}] {label}…")
+                step(data)
+            self.stdout.write(f"[{len(steps) + 1}/{len(steps) + 1}] adherence figures…")
+            self._touch_demo_members(data)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def _touch_demo_members(self, data: dict[str, Any]) -> None:
+        """Every demo member's figures, also those whose logs the seed wrote in bulk."""
+        usernames = [m["username"] for o in data["organizations"] for m in o["members"]]
+        for member_id in Member.objects.filter(user__username__in=usernames).values_list(
+            "pk", flat=True
+        ):
+            adherence.refresh_member(member=member_id)
 
     def _library(self, data: dict[str, Any]) -> None:
         call_command("load_library", stdout=self.stdout)

@@ -1,0 +1,559 @@
+"""Keeps the adherence roll-ups current: rebuilds members' AdherenceDay and AdherenceWeek rows
+from a date up to their local today, then their MemberAdherence figures.
+
+Called in the same transaction as the write that changes them: a session logged or corrected,
+a questionnaire answered (a day with data), a plan created or revised; and by the roll-over task
+when a member's day has ended (yesterday's sessions all come due). Everything is recomputed from
+the plans' schedule and the logs, never adjusted by increments, so running a refresh twice, or
+after a crash, gives the same rows. Each member's row is locked first (`SELECT ... FOR UPDATE`):
+two sessions logged at once by one member are counted one after the other, not from two stale
+snapshots. A fixed number of queries per batch of members, whatever the number of days.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from members import adherence as rules
+from members.models import (
+    AdherenceDay,
+    AdherenceWeek,
+    Assessment,
+    Member,
+    MemberAdherence,
+    SessionLog,
+)
+from members.models.logs import DONE_STATUSES
+from programs.models import Plan
+from programs.selectors.schedule import prescribed_sessions_for_members
+
+# A refresh rebuilds at most this far back (a plan entered late, a backdated start).
+MAX_DAYS_BACK = 400
+# The figures read this much of each member's recent history (streaks longer than this keep the
+# best one recorded before).
+HISTORY_DAYS = 120
+BATCH = 500
+
+SUMMARY_FIELDS = [
+    "as_of",
+    "prescribed",
+    "completed",
+    "adherence",
+    "active_days_30",
+    "current_streak",
+    "best_streak",
+    "first_active",
+    "last_active",
+    "has_plan",
+    "this_week",
+    "last_week",
+    "pain_first_week",
+    "pain_last_week",
+    "risk",
+    "updated_at",
+]
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def local_todays(zones: Mapping[int, str], now: datetime) -> dict[int, date]:
+    """member id → their local date at `now` (one zone lookup per distinct zone)."""
+    by_zone: dict[str, date] = {}
+    result = {}
+    for member_id, name in zones.items():
+        if name not in by_zone:
+            by_zone[name] = timezone.localtime(now, _zone(name)).date()
+        result[member_id] = by_zone[name]
+    return result
+
+
+def _earliest_activity(member_ids: list[int]) -> dict[int, date]:
+    """Where a member never refreshed starts: their earliest plan start, session or
+    questionnaire."""
+    earliest: dict[int, date] = {}
+    for rows in (
+        Plan.objects.filter(member_id__in=member_ids)
+        .values("member_id")
+        .annotate(first=Min("start_date"))
+        .values_list("member_id", "first"),
+        SessionLog.objects.filter(member_id__in=member_ids)
+        .values("member_id")
+        .annotate(first=Min("local_date"))
+        .values_list("member_id", "first"),
+        Assessment.objects.filter(member_id__in=member_ids)
+        .values("member_id")
+        .annotate(first=Min("local_date"))
+        .values_list("member_id", "first"),
+    ):
+        for member_id, first in rows:
+            if first is not None and (member_id not in earliest or first < earliest[member_id]):
+                earliest[member_id] = first
+    return earliest
+
+
+def refresh_adherence(
+    *,
+    member_ids: Iterable[int],
+    since: date | Mapping[int, date] | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Rebuilds the roll-ups of these members from `since` (a date for all, or per member;
+    default: the day of their last refresh, or their earliest activity) to their local today.
+    Returns how many members were refreshed. `progress(done, total)` is told after each batch:
+    a batch is one transaction, so a long run holds each member's lock only briefly."""
+    now = now or timezone.now()
+    ids = sorted(set(member_ids))
+    done = 0
+    for offset in range(0, len(ids), BATCH):
+        batch = ids[offset : offset + BATCH]
+        with transaction.atomic():
+            done += _refresh_batch(batch, since, now)
+        if progress is not None:
+            progress(offset + len(batch), len(ids))
+    return done
+
+
+def _refresh_batch(
+    member_ids: list[int], since: date | Mapping[int, date] | None, now: datetime
+) -> int:
+    # Lock in id order (the same order everywhere: no deadlock between two refreshes).
+    zones = dict(
+        Member.objects.select_for_update()
+        .filter(pk__in=member_ids)
+        .order_by("pk")
+        .values_list("pk", "timezone")
+    )
+    if not zones:
+        return 0
+    ids = list(zones)
+    todays = local_todays(zones, now)
+    previous = {
+        s.member_id: s
+        for s in MemberAdherence.objects.filter(member_id__in=ids).only(
+            "member_id", "as_of", "best_streak", "first_active", "last_active"
+        )
+    }
+    starts = _starts(ids, since, previous, todays)
+
+    range_start, range_end = min(starts.values()), max(todays.values())
+    days = _days(ids, starts, todays, range_start, range_end)
+    _write_days(ids, starts, days)
+    history = _history(ids, starts, todays)
+    _write_weeks(ids, starts, history)
+    _write_summaries(ids, todays, history, previous)
+    return len(ids)
+
+
+def _starts(
+    ids: list[int],
+    since: date | Mapping[int, date] | None,
+    previous: Mapping[int, MemberAdherence],
+    todays: Mapping[int, date],
+) -> dict[int, date]:
+    asked: dict[int, date] = {}
+    if isinstance(since, date):
+        asked = dict.fromkeys(ids, since)
+    elif since is not None:
+        asked = {m: d for m, d in since.items() if m in todays}
+    unknown = [m for m in ids if m not in asked and m not in previous]
+    earliest = _earliest_activity(unknown) if unknown else {}
+    starts = {}
+    for member_id in ids:
+        today = todays[member_id]
+        summary = previous.get(member_id)
+        # From the day of the last refresh at the latest: that day's sessions, and those of
+        # any day since, may have come due meanwhile.
+        last = summary.as_of if summary is not None else earliest.get(member_id, today)
+        start = min(asked.get(member_id, last), last)
+        starts[member_id] = min(today, max(start, today - timedelta(days=MAX_DAYS_BACK)))
+    return starts
+
+
+def _days(
+    ids: list[int],
+    starts: Mapping[int, date],
+    todays: Mapping[int, date],
+    range_start: date,
+    range_end: date,
+) -> list[AdherenceDay]:
+    """The day rows of [start, today] for each member, from the schedule and the logs."""
+    schedule = prescribed_sessions_for_members(members=ids, start=range_start, end=range_end)
+    pain = Coalesce("pain_before", "pain_after")
+    logs = {
+        (row["member_id"], row["local_date"]): row
+        for row in SessionLog.objects.filter(
+            member_id__in=ids, local_date__gte=range_start, local_date__lte=range_end
+        )
+        .order_by()
+        .values("member_id", "local_date")
+        .annotate(
+            done=Count("id", filter=Q(status__in=DONE_STATUSES)),
+            logged=Count("id"),
+            pain_total=Coalesce(Sum(pain), 0),
+            pain_count=Count(pain),
+        )
+    }
+    questionnaires = set(
+        Assessment.objects.filter(
+            member_id__in=ids, local_date__gte=range_start, local_date__lte=range_end
+        )
+        .order_by()
+        .values_list("member_id", "local_date")
+        .distinct()
+    )
+    rows: list[AdherenceDay] = []
+    for member_id in ids:
+        plan_days = schedule.get(member_id, {})
+        today = todays[member_id]
+        day = starts[member_id]
+        while day <= today:
+            log = logs.get((member_id, day))
+            prescription = plan_days.get(day)
+            counts = rules.day_counts(
+                day=day,
+                today=today,
+                prescribed=prescription.sessions if prescription is not None else 0,
+                done=log["done"] if log else 0,
+                logged=log["logged"] if log else 0,
+                assessments=int((member_id, day) in questionnaires),
+                pain_total=log["pain_total"] if log else 0,
+                pain_count=log["pain_count"] if log else 0,
+            )
+            if counts.prescribed or counts.done or counts.has_data:
+                rows.append(
+                    AdherenceDay(
+                        member_id=member_id,
+                        date=day,
+                        prescribed=counts.prescribed,
+                        due=counts.due,
+                        done=counts.done,
+                        credited=counts.credited,
+                        has_data=counts.has_data,
+                        pain_total=counts.pain_total,
+                        pain_count=counts.pain_count,
+                    )
+                )
+            day += timedelta(days=1)
+    return rows
+
+
+def _from_dates(ids: list[int], starts: Mapping[int, date], field: str = "date") -> Q:
+    """Rows of these members on or after their start: one condition per distinct start."""
+    by_start: dict[date, list[int]] = defaultdict(list)
+    for member_id in ids:
+        by_start[starts[member_id]].append(member_id)
+    condition = Q(pk__in=[])
+    for start, members in by_start.items():
+        condition |= Q(member_id__in=members, **{f"{field}__gte": start})
+    return condition
+
+
+def _write_days(ids: list[int], starts: Mapping[int, date], rows: list[AdherenceDay]) -> None:
+    # Days after today cannot exist (a member who moved west would have them): all go.
+    AdherenceDay.objects.filter(_from_dates(ids, starts)).delete()
+    AdherenceDay.objects.bulk_create(rows, batch_size=2000)
+
+
+def _history(
+    ids: list[int], starts: Mapping[int, date], todays: Mapping[int, date]
+) -> dict[int, list[rules.Day]]:
+    """Each member's day rows from the Monday of their start's week, or HISTORY_DAYS back,
+    whichever is earlier, to today, as the rules read them."""
+    earliest = {
+        m: min(rules.week_start(starts[m]), todays[m] - timedelta(days=HISTORY_DAYS)) for m in ids
+    }
+    history: dict[int, list[rules.Day]] = defaultdict(list)
+    for member_id, day, prescribed, due, done, credited, has_data, pain_total, pain_count in (
+        AdherenceDay.objects.filter(_from_dates(ids, earliest))
+        .order_by("member_id", "date")
+        .values_list(
+            "member_id",
+            "date",
+            "prescribed",
+            "due",
+            "done",
+            "credited",
+            "has_data",
+            "pain_total",
+            "pain_count",
+        )
+    ):
+        history[member_id].append(
+            rules.Day(day, prescribed, due, done, credited, has_data, pain_total, pain_count)
+        )
+    return history
+
+
+def _write_weeks(
+    ids: list[int], starts: Mapping[int, date], history: Mapping[int, list[rules.Day]]
+) -> None:
+    firsts = {m: rules.week_start(starts[m]) for m in ids}
+    weeks: list[AdherenceWeek] = []
+    for member_id in ids:
+        sums: dict[date, list[int]] = {}
+        for day in history.get(member_id, ()):
+            if day.date < firsts[member_id]:
+                continue
+            week = sums.setdefault(rules.week_start(day.date), [0, 0, 0])
+            week[0] += day.due
+            week[1] += day.credited
+            week[2] += 1 if day.done else 0
+        weeks += [
+            AdherenceWeek(
+                member_id=member_id, week_start=start, due=due, credited=credited, active_days=n
+            )
+            for start, (due, credited, n) in sums.items()
+        ]
+    AdherenceWeek.objects.filter(_from_dates(ids, firsts, field="week_start")).delete()
+    AdherenceWeek.objects.bulk_create(weeks, batch_size=2000)
+
+
+def _write_summaries(
+    ids: list[int],
+    todays: Mapping[int, date],
+    history: Mapping[int, list[rules.Day]],
+    previous: Mapping[int, MemberAdherence],
+) -> None:
+    activity = {
+        row[0]: (row[1], row[2])
+        for row in AdherenceDay.objects.filter(member_id__in=ids, done__gt=0)
+        .order_by()
+        .values("member_id")
+        .annotate(first=Min("date"), last=Max("date"))
+        .values_list("member_id", "first", "last")
+    }
+    stamp = timezone.now()
+    summaries = [
+        summarize(
+            member_id=member_id,
+            today=todays[member_id],
+            days=history.get(member_id, []),
+            first_active=activity.get(member_id, (None, None))[0],
+            last_active=activity.get(member_id, (None, None))[1],
+            best_before=previous[member_id].best_streak if member_id in previous else 0,
+            stamp=stamp,
+        )
+        for member_id in ids
+    ]
+    MemberAdherence.objects.bulk_create(
+        summaries,
+        update_conflicts=True,
+        unique_fields=["member"],
+        update_fields=SUMMARY_FIELDS,
+        batch_size=1000,
+    )
+
+
+def summarize(
+    *,
+    member_id: int,
+    today: date,
+    days: list[rules.Day],
+    first_active: date | None,
+    last_active: date | None,
+    best_before: int = 0,
+    stamp: datetime | None = None,
+) -> MemberAdherence:
+    """A member's figures over the 30 days ending today, by members.adherence's rules."""
+    start = today - timedelta(days=rules.WINDOW_DAYS - 1)
+    figures = rules.window(days, start=start, end=today)
+    current, best = rules.streaks(
+        prescribed_days=[d.date for d in days if d.prescribed],
+        done_days={d.date for d in days if d.done},
+        today=today,
+    )
+    this_week, last_week = rules.recent_weeks(days, today=today)
+    return MemberAdherence(
+        member_id=member_id,
+        as_of=today,
+        prescribed=figures.prescribed,
+        completed=figures.completed,
+        adherence=figures.adherence,
+        active_days_30=figures.active_days_30,
+        current_streak=current,
+        # The history read is bounded: a longer best run from before is kept.
+        best_streak=max(best, best_before if first_active is not None else 0),
+        first_active=first_active,
+        last_active=last_active,
+        has_plan=figures.has_plan,
+        this_week=this_week,
+        last_week=last_week,
+        pain_first_week=figures.pain_first_week,
+        pain_last_week=figures.pain_last_week,
+        risk=rules.risk(
+            today=today,
+            days=days,
+            window_figures=figures,
+            first_active=first_active,
+            last_active=last_active,
+        ),
+        updated_at=stamp or timezone.now(),
+    )
+
+
+# --- the roll-over -------------------------------------------------------------------------
+
+
+def members_to_roll_over(*, now: datetime | None = None) -> list[int]:
+    """Members whose local day has ended since their last refresh, and members with a plan
+    who were never refreshed. Queries per distinct time zone, not per member."""
+    now = now or timezone.now()
+    zones = Member.objects.order_by().values_list("timezone", flat=True).distinct()
+    stale: list[int] = []
+    for name in zones:
+        today = timezone.localtime(now, _zone(name)).date()
+        stale += MemberAdherence.objects.filter(member__timezone=name, as_of__lt=today).values_list(
+            "member_id", flat=True
+        )
+    stale += (
+        Member.objects.filter(adherence__isnull=True, plans__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    return sorted(set(stale))
+
+
+def roll_over(*, now: datetime | None = None) -> int:
+    """The periodic task's work: refresh the members found by `members_to_roll_over`."""
+    return refresh_adherence(member_ids=members_to_roll_over(now=now), now=now)
+
+
+def refresh_session_day(*, member: Member | int, day: date, now: datetime | None = None) -> None:
+    """After a session was logged or corrected on `day`: only that day changed, and only its
+    sessions (its prescription did not). Six queries when the member's figures are current (the
+    day row, its week and the figures rewritten from one read of recent days); otherwise, or
+    inside `deferred()`, the full refresh from `day`."""
+    member_id = member if isinstance(member, int) else member.pk
+    now = now or timezone.now()
+    if _pending.get() is not None:
+        refresh_member(member=member_id, since=day, now=now)
+        return
+    locked = (
+        Member.objects.select_for_update(of=("self",))
+        .filter(pk=member_id)
+        .values_list(
+            "timezone",
+            "adherence__as_of",
+            "adherence__best_streak",
+            "adherence__first_active",
+            "adherence__last_active",
+        )
+        .first()
+    )
+    if locked is None:
+        return
+    zone, as_of, best_before, first_active, last_active = locked
+    today = timezone.localtime(now, _zone(zone)).date()
+    if as_of != today or day > today or day < today - timedelta(days=HISTORY_DAYS):
+        _refresh_batch([member_id], day, now)
+        return
+    start = min(rules.week_start(day), today - timedelta(days=HISTORY_DAYS))
+    days = {
+        d.date: d for d in _history([member_id], {member_id: start}, {member_id: today})[member_id]
+    }
+    pain = Coalesce("pain_before", "pain_after")
+    logs = SessionLog.objects.filter(member_id=member_id, local_date=day).aggregate(
+        done=Count("id", filter=Q(status__in=DONE_STATUSES)),
+        pain_total=Coalesce(Sum(pain), 0),
+        pain_count=Count(pain),
+    )
+    before = days.get(day)
+    counts = rules.day_counts(
+        day=day,
+        today=today,
+        prescribed=before.prescribed if before is not None else 0,  # rows hold every plan day
+        done=logs["done"],
+        logged=1,  # sessions are corrected, never removed: the day has data
+        pain_total=logs["pain_total"],
+        pain_count=logs["pain_count"],
+    )
+    days[day] = counts
+    AdherenceDay.objects.bulk_create(
+        [AdherenceDay(member_id=member_id, **vars(counts))],
+        update_conflicts=True,
+        unique_fields=["member", "date"],
+        update_fields=["due", "done", "credited", "has_data", "pain_total", "pain_count"],
+    )
+    monday = rules.week_start(day)
+    week = [d for d in days.values() if monday <= d.date < monday + timedelta(days=7)]
+    AdherenceWeek.objects.bulk_create(
+        [
+            AdherenceWeek(
+                member_id=member_id,
+                week_start=monday,
+                due=sum(d.due for d in week),
+                credited=sum(d.credited for d in week),
+                active_days=sum(1 for d in week if d.done),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["member", "week_start"],
+        update_fields=["due", "credited", "active_days"],
+    )
+    history = sorted(days.values(), key=lambda d: d.date)
+    active = [d.date for d in history if d.done]
+    if counts.done:
+        first_active = min(first_active or day, day)
+        last_active = max(last_active or day, day)
+    elif last_active == day:  # a correction took the day's last session done away
+        last_active = active[-1] if active else None
+        first_active = first_active if active else None
+    summary = summarize(
+        member_id=member_id,
+        today=today,
+        days=history,
+        first_active=first_active,
+        last_active=last_active,
+        best_before=best_before or 0,
+    )
+    MemberAdherence.objects.bulk_create(
+        [summary], update_conflicts=True, unique_fields=["member"], update_fields=SUMMARY_FIELDS
+    )
+
+
+# Members whose refresh waits for the end of a `deferred()` block, with the earliest date.
+_pending: ContextVar[dict[int, date | None] | None] = ContextVar("adherence_pending", default=None)
+
+
+def refresh_member(
+    *, member: Member | int, since: date | None = None, now: datetime | None = None
+) -> None:
+    """One member, inside the caller's transaction (a session, a questionnaire, a plan)."""
+    member_id = member if isinstance(member, int) else member.pk
+    pending = _pending.get()
+    if pending is not None:
+        earlier = pending.get(member_id, since)
+        pending[member_id] = None if since is None or earlier is None else min(since, earlier)
+        return
+    _refresh_batch([member_id], since, now or timezone.now())
+
+
+@contextmanager
+def deferred(*, progress: Callable[[int, int], None] | None = None) -> Iterator[None]:
+    """Collects the refreshes asked for inside the block and runs them once, in batches, when it
+    ends without an error: for bulk writers (the demo seed writes hundreds of plans and
+    questionnaires through the services)."""
+    pending: dict[int, date | None] = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    since = {member_id: day for member_id, day in pending.items() if day is not None}
+    refresh_adherence(member_ids=list(pending), since=since, progress=progress)
