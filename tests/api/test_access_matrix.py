@@ -487,6 +487,11 @@ ROUTES += [
 ]
 
 
+# --- adherence dashboard routes (issue 7) ------------------------------------------------------
+
+# --- remote monitoring routes (issue 7) --------------------------------------------------------
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
