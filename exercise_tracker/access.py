@@ -223,3 +223,26 @@ def visible_notifications(user: Any) -> QuerySet[Notification]:
     if not _is_authenticated(user):
         return qs.none()
     return qs.filter(user_id=user.pk)
+
+
+# Adherence figures are for the people who follow members up: coordinators (their organization,
+# without pain or notes), PTs (their caseload) and staff. A member reads their own figures only
+# (members/{id}/adherence/), never the dashboard.
+DASHBOARD_READERS = (Role.COORDINATOR, Role.THERAPIST, Role.STAFF)
+
+
+def dashboard_members(user: Any) -> QuerySet[Member]:
+    """The members a user's adherence dashboard rolls up; none for members."""
+    if not _is_authenticated(user) or user.role not in DASHBOARD_READERS:
+        return Member.objects.none()
+    return visible_members(user)
+
+
+def nameable_templates(user: Any) -> QuerySet[PlanTemplate]:
+    """Templates a user may filter a dashboard by: the global ones and their organization's."""
+    qs = PlanTemplate.objects.all()
+    if not _is_authenticated(user) or user.role not in DASHBOARD_READERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(Q(organization__isnull=True) | Q(organization_id=user.organization_id))

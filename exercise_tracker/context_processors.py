@@ -16,8 +16,12 @@ NAV = {
         ("history", "History"),
         ("reminder-settings", "Reminders"),
     ],
-    Role.THERAPIST: [("caseload", "Caseload"), ("programs:library", "Library")],
-    Role.COORDINATOR: [("dashboard", "Dashboard")],
+    Role.THERAPIST: [
+        ("caseload", "Caseload"),
+        ("programs:library", "Library"),
+        ("rtm-report", "Reports"),
+    ],
+    Role.COORDINATOR: [("dashboard", "Dashboard"), ("rtm-report", "Reports")],
     Role.STAFF: [("admin:index", "Admin"), ("programs:library", "Library")],
 }
 

@@ -22,7 +22,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("today/", views_today.today, name="today"),
     path("caseload/", views.caseload, name="caseload"),
-    path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("programs.urls")),
     path("", include("members.urls")),
     path("", include("members.reminder_urls")),

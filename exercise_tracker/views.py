@@ -8,14 +8,15 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import requires_csrf_token
 
-from members.models import Alert, AlertStatus, Condition, Role
+from members.models import Alert, AlertStatus, Role
 from members.models.alerts import ACTIVE_STATUSES
+from members.selectors import adherence
 from members.selectors.alerts import alert_message, alerts_for
 from programs.models import Plan, PlanStatus
 
@@ -102,45 +103,22 @@ def caseload(request: HttpRequest) -> HttpResponse:
             plan_status=Subquery(current_plan.values("status")[:1]),
             open_alerts=Coalesce(Subquery(open_alerts), 0),
         )
-        .order_by("-open_alerts", "user__last_name", "user__first_name")
     )
+    # The dashboard's figures for the caseload, in its order (at risk first); members with
+    # new alerts before everyone else.
+    board = adherence.dashboard(request.user, adherence.Filters(), with_weeks=False)
+    place = {row.member_id: index for index, row in enumerate(board.rows)}
+    figures = {row.member_id: row for row in board.rows}
+    rows = sorted(members, key=lambda m: (-m.open_alerts, place.get(m.pk, len(place))))
     alerts = alerts_for(request.user).filter(status__in=ACTIVE_STATUSES)[:CASELOAD_ALERTS]
     return render(
         request,
         "pages/caseload.html",
         {
-            "members": members,
+            "members": [(member, figures.get(member.pk)) for member in rows],
+            "summary": board.summary(),
+            "source_note": adherence.SOURCE_NOTE,
             "alerts": [(alert, alert_message(alert)) for alert in alerts],
-        },
-    )
-
-
-@role_required(Role.COORDINATOR)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    members = access.visible_members(request.user)
-    therapists = (
-        access.visible_therapists(request.user)
-        .annotate(
-            caseload=Count(
-                "care_assignments",
-                filter=Q(care_assignments__end_date__isnull=True),
-                distinct=True,
-            )
-        )
-        .order_by("user__last_name")
-    )
-    by_condition = (
-        members.order_by().values("condition").annotate(n=Count("id")).order_by("-n", "condition")
-    )
-    return render(
-        request,
-        "pages/dashboard.html",
-        {
-            "member_count": members.count(),
-            "therapists": therapists,
-            "by_condition": [
-                {"label": Condition(row["condition"]).label, "n": row["n"]} for row in by_condition
-            ],
         },
     )
 

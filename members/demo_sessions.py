@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from members.models import Alert, AlertKind, AlertStatus, Member, SessionEntry, SessionLog
@@ -363,4 +364,15 @@ def _write(seed: _Member, logs: list[tuple[SessionLog, list[SessionEntry]]]) -> 
     for alert in alerts:
         alert.therapist_id = therapist
     Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+    # auto_now_add again: an alert was raised a minute after the session that gave rise to it.
+    raised = {a.session_id: a.session.created_at for a in alerts if a.session is not None}
+    if raised:
+        Alert.objects.filter(member=seed.member, session_id__in=list(raised)).update(
+            created_at=Case(
+                *[
+                    When(session_id=pk, then=Value(at + timedelta(minutes=1)))
+                    for pk, at in raised.items()
+                ]
+            )
+        )
     return len(sessions)

@@ -2,9 +2,26 @@
 
 from django.urls import path
 
-from . import views_alerts, views_history
+from . import views_adherence, views_alerts, views_history, views_rtm
 
 urlpatterns = [
+    path("dashboard/", views_adherence.dashboard, name="dashboard"),
+    path(
+        "members/<int:member_id>/adherence/",
+        views_adherence.member_adherence,
+        name="member-adherence",
+    ),
+    path(
+        "members/<int:member_id>/adherence/review-time/",
+        views_adherence.member_review_time,
+        name="member-review-time-page",
+    ),
+    path(
+        "members/<int:member_id>/adherence/monitoring/",
+        views_adherence.member_monitoring_start,
+        name="member-monitoring-page",
+    ),
+    path("reports/rtm/", views_rtm.rtm_report, name="rtm-report"),
     path("questionnaires/", views_history.questionnaires, name="questionnaires"),
     path(
         "questionnaires/results/<int:pk>/",

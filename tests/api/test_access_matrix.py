@@ -489,7 +489,147 @@ ROUTES += [
 
 # --- adherence dashboard routes (issue 7) ------------------------------------------------------
 
+# The dashboard: coordinators (their organization), PTs (their caseload) and staff; members
+# never. Each read is audited (it rolls up members' records).
+DASHBOARD = {
+    "anonymous": 401,
+    "member": 404,
+    "other_member": 404,
+    "pt": 200,
+    "pt_other": 200,
+    "coordinator": 200,
+    "foreign_member": 404,
+    "foreign_pt": 200,
+    "foreign_coordinator": 200,
+    "staff": 200,
+}
+DASHBOARD_READS = frozenset(
+    {"pt", "pt_other", "coordinator", "foreign_pt", "foreign_coordinator", "staff"}
+)
+ROUTES += [
+    Route(
+        "dashboard-adherence",
+        "get",
+        lambda w: "/api/v1/dashboard/adherence/",
+        DASHBOARD,
+        audited=DASHBOARD_READS,
+    ),
+    Route(
+        "dashboard-adherence-csv",
+        "get",
+        lambda w: "/api/v1/dashboard/adherence/?format=csv",
+        DASHBOARD,
+        audited=DASHBOARD_READS,
+    ),
+    Route(
+        "member-adherence",
+        "get",
+        lambda w: f"/api/v1/members/{w.member.pk}/adherence/",
+        MEMBER_RECORD,
+        audited=frozenset({"pt", "coordinator", "staff"}),
+    ),
+]
+
 # --- remote monitoring routes (issue 7) --------------------------------------------------------
+
+
+def _member_today(w: World):
+    from django.utils import timezone
+
+    return timezone.localtime(timezone.now(), w.member.tz).date()
+
+
+def _monitored_path(w: World, suffix: str) -> str:
+    """The member's records under monitoring, started by their PT yesterday."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from members.services.rtm import start_monitoring
+
+    start_monitoring(
+        user=w.pt.user,
+        member=w.member,
+        start_date=_member_today(w) - timedelta(days=1),
+        consent_at=timezone.now() - timedelta(days=2),
+    )
+    return f"/api/v1/members/{w.member.pk}/{suffix}"
+
+
+def _rtm_report_path(w: World, query: str = "") -> str:
+    _monitored_path(w, "")  # someone to report on
+    return f"/api/v1/reports/rtm/{query}"
+
+
+def _new_episode(w: World) -> dict:
+    from django.utils import timezone
+
+    return {"start_date": _member_today(w).isoformat(), "consent_at": timezone.now().isoformat()}
+
+
+def _new_review(w: World) -> dict:
+    return {"date": _member_today(w).isoformat(), "minutes": 15, "live_interaction": True}
+
+
+# Episodes are read by whoever sees the member; only their PT writes episodes and minutes; the
+# entries of review time are read by PTs (and staff). The report is for coordinators and PTs.
+PT_WRITES = dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "pt": 201}
+REVIEW_READ = dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "pt": 200, "staff": 200}
+RTM_REPORT = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "pt": 200,
+    "pt_other": 200,
+    "coordinator": 200,
+    "foreign_pt": 200,
+    "foreign_coordinator": 200,
+}
+RTM_REPORT_READS = frozenset({"pt", "pt_other", "coordinator", "foreign_pt", "foreign_coordinator"})
+ROUTES += [
+    Route(
+        "monitoring-list",
+        "get",
+        lambda w: _monitored_path(w, "monitoring/"),
+        MEMBER_RECORD,
+        audited=frozenset({"pt", "coordinator", "staff"}),
+    ),
+    Route(
+        "monitoring-create",
+        "post",
+        lambda w: f"/api/v1/members/{w.member.pk}/monitoring/",
+        PT_WRITES,
+        body=_new_episode,
+        audited=frozenset({"pt"}),
+    ),
+    Route(
+        "review-time-list",
+        "get",
+        lambda w: _monitored_path(w, "review-time/"),
+        REVIEW_READ,
+        audited=frozenset({"pt", "staff"}),
+    ),
+    Route(
+        "review-time-create",
+        "post",
+        lambda w: _monitored_path(w, "review-time/"),
+        PT_WRITES,
+        body=_new_review,
+        audited=frozenset({"pt"}),
+    ),
+    Route(
+        "rtm-report",
+        "get",
+        lambda w: _rtm_report_path(w),
+        RTM_REPORT,
+        audited=RTM_REPORT_READS,
+    ),
+    Route(
+        "rtm-report-csv",
+        "get",
+        lambda w: _rtm_report_path(w, "?format=csv"),
+        RTM_REPORT,
+        audited=RTM_REPORT_READS,
+    ),
+]
 
 
 @pytest.mark.django_db

@@ -66,8 +66,8 @@ def test_coordinator_lands_on_dashboard_with_every_member(
 ) -> None:
     login(page, "demo_coordinator")
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Demo Clinic")
-    expect(page.get_by_test_id("member-count")).to_have_text("32")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Demo Clinic: adherence")
+    expect(page.get_by_test_id("fig-members")).to_have_text("32")
     shot(page, "coordinator-dashboard-desktop")
     _sign_out(page)
 
@@ -115,11 +115,11 @@ def test_on_a_phone_every_role_signs_in_and_out_without_sideways_scrolling(
         expect(page).to_have_url(re.compile(f"{path}$"))
         _fits_without_sideways_scrolling(page)
         if username == "demo_coordinator":
-            # Each condition's bar is drawn, not squeezed to nothing by its label.
-            widths = page.locator(".bars .bar").evaluate_all(
-                "bars => bars.map(b => b.getBoundingClientRect().width)"
+            # Both charts are drawn across the phone, not squeezed to nothing.
+            widths = page.locator("canvas").evaluate_all(
+                "charts => charts.map(c => c.getBoundingClientRect().width)"
             )
-            assert widths and min(widths) > 200, widths
+            assert len(widths) == 2 and min(widths) > 250, widths
         sign_out = page.get_by_role("button", name="Sign out")
         expect(sign_out).to_be_in_viewport()
         shot(page, f"{name}-phone")

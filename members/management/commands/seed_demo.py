@@ -48,6 +48,7 @@ class Command(BaseCommand):
         steps.append(("plan templates", self._templates))
         steps.append(("plans", self._plans))
         steps.append(("session logs", self._session_logs))
+        steps.append(("remote monitoring", self._monitoring))
         steps.append(("reminders", self._reminders))
         # Plans, questionnaires and logs change adherence figures: computed once, at the end.
         with adherence.deferred(
@@ -88,6 +89,12 @@ class Command(BaseCommand):
         from members.demo_sessions import seed_demo_session_logs
 
         seed_demo_session_logs(say=self.stdout.write, progress=self._progress)
+
+    def _monitoring(self, data: dict[str, Any]) -> None:
+        # Episodes start when the plans did, and review dates need them: after "plans".
+        from members.demo_rtm import seed_demo_rtm
+
+        seed_demo_rtm(say=self.stdout.write)
 
     def _progress(self, done: int, total: int, label: str) -> None:
         width = 30

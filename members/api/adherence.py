@@ -1,0 +1,489 @@
+"""`/api/v1/dashboard/adherence/` and `/api/v1/members/{id}/adherence/` (the v1 contract).
+
+Who: coordinators see their organization's members, PTs their caseload, staff everyone (reads
+audited); members never see the dashboard (404) and read their own figures only. The
+coordinator's view carries no pain figures and no free text. `?format=csv` streams every row of
+the dashboard. Figures are self-reported, and every answer says so.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import renderers, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exercise_tracker import access, audit
+from exercise_tracker.api import Pagination
+from exercise_tracker.schema import ErrorSerializer
+from members.models import Risk, Role
+from members.selectors import adherence as selectors
+
+MAX_ID = 2**63 - 1
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets `?format=csv` through DRF's content negotiation; the view streams the file."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):
+        # Never used for rows (they are streamed) nor errors (JSON, see handle_exception).
+        return renderers.JSONRenderer().render(data)
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+def _date(params: Mapping[str, str], name: str) -> date | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise serializers.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+
+
+def _id(params: Mapping[str, str], name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise serializers.ValidationError({name: ["Give the id, a whole number."]})
+    return int(raw)
+
+
+def filters_from(params: Mapping[str, str], user: Any, *, today: date) -> selectors.Filters:
+    """The dashboard's filters from query parameters, each checked with a message naming it.
+    An empty value is a 400 (the page leaves empty fields out before calling)."""
+    blank = {name: ["Give a value or leave the parameter out."] for name, v in params.items()
+             if v == "" and name in FILTER_PARAMS}  # fmt: skip
+    if blank:
+        raise serializers.ValidationError(blank)
+    start, end = _date(params, "from"), _date(params, "to")
+    errors: dict[str, list[str]] = {}
+    errors.update(window_errors(start, end, today=today))
+    therapist = _id(params, "therapist")
+    if therapist is not None and not access.visible_therapists(user).filter(pk=therapist).exists():
+        errors["therapist"] = ["No PT you can see has this id."]
+    template = _id(params, "template")
+    if template is not None and not access.nameable_templates(user).filter(pk=template).exists():
+        errors["template"] = ["No template you can see has this id."]
+    risk = params.get("risk")
+    if risk is not None and risk not in Risk.values:
+        errors["risk"] = [f"Choose one of: {', '.join(Risk.values)}."]
+    ordering = params.get("ordering", "risk")
+    if ordering not in selectors.ORDERINGS:
+        errors["ordering"] = [f"Choose one of: {', '.join(selectors.ORDERINGS)}."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return selectors.Filters(
+        start=start, end=end, therapist=therapist, template=template, risk=risk, ordering=ordering
+    )
+
+
+def window_errors(start: date | None, end: date | None, *, today: date) -> dict[str, list[str]]:
+    """What is wrong with a window, by parameter. `today` is the server's date: a day ahead is
+    still today somewhere."""
+    errors: dict[str, list[str]] = {}
+    if end is not None and end > today + timedelta(days=1):
+        errors["to"] = ["The window cannot end in the future."]
+    last = end or today
+    if start is not None and start > last:
+        errors["from"] = ["Start on or before the end of the window (`to`)."]
+    elif start is not None and (last - start).days >= selectors.MAX_WINDOW_DAYS:
+        errors["from"] = [f"The window is at most {selectors.MAX_WINDOW_DAYS} days."]
+    return errors
+
+
+FILTER_PARAMS = ("from", "to", "therapist", "template", "risk", "ordering")
+DASHBOARD_PARAMS = [
+    OpenApiParameter("from", date, description="Window start (a local date); default: 30 days"),
+    OpenApiParameter("to", date, description="Window end (a local date); default: today"),
+    OpenApiParameter("therapist", int, description="Members whose primary PT this is"),
+    OpenApiParameter("template", int, description="Members whose plan came from this template"),
+    OpenApiParameter("risk", str, enum=Risk.values, description="Members with this label now"),
+    OpenApiParameter("ordering", str, enum=list(selectors.ORDERINGS)),
+    OpenApiParameter("format", str, enum=["json", "csv"], description="csv: every row"),
+]
+
+
+# --- shapes (for the schema) and rows -----------------------------------------------------------
+
+
+class NamedSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PainTrendSerializer(serializers.Serializer[Any]):
+    first_week = serializers.FloatField(allow_null=True, help_text="Mean pain, 0-10.")
+    last_week = serializers.FloatField(allow_null=True)
+    trend = serializers.ChoiceField(
+        choices=["better", "worse", "steady"],
+        allow_null=True,
+        help_text="Against the NPRS minimal clinically important difference (2 points).",
+    )
+
+
+class RowSerializer(serializers.Serializer[Any]):
+    """One member. `pain_trend` is left out for coordinators (no pain details)."""
+
+    schema_optional_fields = ("pain_trend",)
+
+    member_id = serializers.IntegerField()
+    name = serializers.CharField()
+    therapist = NamedSerializer(allow_null=True)
+    template = NamedSerializer(allow_null=True)
+    prescribed_sessions = serializers.IntegerField(help_text="Sessions due in the window.")
+    completed_sessions = serializers.IntegerField()
+    adherence = serializers.FloatField(allow_null=True, help_text="Percent, capped at 100.")
+    active_days_30 = serializers.IntegerField()
+    current_streak = serializers.IntegerField()
+    best_streak = serializers.IntegerField()
+    last_active = serializers.DateField(allow_null=True)
+    reminders = serializers.ChoiceField(choices=["on", "off", "none"])
+    open_alerts = serializers.IntegerField()
+    risk = serializers.ChoiceField(choices=Risk.choices)
+    risk_label = serializers.CharField()
+    pain_trend = PainTrendSerializer(required=False)
+    url = serializers.CharField(help_text="The member's adherence page.")
+
+
+class RollupSerializer(serializers.Serializer[Any]):
+    members = serializers.IntegerField()
+    with_plan = serializers.IntegerField()
+    prescribed_sessions = serializers.IntegerField()
+    completed_sessions = serializers.IntegerField()
+    adherence = serializers.FloatField(allow_null=True, help_text="All sessions pooled.")
+    mean_member_adherence = serializers.FloatField(allow_null=True)
+    adherent_members = serializers.IntegerField(help_text="80% or more.")
+    at_risk = serializers.IntegerField()
+
+
+class GroupSerializer(RollupSerializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
+class SummarySerializer(RollupSerializer):
+    by_risk = serializers.DictField(child=serializers.IntegerField())
+    mean_active_days_30 = serializers.FloatField(allow_null=True)
+    rtm_threshold_members = serializers.IntegerField(help_text="16 or more active days.")
+    open_alerts = serializers.IntegerField()
+
+
+class WeekSerializer(serializers.Serializer[Any]):
+    week_start = serializers.DateField()
+    prescribed_sessions = serializers.IntegerField()
+    completed_sessions = serializers.IntegerField()
+    adherence = serializers.FloatField(allow_null=True)
+    in_progress = serializers.BooleanField(help_text="The window ends inside this week.")
+
+
+class BandSerializer(serializers.Serializer[Any]):
+    band = serializers.CharField()
+    members = serializers.IntegerField()
+
+
+class WindowSerializer(serializers.Serializer[Any]):
+    # `from` is a Python keyword: declared through the fields mapping below.
+    to = serializers.DateField()
+    rolling = serializers.BooleanField(help_text="Each member's own last 30 local days.")
+    days = serializers.IntegerField()
+
+    def get_fields(self) -> dict[str, Any]:
+        return {"from": serializers.DateField(), **super().get_fields()}
+
+
+class DashboardSerializer(serializers.Serializer[Any]):
+    window = WindowSerializer()
+    # Declared fields leave the class (DRF's metaclass); only the type checker sees the clash.
+    source = serializers.CharField()  # type: ignore[assignment]
+    source_note = serializers.CharField()
+    summary = SummarySerializer()
+    by_therapist = GroupSerializer(many=True)
+    by_template = GroupSerializer(many=True)
+    weeks = WeekSerializer(many=True)
+    distribution = BandSerializer(many=True)
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = RowSerializer(many=True)
+
+
+def row_data(row: selectors.Row, board: selectors.Dashboard) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "member_id": row.member_id,
+        "name": row.name,
+        "therapist": (
+            {"id": row.therapist_id, "name": row.therapist_name} if row.therapist_id else None
+        ),
+        "template": {"id": row.template_id, "name": row.template_name} if row.template_id else None,
+        "prescribed_sessions": row.prescribed,
+        "completed_sessions": row.completed,
+        "adherence": row.adherence,
+        "active_days_30": row.active_days_30,
+        "current_streak": row.current_streak,
+        "best_streak": row.best_streak,
+        "last_active": row.last_active,
+        "reminders": row.reminders,
+        "open_alerts": row.open_alerts,
+        "risk": row.risk,
+        "risk_label": row.risk_label,
+        "url": f"/members/{row.member_id}/adherence/",
+    }
+    if board.with_pain:
+        data["pain_trend"] = {
+            "first_week": row.pain_first_week,
+            "last_week": row.pain_last_week,
+            "trend": row.pain_trend,
+        }
+    return data
+
+
+def window_data(board: selectors.Dashboard) -> dict[str, Any]:
+    return {
+        "from": board.start,
+        "to": board.end,
+        "rolling": board.rolling,
+        "days": (board.end - board.start).days + 1,
+    }
+
+
+CSV_COLUMNS = (
+    "member_id",
+    "name",
+    "therapist",
+    "template",
+    "prescribed_sessions",
+    "completed_sessions",
+    "adherence_percent",
+    "active_days_30",
+    "current_streak",
+    "best_streak",
+    "last_active",
+    "reminders",
+    "open_alerts",
+    "risk",
+)
+CSV_PAIN_COLUMNS = ("pain_first_week", "pain_last_week", "pain_trend")
+CSV_TAIL = ("window_from", "window_to", "source")
+
+
+class _Echo:
+    """A file-like whose write returns the line: csv.writer writes into the stream's chunks."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(board: selectors.Dashboard) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    pain = board.with_pain
+    yield writer.writerow([*CSV_COLUMNS, *(CSV_PAIN_COLUMNS if pain else ()), *CSV_TAIL])
+    tail = [board.start.isoformat(), board.end.isoformat(), selectors.SOURCE]
+    for row in board.rows:
+        values: list[Any] = [
+            row.member_id,
+            row.name,
+            row.therapist_name,
+            row.template_name,
+            row.prescribed,
+            row.completed,
+            "" if row.adherence is None else row.adherence,
+            row.active_days_30,
+            row.current_streak,
+            row.best_streak,
+            row.last_active.isoformat() if row.last_active else "",
+            row.reminders,
+            row.open_alerts,
+            row.risk,
+        ]
+        if pain:
+            values += [
+                "" if row.pain_first_week is None else row.pain_first_week,
+                "" if row.pain_last_week is None else row.pain_last_week,
+                row.pain_trend or "",
+            ]
+        yield writer.writerow([*values, *tail])
+
+
+def _readers_only(request: Request) -> None:
+    """The dashboard does not exist for members (404), as for anyone else outside its roles."""
+    if getattr(request.user, "role", None) not in access.DASHBOARD_READERS:
+        raise NotFound
+
+
+class DashboardView(APIView):
+    """Adherence of the members a coordinator or PT follows: roll-ups (organization, by PT, by
+    template, week by week, distribution) and one row per member, at-risk members first."""
+
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        # Errors answer in the one JSON error format, also when CSV was asked for.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return response
+
+    @extend_schema(
+        parameters=DASHBOARD_PARAMS,
+        responses={
+            200: OpenApiResponse(DashboardSerializer, description="JSON, or text/csv rows."),
+            404: ErrorSerializer,
+        },
+    )
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
+        _readers_only(request)
+        params = {
+            name: str(value)
+            for name, value in request.query_params.items()
+            if name not in ("page", "page_size", "format")
+        }
+        filters = filters_from(params, request.user, today=timezone.localdate())
+        board = selectors.dashboard(request.user, filters)
+        audit.record_read_by_staff(
+            request=request, member_id=None, object_type="members.adherence_dashboard"
+        )
+        if request.accepted_renderer.format == "csv":
+            stream = StreamingHttpResponse(csv_lines(board), content_type="text/csv")
+            name = f"adherence-{board.start.isoformat()}-{board.end.isoformat()}.csv"
+            stream["Content-Disposition"] = f'attachment; filename="{name}"'
+            return stream
+        paginator = Pagination()
+        page = paginator.paginate_queryset(board.rows, request, view=self)
+        rows = page if page is not None else board.rows
+        response = paginator.get_paginated_response([row_data(row, board) for row in rows])
+        response.data = {
+            "window": window_data(board),
+            "source": selectors.SOURCE,
+            "source_note": selectors.SOURCE_NOTE,
+            "summary": board.summary(),
+            "by_therapist": board.by_therapist(),
+            "by_template": board.by_template(),
+            "weeks": board.weeks,
+            "distribution": board.distribution(),
+            **response.data,
+        }
+        return response
+
+
+# --- one member ------------------------------------------------------------------------------
+
+
+class DaySerializer(serializers.Serializer[Any]):
+    date = serializers.DateField()
+    prescribed_sessions = serializers.IntegerField(help_text="What the plan asked for.")
+    due_sessions = serializers.IntegerField(help_text="Of those, due so far.")
+    completed_sessions = serializers.IntegerField()
+    sessions_done = serializers.IntegerField(help_text="All sessions done, extra ones too.")
+    has_data = serializers.BooleanField(help_text="Anything reported: a remote monitoring day.")
+
+
+class MemberAdherenceSerializer(serializers.Serializer[Any]):
+    schema_optional_fields = ("pain_trend",)
+
+    member_id = serializers.IntegerField()
+    name = serializers.CharField()
+    therapist = NamedSerializer(allow_null=True)
+    window = WindowSerializer()
+    source = serializers.CharField()  # type: ignore[assignment]
+    prescribed_sessions = serializers.IntegerField()
+    completed_sessions = serializers.IntegerField()
+    adherence = serializers.FloatField(allow_null=True)
+    active_days_30 = serializers.IntegerField()
+    current_streak = serializers.IntegerField()
+    best_streak = serializers.IntegerField()
+    first_active = serializers.DateField(allow_null=True)
+    last_active = serializers.DateField(allow_null=True)
+    risk = serializers.ChoiceField(choices=Risk.choices)
+    risk_label = serializers.CharField()
+    pain_trend = PainTrendSerializer(required=False)
+    days = DaySerializer(many=True)
+    weeks = WeekSerializer(many=True)
+
+
+def member_data(figures: selectors.MemberFigures, *, with_pain: bool) -> dict[str, Any]:
+    window, summary, member = figures.window, figures.summary, figures.member
+    risk = summary.risk if summary is not None else Risk.NO_PLAN
+    data: dict[str, Any] = {
+        "member_id": member.pk,
+        "name": member.user.display_name,
+        "therapist": (
+            {"id": figures.therapist.pk, "name": figures.therapist.user.display_name}
+            if figures.therapist is not None
+            else None
+        ),
+        "window": {
+            "from": window.start,
+            "to": window.end,
+            "rolling": False,
+            "days": (window.end - window.start).days + 1,
+        },
+        "source": selectors.SOURCE,
+        "prescribed_sessions": window.prescribed,
+        "completed_sessions": window.completed,
+        "adherence": window.adherence,
+        "active_days_30": window.active_days_30,
+        "current_streak": summary.current_streak if summary else 0,
+        "best_streak": summary.best_streak if summary else 0,
+        "first_active": summary.first_active if summary else None,
+        "last_active": summary.last_active if summary else None,
+        "risk": risk,
+        "risk_label": Risk(risk).label,
+        "days": [
+            {
+                "date": day.date,
+                "prescribed_sessions": day.prescribed,
+                "due_sessions": day.due,
+                "completed_sessions": day.credited,
+                "sessions_done": day.done,
+                "has_data": day.has_data,
+            }
+            for day in figures.days
+        ],
+        "weeks": [{**week, "in_progress": False} for week in figures.weeks],
+    }
+    if with_pain:
+        data["pain_trend"] = {
+            "first_week": window.pain_first_week,
+            "last_week": window.pain_last_week,
+            "trend": window.pain_trend,
+        }
+    return data
+
+
+class MemberAdherenceView(APIView):
+    """One member's adherence over a window (default their last 30 local days): for the member,
+    their PT, their organization's coordinators, and staff; 404 for anyone else."""
+
+    @extend_schema(
+        parameters=DASHBOARD_PARAMS[:2],
+        responses={200: MemberAdherenceSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        member = access.visible_members(request.user).filter(pk=pk).first()
+        if member is None:
+            raise NotFound
+        start, end = _date(request.query_params, "from"), _date(request.query_params, "to")
+        errors = window_errors(start, end, today=timezone.localdate())
+        if errors:
+            raise serializers.ValidationError(errors)
+        figures = selectors.member_figures(member, start=start, end=end)
+        audit.record_read_by_staff(request=request, member_id=member.pk, obj=member)
+        role = getattr(request.user, "role", None)
+        return Response(member_data(figures, with_pain=role != Role.COORDINATOR))

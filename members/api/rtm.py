@@ -1,0 +1,543 @@
+"""Remote therapeutic monitoring endpoints: a member's episodes and review time, and the billing
+report (JSON, or every row as CSV).
+
+Who: anyone who sees a member reads their episodes (the member too); only a PT of the care team
+starts one or records review time; review time is read by PTs (and staff). The report is for
+coordinators (their organization) and PTs (their caseload); to members and staff it does not
+exist (404), as writes do not for the roles that have none. Reads by anyone but the member
+leave one audit row per request; a CSV export is audited as an export.
+"""
+
+from __future__ import annotations
+
+import csv
+import zoneinfo
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, cast
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exercise_tracker import access, audit
+from exercise_tracker.api import Conflict, Pagination
+from exercise_tracker.models import AuditAction
+from members.models import Member, MonitoringEpisode, ReviewTime, Role, Therapist, User
+from members.models.adherence import MAX_REVIEW_MINUTES
+from members.selectors import rtm as selectors
+from members.services import rtm as services
+
+MAX_ID = 2**63 - 1
+# A report spans at most a year: a billing year, and a bounded amount of work per request.
+MAX_REPORT_DAYS = 366
+# Members per batch of the CSV: each batch is the report's few queries.
+CSV_BATCH = 500
+SUPPLY_CODES = [selectors.SUPPLY_FULL, selectors.SUPPLY_SHORT]
+MANAGEMENT_CODES = [
+    selectors.MANAGEMENT_FIRST_10,
+    selectors.MANAGEMENT_FIRST_20,
+    selectors.MANAGEMENT_EACH_20,
+]
+
+# --- serializers (the documented shapes) ------------------------------------------------------
+
+
+class EpisodeInputSerializer(serializers.Serializer[Any]):
+    start_date = serializers.DateField(help_text="The member's local date monitoring starts.")
+    consent_at = serializers.DateTimeField(help_text="When the member agreed to be monitored.")
+
+
+class EpisodeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    member = serializers.IntegerField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True, help_text="The last day counted.")
+    active = serializers.BooleanField(help_text="Not ended yet.")
+    consent_at = serializers.DateTimeField()
+    consent_recorded_by = serializers.IntegerField(
+        allow_null=True, help_text="The user (a PT) who recorded the consent."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class ReviewTimeInputSerializer(serializers.Serializer[Any]):
+    date = serializers.DateField(help_text="The clinic's date of the review.")
+    minutes = serializers.IntegerField(min_value=1, max_value=MAX_REVIEW_MINUTES)
+    live_interaction = serializers.BooleanField(
+        required=False, default=False, help_text="A live, two-way call or video with the member."
+    )
+
+
+class ReviewTimeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    member = serializers.IntegerField()
+    therapist = serializers.IntegerField()
+    therapist_name = serializers.CharField()
+    date = serializers.DateField()
+    minutes = serializers.IntegerField()
+    live_interaction = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class RtmPeriodSerializer(serializers.Serializer[Any]):
+    episode = serializers.IntegerField()
+    number = serializers.IntegerField(help_text="1 for the first 30 days of the episode.")
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="Day 30, or the episode's end if earlier.")
+    complete = serializers.BooleanField(help_text="False while today is in the period.")
+    days_with_data = serializers.IntegerField(help_text="Self-reported: sessions, questionnaires.")
+    supply_code = serializers.ChoiceField(choices=SUPPLY_CODES, allow_null=True)
+
+
+class RtmMonthSerializer(serializers.Serializer[Any]):
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+    minutes = serializers.IntegerField(help_text="Review minutes recorded by the member's PTs.")
+    reviews = serializers.IntegerField()
+    live_interaction = serializers.BooleanField()
+    codes = serializers.ListField(
+        child=serializers.ChoiceField(choices=MANAGEMENT_CODES),
+        help_text="Each unit listed: 60 minutes with a live interaction is 98980, 98981, 98981.",
+    )
+
+
+class RtmMemberSerializer(serializers.Serializer[Any]):
+    member = serializers.IntegerField()
+    member_name = serializers.CharField()
+    therapist = serializers.IntegerField(allow_null=True, help_text="The primary PT now.")
+    therapist_name = serializers.CharField(allow_null=True)
+    as_of = serializers.DateField(help_text="The member's local date the figures are as of.")
+    periods = RtmPeriodSerializer(many=True)
+    months = RtmMonthSerializer(many=True)
+
+
+RtmReportSerializer = inline_serializer(
+    "RtmReport",
+    fields={
+        "source": serializers.ChoiceField(choices=[selectors.SOURCE]),
+        "note": serializers.CharField(),
+        "from": serializers.DateField(),
+        "to": serializers.DateField(),
+        "count": serializers.IntegerField(help_text="Monitored members in the report."),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": RtmMemberSerializer(many=True),
+    },
+)
+
+
+def episode_data(episode: MonitoringEpisode) -> dict[str, Any]:
+    return {
+        "id": episode.pk,
+        "member": episode.member_id,
+        "start_date": episode.start_date.isoformat(),
+        "end_date": episode.end_date.isoformat() if episode.end_date else None,
+        "active": episode.end_date is None,
+        "consent_at": episode.consent_at,
+        "consent_recorded_by": episode.consent_recorded_by_id,
+        "created_at": episode.created_at,
+    }
+
+
+def review_time_data(entry: ReviewTime) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "member": entry.member_id,
+        "therapist": entry.therapist_id,
+        "therapist_name": entry.therapist.user.display_name,
+        "date": entry.date.isoformat(),
+        "minutes": entry.minutes,
+        "live_interaction": entry.live_interaction,
+        "created_at": entry.created_at,
+    }
+
+
+def member_rtm_data(figures: selectors.MemberRtm) -> dict[str, Any]:
+    therapist = figures.therapist
+    return {
+        "member": figures.member.pk,
+        "member_name": figures.member.user.display_name,
+        "therapist": therapist.pk if therapist is not None else None,
+        "therapist_name": therapist.user.display_name if therapist is not None else None,
+        "as_of": figures.today.isoformat(),
+        "periods": [
+            {
+                "episode": p.episode_id,
+                "number": p.number,
+                "start": p.start.isoformat(),
+                "end": p.end.isoformat(),
+                "complete": p.complete,
+                "days_with_data": p.days_with_data,
+                "supply_code": p.supply_code,
+            }
+            for p in figures.periods
+        ],
+        "months": [
+            {
+                "month": m.month.strftime("%Y-%m"),
+                "minutes": m.minutes,
+                "reviews": m.reviews,
+                "live_interaction": m.live_interaction,
+                "codes": list(m.codes),
+            }
+            for m in figures.months
+        ],
+    }
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _only(request: Request, *roles: str) -> None:
+    """An operation other roles do not have: to them it does not exist (404)."""
+    if getattr(request.user, "role", None) not in roles:
+        raise NotFound
+
+
+def _member(request: Request, member_id: int) -> Member:
+    member = (
+        access.visible_members(request.user).filter(pk=member_id).first()
+        if 0 < member_id <= MAX_ID
+        else None
+    )
+    if member is None:
+        raise NotFound
+    return member
+
+
+def _clinic_today(user: Any) -> date:
+    organization = getattr(user, "organization", None)
+    try:
+        zone = zoneinfo.ZoneInfo(organization.timezone if organization is not None else "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return timezone.localtime(timezone.now(), zone).date()
+
+
+def _query_date(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise serializers.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+
+
+def report_range(request: Request) -> tuple[date, date]:
+    """`from` and `to`; without either, the clinic's current month; with one, that date's
+    month fills in the other."""
+    start, end = _query_date(request, "from"), _query_date(request, "to")
+    if start is None or end is None:
+        month = (end or start or _clinic_today(request.user)).replace(day=1)
+        start = start or month
+        end = end or selectors.month_end(month)
+    if start > end:
+        raise serializers.ValidationError({"from": ["Give a date on or before `to`."]})
+    if (end - start).days >= MAX_REPORT_DAYS:
+        raise serializers.ValidationError(
+            {"to": [f"A report covers at most {MAX_REPORT_DAYS} days."]}
+        )
+    return start, end
+
+
+def report_therapist(request: Request) -> Therapist | None:
+    raw = request.query_params.get("therapist")
+    if raw is None:
+        return None
+    therapist = (
+        access.visible_therapists(request.user).filter(pk=int(raw)).first()
+        if raw.isdigit() and 0 < int(raw) <= MAX_ID
+        else None
+    )
+    if therapist is None:
+        raise serializers.ValidationError({"therapist": ["No PT you can see has this id."]})
+    return therapist
+
+
+MEMBER_PATH = OpenApiParameter(
+    "member_id", int, OpenApiParameter.PATH, description="The member's id."
+)
+
+# --- episodes -------------------------------------------------------------------------------
+
+
+class MonitoringViewSet(viewsets.GenericViewSet[MonitoringEpisode]):
+    """`/api/v1/members/{id}/monitoring/`: the member's monitoring episodes, newest first;
+    POST (a PT of the care team) starts one with the member's consent. An open episode
+    already there is a 409."""
+
+    serializer_class = EpisodeSerializer
+    queryset = MonitoringEpisode.objects.none()
+    filter_backends = ()
+
+    @extend_schema(parameters=[MEMBER_PATH], responses=EpisodeSerializer(many=True))
+    def list(self, request: Request, member_id: int) -> Response:
+        member = _member(request, member_id)
+        page = self.paginate_queryset(selectors.episodes_of(member))
+        audit.record_read_by_staff(
+            request=request, member_id=member.pk, object_type="members.monitoringepisode_list"
+        )
+        return self.get_paginated_response([episode_data(e) for e in page or []])
+
+    @extend_schema(
+        parameters=[MEMBER_PATH],
+        request=EpisodeInputSerializer,
+        responses={201: EpisodeSerializer},
+    )
+    def create(self, request: Request, member_id: int) -> Response:
+        _only(request, Role.THERAPIST)
+        member = _member(request, member_id)
+        form = EpisodeInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            episode = services.start_monitoring(
+                user=cast(User, request.user),  # a PT: _only() let no one else in
+                member=member,
+                start_date=form.validated_data["start_date"],
+                consent_at=form.validated_data["consent_at"],
+            )
+        except services.AlreadyMonitored as exc:
+            raise Conflict(exc.messages[0]) from exc
+        audit.record(request=request, action=AuditAction.CREATE, member_id=member.pk, obj=episode)
+        return Response(episode_data(episode), status=status.HTTP_201_CREATED)
+
+
+# --- review time ----------------------------------------------------------------------------
+
+REVIEW_READERS = (Role.THERAPIST, Role.STAFF)
+
+
+class ReviewTimeViewSet(viewsets.GenericViewSet[ReviewTime]):
+    """`/api/v1/members/{id}/review-time/`: minutes PTs spent on the member's monitoring data,
+    newest first; POST (a PT of the care team) records `{"date", "minutes",
+    "live_interaction"}` on a date the member was monitored."""
+
+    serializer_class = ReviewTimeSerializer
+    queryset = ReviewTime.objects.none()
+    filter_backends = ()
+
+    @extend_schema(parameters=[MEMBER_PATH], responses=ReviewTimeSerializer(many=True))
+    def list(self, request: Request, member_id: int) -> Response:
+        _only(request, *REVIEW_READERS)
+        member = _member(request, member_id)
+        page = self.paginate_queryset(selectors.review_times_of(member))
+        audit.record_read_by_staff(
+            request=request, member_id=member.pk, object_type="members.reviewtime_list"
+        )
+        return self.get_paginated_response([review_time_data(r) for r in page or []])
+
+    @extend_schema(
+        parameters=[MEMBER_PATH],
+        request=ReviewTimeInputSerializer,
+        responses={201: ReviewTimeSerializer},
+    )
+    def create(self, request: Request, member_id: int) -> Response:
+        _only(request, Role.THERAPIST)
+        member = _member(request, member_id)
+        form = ReviewTimeInputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        entry = services.record_review_time(
+            user=cast(User, request.user),
+            member=member,
+            date=form.validated_data["date"],
+            minutes=form.validated_data["minutes"],
+            live_interaction=form.validated_data["live_interaction"],
+        )
+        audit.record(request=request, action=AuditAction.CREATE, member_id=member.pk, obj=entry)
+        return Response(review_time_data(entry), status=status.HTTP_201_CREATED)
+
+
+# --- the report -----------------------------------------------------------------------------
+
+REPORT_READERS = (Role.COORDINATOR, Role.THERAPIST)
+CSV_COLUMNS = [
+    "record",
+    "member_id",
+    "member",
+    "therapist",
+    "episode_id",
+    "period",
+    "period_start",
+    "period_end",
+    "period_complete",
+    "days_with_data",
+    "supply_code",
+    "month",
+    "minutes",
+    "reviews",
+    "live_interaction",
+    "management_codes",
+    "source",
+]
+
+
+class _Echo:
+    """A file that hands back what is written to it: csv.writer makes one line at a time."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: object) -> object:
+    # A name that starts like a formula would run as one in a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def csv_rows(figures: selectors.MemberRtm) -> Iterator[list[object]]:
+    """One row per 30-day period, then one per calendar month, of one member."""
+    member = figures.member
+    name = member.user.display_name
+    therapist = figures.therapist.user.display_name if figures.therapist is not None else ""
+    blank_month = ["", "", "", "", ""]
+    for p in figures.periods:
+        yield [
+            "period",
+            member.pk,
+            name,
+            therapist,
+            p.episode_id,
+            p.number,
+            p.start.isoformat(),
+            p.end.isoformat(),
+            "yes" if p.complete else "no",
+            p.days_with_data,
+            p.supply_code or "",
+            *blank_month,
+            selectors.SOURCE,
+        ]
+    for m in figures.months:
+        yield [
+            "month",
+            member.pk,
+            name,
+            therapist,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            m.month.strftime("%Y-%m"),
+            m.minutes,
+            m.reviews,
+            "yes" if m.live_interaction else "no",
+            " ".join(m.codes),
+            selectors.SOURCE,
+        ]
+
+
+def stream_csv(members: list[Member], *, start: date, end: date, now: datetime) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for offset in range(0, len(members), CSV_BATCH):
+        batch = members[offset : offset + CSV_BATCH]
+        for figures in selectors.rtm_for_members(batch, start=start, end=end, now=now):
+            for row in csv_rows(figures):
+                yield writer.writerow([_cell(value) for value in row])
+
+
+class FormatIsTheViews(DefaultContentNegotiation):
+    """`?format=csv` is the report's own switch, not DRF's renderer override (which would 404
+    without a CSV renderer): answers and errors are JSON, the CSV is streamed by the view."""
+
+    def select_renderer(
+        self, request: Any, renderers: Any, format_suffix: Any = None
+    ) -> tuple[Any, str]:
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+
+class RtmReportView(APIView):
+    """`GET /api/v1/reports/rtm/`: per monitored member, the 30-day periods overlapping
+    [`from`, `to`] with days with data and the supply code, and the calendar months with PT
+    minutes and management codes. `therapist` narrows to one PT's caseload. Members are paged
+    as lists are; `?format=csv` streams every row of every member instead. Figures are
+    self-reported."""
+
+    content_negotiation_class = FormatIsTheViews
+
+    @extend_schema(
+        operation_id="reports_rtm",
+        parameters=[
+            OpenApiParameter(
+                "from", date, description="First day (default: the first of `to`'s month)"
+            ),
+            OpenApiParameter(
+                "to", date, description="Last day (default: the last of `from`'s month)"
+            ),
+            OpenApiParameter("therapist", int, description="One PT's caseload"),
+            OpenApiParameter(
+                "format", str, enum=["json", "csv"], description="csv: every row, streamed"
+            ),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={
+            (200, "application/json"): RtmReportSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="One row per member and 30-day period, and per member and "
+                "calendar month (`record` says which); every row is marked self-reported.",
+            ),
+        },
+        tags=["reports"],
+    )
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
+        _only(request, *REPORT_READERS)
+        wanted = request.query_params.get("format", "json")
+        if wanted not in ("json", "csv"):
+            raise serializers.ValidationError({"format": ["Choose json or csv."]})
+        start, end = report_range(request)
+        therapist = report_therapist(request)
+        members = selectors.monitored_members(
+            request.user, start=start, end=end, therapist=therapist
+        )
+        now = timezone.now()
+        if wanted == "csv":
+            everyone = list(members)
+            audit.record(
+                request=request, action=AuditAction.EXPORT, object_type="members.rtm_report"
+            )
+            response = StreamingHttpResponse(
+                stream_csv(everyone, start=start, end=end, now=now),
+                content_type="text/csv; charset=utf-8",
+            )
+            filename = f"rtm-{start.isoformat()}-to-{end.isoformat()}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            response["Cache-Control"] = "private, no-store"
+            return response
+        paginator = Pagination()
+        page = paginator.paginate_queryset(members, request, view=self) or []
+        figures = selectors.rtm_for_members(page, start=start, end=end, now=now)
+        audit.record_read_by_staff(
+            request=request, member_id=None, object_type="members.rtm_report"
+        )
+        count = paginator.page.paginator.count if paginator.page is not None else len(page)
+        return Response(
+            {
+                "source": selectors.SOURCE,
+                "note": selectors.SOURCE_NOTE,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "count": count,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "results": [member_rtm_data(f) for f in figures],
+            }
+        )
