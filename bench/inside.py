@@ -7,10 +7,12 @@ import json
 import statistics
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 BENCH_PLAN_TITLE = "Bench draft"
+BENCH_SESSION_NOTE = "Bench session"
 
 
 def facts() -> None:
@@ -23,7 +25,14 @@ def facts() -> None:
     template = PlanTemplate.objects.filter(organization__isnull=True, is_active=True).first()
     if plan is None or template is None:
         raise SystemExit("bench: seed_demo left demo_member without an active plan or templates")
+    from members.selectors.sessions import local_today
+    from programs.selectors.schedule import prescribed_sessions
+
     today = timezone.localdate().isoformat()
+    member_today = local_today(member)
+    due = prescribed_sessions(member=member, start=member_today, end=member_today)[member_today]
+    if not due.items:
+        raise SystemExit("bench: demo_member has nothing prescribed today to log")
     print(
         json.dumps(
             {
@@ -31,6 +40,8 @@ def facts() -> None:
                 "plan_id": plan.pk,
                 "template_id": template.pk,
                 "today": today,
+                "member_today": member_today.isoformat(),
+                "plan_item_id": due.items[0].item.pk,
             }
         )
     )
@@ -38,9 +49,17 @@ def facts() -> None:
 
 def cleanup() -> None:
     """Deletes the draft plans the create scenario wrote, so the database does not grow."""
+    from members.models import Member, SessionLog
+    from members.services.adherence import refresh_adherence
     from programs.models import Plan, PlanStatus
 
     deleted, _ = Plan.objects.filter(title=BENCH_PLAN_TITLE, status=PlanStatus.DRAFT).delete()
+    logged = SessionLog.objects.filter(notes=BENCH_SESSION_NOTE)
+    days = set(logged.values_list("local_date", flat=True).distinct())
+    deleted += logged.delete()[0]
+    if days:  # the member's figures without the bench's sessions
+        member = Member.objects.get(user__username="demo_member")
+        refresh_adherence(member_ids=[member.pk], since=min(days))
     deleted += _remove_reminder_bench_members()
     print(json.dumps({"deleted": deleted}))
 
@@ -253,6 +272,144 @@ def dispatcher(rounds: int = 7, idle_rounds: int = 50) -> None:
                 "none_due_queries": idle[0][1],
                 "due_queries": busy[0][1],
                 "deliveries_recorded": recorded,
+                "setup_s": setup_s,
+            }
+        )
+    )
+
+
+# --- the adherence dashboard at 10,000 members against a hand-written SQL aggregate ------------
+
+SCALE_SLUG = "scale-clinic"
+SCALE_MEMBERS = 10_000
+SCALE_DAYS = 90
+
+# What a dashboard needs of every member over the last 30 days, written by hand in one statement
+# over the same sessions: sessions done, days active, the last one. The baseline the API's first
+# page (with all its roll-ups) is measured against.
+BASELINE_SQL = """
+SELECT m.id,
+       COUNT(s.id) FILTER (WHERE s.status IN ('completed', 'partial')) AS completed,
+       COUNT(DISTINCT s.local_date) FILTER (WHERE s.status IN ('completed', 'partial')) AS days,
+       MAX(s.local_date) FILTER (WHERE s.status IN ('completed', 'partial')) AS last_active
+FROM members_member m
+JOIN members_user u ON u.id = m.user_id
+LEFT JOIN members_sessionlog s
+       ON s.member_id = m.id AND s.local_date BETWEEN %s AND %s
+WHERE u.organization_id = %s
+GROUP BY m.id
+"""
+
+
+def _ensure_scale_organization() -> tuple[int, float]:
+    """seed_scale's organization with 10,000 members and 90 days, made once and kept (it takes
+    minutes); its figures are rolled over to today. Returns (members, seconds spent)."""
+    from django.core.management import call_command
+
+    from members.models import Member
+    from members.services.adherence import roll_over
+
+    started = time.perf_counter()
+    have = Member.objects.filter(user__organization__slug=SCALE_SLUG).count()
+    if have != SCALE_MEMBERS:
+        import sys
+
+        call_command(
+            "seed_scale",
+            members=SCALE_MEMBERS,
+            days=SCALE_DAYS,
+            org_slug=SCALE_SLUG,
+            force=True,
+            replace=have > 0,
+            stdout=sys.stderr,  # progress on the terminal; stdout carries the JSON
+        )
+    roll_over()  # a database seeded on an earlier day: its members' days have ended since
+    from django.db import connection
+
+    from members.models import AdherenceDay, AdherenceWeek, MemberAdherence, SessionLog
+
+    # As autovacuum would have on a live database: planner statistics and the visibility map
+    # (index-only scans) for the tables both sides read.
+    with connection.cursor() as cursor:
+        for model in (SessionLog, AdherenceDay, AdherenceWeek, MemberAdherence):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return Member.objects.filter(user__organization__slug=SCALE_SLUG).count(), (
+        time.perf_counter() - started
+    )
+
+
+def dashboard(rounds: int = 9) -> None:
+    """The dashboard API's first page (roll-ups by PT, template, week and band, 20 rows) for the
+    coordinator of 10,000 members, through Django's whole stack in process, against the
+    baseline SQL over the same sessions, in interleaved rounds; then the CSV export of every row.
+    Prints JSON: medians in milliseconds, their ratio, queries, CSV rows per second."""
+    from django.db import connection
+    from django.test import Client
+
+    from members.models import User
+
+    members, setup_s = _ensure_scale_organization()
+    coordinator = User.objects.get(username="scale_coordinator")
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(coordinator)
+    end = timezone.localdate()
+    start = end - timedelta(days=29)
+
+    def api() -> float:
+        began = time.perf_counter()
+        response = client.get("/api/v1/dashboard/adherence/")
+        elapsed = time.perf_counter() - began
+        if response.status_code != 200 or response.json()["count"] != members:
+            raise SystemExit(f"bench: dashboard answered {response.status_code}")
+        return elapsed
+
+    def baseline() -> float:
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(BASELINE_SQL, [start, end, coordinator.organization_id])
+            rows = cursor.fetchall()
+        elapsed = time.perf_counter() - began
+        if len(rows) != members:
+            raise SystemExit(f"bench: the baseline found {len(rows)} members")
+        return elapsed
+
+    for warm in (api, baseline, api, baseline):
+        warm()
+    api_times, sql_times = [], []
+    for _ in range(rounds):
+        api_times.append(api())
+        sql_times.append(baseline())
+    statements: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    # A request resets Django's own query log when it starts: count at the cursor instead.
+    with connection.execute_wrapper(count):
+        api()
+    csv_times, lines = [], 0
+    for _ in range(3):
+        began = time.perf_counter()
+        response = client.get("/api/v1/dashboard/adherence/?format=csv")
+        lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)  # type: ignore[attr-defined]
+        csv_times.append(time.perf_counter() - began)
+    api_ms = 1000 * statistics.median(api_times)
+    sql_ms = 1000 * statistics.median(sql_times)
+    csv_s = statistics.median(csv_times)
+    print(
+        json.dumps(
+            {
+                "members": members,
+                "api_ms": api_ms,
+                "api_range_ms": [1000 * min(api_times), 1000 * max(api_times)],
+                "sql_ms": sql_ms,
+                "sql_range_ms": [1000 * min(sql_times), 1000 * max(sql_times)],
+                "ratio": api_ms / sql_ms,
+                "api_queries": len(statements),
+                "csv_rows": lines - 1,
+                "csv_s": csv_s,
+                "csv_rows_per_s": (lines - 1) / csv_s,
                 "setup_s": setup_s,
             }
         )

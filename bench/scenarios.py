@@ -73,4 +73,36 @@ SCENARIOS: list[Scenario] = [
         baseline=BARE.name,
         expect_status=201,
     ),
+    # Logging (issue 5): a member's phone posts a session, each with a new client_id (a retry
+    # would be answered from the first one); its adherence figures are rewritten in the same
+    # transaction. The bench's sessions are deleted afterwards.
+    Scenario(
+        name="POST /api/v1/sessions/",
+        path="/api/v1/sessions/",
+        method="POST",
+        as_user="demo_member",
+        # The answer checked before the rounds (no client_id: a new session every time).
+        body=(
+            '{{"date": "{member_today}", "status": "completed", "notes": "Bench session", '
+            '"entries": [{{"plan_item": {plan_item_id}, "sets_done": 1}}]}}'
+        ),
+        lua=(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            "math.randomseed(os.time())\n"
+            "local run = math.random(0, 2147483646)\n"
+            "local n = 0\n"
+            "request = function()\n"
+            "  n = n + 1\n"
+            '  local id = string.format("%08x-0000-4000-8000-%012x", run, n)\n'
+            '  local body = \'{{"client_id": "\' .. id .. \'", "date": "{member_today}", \'\n'
+            '    .. \'"status": "completed", "pain_before": 3, "pain_after": 2, "rpe": 4, \'\n'
+            '    .. \'"notes": "Bench session", "entries": [{{"plan_item": {plan_item_id}, \'\n'
+            '    .. \'"sets_done": 1, "feedback": "just_right"}}]}}\'\n'
+            "  return wrk.format(nil, nil, nil, body)\n"
+            "end\n"
+        ),
+        baseline=BARE.name,
+        expect_status=201,
+    ),
 ]

@@ -539,7 +539,8 @@ def create_plan(
         end_date=end_date,
         changes=changes,
     )
-    adherence.refresh_member(member=member, since=min(start_date, revision.effective_date))
+    if status != PlanStatus.DRAFT:  # a draft prescribes nothing: no figure changes
+        adherence.refresh_member(member=member, since=min(start_date, revision.effective_date))
     return _result(plan, revision)
 
 
@@ -691,10 +692,12 @@ def revise_plan(
         end_date=plan.end_date,
         changes=changes,
     )
-    # The days the new revision governs, and those an earlier start date now reaches.
-    adherence.refresh_member(
-        member=plan.member, since=min(old_start, plan.start_date, revision.effective_date)
-    )
+    # The days the new revision governs, and those an earlier start date now reaches (a draft
+    # that stays a draft prescribes nothing).
+    if not old_status == plan.status == PlanStatus.DRAFT:
+        adherence.refresh_member(
+            member=plan.member, since=min(old_start, plan.start_date, revision.effective_date)
+        )
     return _result(plan, revision)
 
 
