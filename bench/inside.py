@@ -306,11 +306,13 @@ def _ensure_scale_organization() -> tuple[int, float]:
     minutes); its figures are rolled over to today. Returns (members, seconds spent)."""
     from django.core.management import call_command
 
-    from members.models import Member
+    from members.models import Member, User
     from members.services.adherence import roll_over
 
     started = time.perf_counter()
     have = Member.objects.filter(user__organization__slug=SCALE_SLUG).count()
+    # Any account there (a run cut off early may have left its PTs) is replaced.
+    partial = User.objects.filter(organization__slug=SCALE_SLUG).exists()
     if have != SCALE_MEMBERS:
         import sys
 
@@ -320,7 +322,7 @@ def _ensure_scale_organization() -> tuple[int, float]:
             days=SCALE_DAYS,
             org_slug=SCALE_SLUG,
             force=True,
-            replace=have > 0,
+            replace=partial,
             stdout=sys.stderr,  # progress on the terminal; stdout carries the JSON
         )
     roll_over()  # a database seeded on an earlier day: its members' days have ended since

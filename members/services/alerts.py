@@ -106,8 +106,10 @@ def _primary_therapists(member_ids: Iterable[int]) -> dict[int, int]:
 def raise_alerts(
     *, member_id: int, findings: Sequence[Finding], session: SessionLog | None = None
 ) -> int:
-    """Inserts the findings as open alerts; one the member already has active is skipped by
-    the database. Returns how many were asked for (0 costs no query)."""
+    """Inserts the findings as open alerts. One the member already has active is not doubled
+    (the database skips the insert); a session's finding then brings it up to date instead:
+    the newest figures, open again if the PT had acknowledged it, raised now. Returns how many
+    were asked for (0 costs no query)."""
     if not findings:
         return 0
     therapist_id = _primary_therapists([member_id]).get(member_id)
@@ -125,6 +127,21 @@ def raise_alerts(
         ],
         ignore_conflicts=True,
     )
+    if session is not None:
+        for finding in findings:  # a finding or two per session, never a loop over members
+            Alert.objects.filter(
+                member_id=member_id,
+                kind=finding.kind,
+                exercise_id=finding.exercise_id,
+                status__in=ACTIVE_STATUSES,
+            ).exclude(session=session).update(
+                session=session,
+                details=finding.details,
+                status=AlertStatus.OPEN,
+                acknowledged_at=None,
+                acknowledged_by=None,
+                created_at=timezone.now(),
+            )
     return len(findings)
 
 

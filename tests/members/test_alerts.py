@@ -62,13 +62,22 @@ def test_pain_spike(world: World, items, before, after, raised) -> None:
 
 def test_a_spike_while_one_is_active_raises_nothing_new_until_resolved(world, items) -> None:
     log(world, items, pain_after=8)
-    log(world, items, pain_after=9)
+    latest = log(world, items, pain_after=9)
     assert Alert.objects.filter(member=world.member).count() == 1
     alert = Alert.objects.get(member=world.member)
+    # Brought up to date: the PT reads the newest spike, not the first.
+    assert (alert.details["pain_after"], alert.session_id) == (9, latest["id"])
     pt = bearer_client(world.pt.user)
     assert pt.post(f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code == 200
     log(world, items, pain_after=8)
     assert Alert.objects.filter(member=world.member).count() == 1
+    alert.refresh_from_db()
+    # A new spike after the PT acknowledged the last one: open again, for them to see.
+    assert (alert.status, alert.acknowledged_at, alert.details["pain_after"]) == (
+        AlertStatus.OPEN,
+        None,
+        8,
+    )
     assert pt.post(f"/api/v1/alerts/{alert.pk}/resolve/").status_code == 200
     log(world, items, pain_after=8)
     assert Alert.objects.filter(member=world.member, status=AlertStatus.OPEN).count() == 1

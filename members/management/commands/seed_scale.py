@@ -11,7 +11,8 @@ What it writes, for `--members N --days D` (default 10,000 and 90) under `--org-
 - session logs on the plan's prescribed days up to the member's today: mostly steady, some fading,
   some returning after a gap, one in twenty never started; pain going down for most;
 - with `--entries` also an entry per exercise done. The dashboard and the adherence figures read
-  only the session logs, so entries are off by default (they make the run several times longer);
+  only the session logs, so entries are off by default (about three per session: writing the
+  members takes about three times as long);
 - at the end, every new member's adherence figures (members.services.adherence).
 
 Members are written a chunk at a time (`--chunk-size`, one transaction each) with bulk inserts:
@@ -624,7 +625,7 @@ class Command(BaseCommand):
             "--entries",
             action="store_true",
             help="Also write an entry per exercise done. The dashboard and adherence figures do "
-            "not read entries; the run takes several times longer.",
+            "not read entries; writing the members takes about three times as long.",
         )
         parser.add_argument(
             "--replace",
