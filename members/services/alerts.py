@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from members.models import Alert, AlertKind, AlertStatus, CareAssignment, SessionEntry, SessionLog
@@ -129,11 +129,13 @@ def raise_alerts(
     )
     if session is not None:
         for finding in findings:  # a finding or two per session, never a loop over members
+            same = (
+                Q(exercise_id=finding.exercise_id)
+                if finding.exercise_id is not None
+                else Q(exercise__isnull=True)
+            )
             Alert.objects.filter(
-                member_id=member_id,
-                kind=finding.kind,
-                exercise_id=finding.exercise_id,
-                status__in=ACTIVE_STATUSES,
+                same, member_id=member_id, kind=finding.kind, status__in=ACTIVE_STATUSES
             ).exclude(session=session).update(
                 session=session,
                 details=finding.details,
