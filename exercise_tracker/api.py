@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status
@@ -15,6 +18,44 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_PAGE_SIZE = 100
+MAX_ID = 2**63 - 1  # the largest primary key (bigint): larger numbers are not ids
+
+
+def only_roles(request: Any, *roles: str) -> None:
+    """An operation other roles do not have: to them it does not exist (404)."""
+    if getattr(request.user, "role", None) not in roles:
+        raise exceptions.NotFound
+
+
+def query_date(params: Mapping[str, Any], name: str) -> date | None:
+    """A date query parameter, absent as None; anything but YYYY-MM-DD (empty too) is a 400
+    naming it."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise exceptions.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+
+
+def query_object(
+    queryset: QuerySet[Any], params: Mapping[str, Any], name: str, message: str
+) -> Any:
+    """The object a query parameter names by id, looked up in a scoped queryset; absent as
+    None; an id the user may not see (or not an id) is a 400 on that parameter."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    text = str(raw)
+    found = (
+        queryset.filter(pk=int(text)).first()
+        if text.isdigit() and 0 < int(text) <= MAX_ID
+        else None
+    )
+    if found is None:
+        raise exceptions.ValidationError({name: [message]})
+    return found
 
 
 class Pagination(PageNumberPagination):

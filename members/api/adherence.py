@@ -23,12 +23,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import Pagination
+from exercise_tracker.api import Pagination, query_date, query_object
 from exercise_tracker.schema import ErrorSerializer
 from members.models import Risk, Role
 from members.selectors import adherence as selectors
-
-MAX_ID = 2**63 - 1
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -46,25 +44,6 @@ class CSVRenderer(renderers.BaseRenderer):
 # --- parameters -------------------------------------------------------------------------------
 
 
-def _date(params: Mapping[str, str], name: str) -> date | None:
-    raw = params.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise serializers.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
-
-
-def _id(params: Mapping[str, str], name: str) -> int | None:
-    raw = params.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise serializers.ValidationError({name: ["Give the id, a whole number."]})
-    return int(raw)
-
-
 def filters_from(params: Mapping[str, str], user: Any, *, today: date) -> selectors.Filters:
     """The dashboard's filters from query parameters, each checked with a message naming it.
     An empty value is a 400 (the page leaves empty fields out before calling)."""
@@ -72,15 +51,20 @@ def filters_from(params: Mapping[str, str], user: Any, *, today: date) -> select
              if v == "" and name in FILTER_PARAMS}  # fmt: skip
     if blank:
         raise serializers.ValidationError(blank)
-    start, end = _date(params, "from"), _date(params, "to")
+    start, end = query_date(params, "from"), query_date(params, "to")
     errors: dict[str, list[str]] = {}
     errors.update(window_errors(start, end, today=today))
-    therapist = _id(params, "therapist")
-    if therapist is not None and not access.visible_therapists(user).filter(pk=therapist).exists():
-        errors["therapist"] = ["No PT you can see has this id."]
-    template = _id(params, "template")
-    if template is not None and not access.nameable_templates(user).filter(pk=template).exists():
-        errors["template"] = ["No template you can see has this id."]
+    ids: dict[str, int | None] = {}
+    for name, queryset, message in (
+        ("therapist", access.visible_therapists(user), "No PT you can see has this id."),
+        ("template", access.nameable_templates(user), "No template you can see has this id."),
+    ):
+        try:  # every parameter's error at once, not only the first
+            found = query_object(queryset, params, name, message)
+        except serializers.ValidationError as exc:
+            errors.update(exc.detail)  # type: ignore[arg-type]
+            found = None
+        ids[name] = found.pk if found is not None else None
     risk = params.get("risk")
     if risk is not None and risk not in Risk.values:
         errors["risk"] = [f"Choose one of: {', '.join(Risk.values)}."]
@@ -90,7 +74,12 @@ def filters_from(params: Mapping[str, str], user: Any, *, today: date) -> select
     if errors:
         raise serializers.ValidationError(errors)
     return selectors.Filters(
-        start=start, end=end, therapist=therapist, template=template, risk=risk, ordering=ordering
+        start=start,
+        end=end,
+        therapist=ids["therapist"],
+        template=ids["template"],
+        risk=risk,
+        ordering=ordering,
     )
 
 
@@ -479,7 +468,10 @@ class MemberAdherenceView(APIView):
         member = access.visible_members(request.user).filter(pk=pk).first()
         if member is None:
             raise NotFound
-        start, end = _date(request.query_params, "from"), _date(request.query_params, "to")
+        start, end = (
+            query_date(request.query_params, "from"),
+            query_date(request.query_params, "to"),
+        )
         errors = window_errors(start, end, today=timezone.localdate())
         if errors:
             raise serializers.ValidationError(errors)

@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import Conflict
+from exercise_tracker.api import MAX_ID, Conflict, only_roles, query_date, query_object
 from exercise_tracker.idempotency import idempotent
 from members import scoring
-from members.models import Assessment, AssessmentSchedule, Instrument, Member, Role
+from members.models import Assessment, AssessmentSchedule, Instrument, Role
 from members.selectors.outcomes import previous_of, with_previous
 from members.services import outcomes as services
 
@@ -88,7 +88,7 @@ def assessment_data(assessment: Assessment, previous: Decimal | None) -> dict[st
     }
 
 
-MAX_ID = 2**63 - 1
+NO_MEMBER = "No member you can see has this id."
 
 
 class ScheduleInputSerializer(serializers.Serializer[Any]):
@@ -126,36 +126,6 @@ class ScheduleSerializer(serializers.ModelSerializer[AssessmentSchedule]):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _only(request: Request, *roles: str) -> None:
-    """An operation other roles do not have: to them it does not exist (404)."""
-    if getattr(request.user, "role", None) not in roles:
-        raise NotFound
-
-
-def _query_date(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise serializers.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
-
-
-def _query_member(request: Request) -> Member | None:
-    raw = request.query_params.get("member")
-    if not raw:
-        return None
-    member = (
-        access.visible_members(request.user).filter(pk=int(raw)).first()
-        if raw.isdigit() and int(raw) <= MAX_ID
-        else None
-    )
-    if member is None:
-        raise serializers.ValidationError({"member": ["No member you can see has this id."]})
-    return member
-
-
 MEMBER_PARAM = OpenApiParameter("member", int, description="PT and staff: one member's records")
 
 # --- assessments ----------------------------------------------------------------------------
@@ -183,9 +153,11 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
         ]
     )
     def list(self, request: Request) -> Response:
-        _only(request, *access.OUTCOME_READERS)
+        only_roles(request, *access.OUTCOME_READERS)
         qs = self.get_queryset()
-        member = _query_member(request)
+        member = query_object(
+            access.visible_members(request.user), request.query_params, "member", NO_MEMBER
+        )
         if member is not None:
             qs = qs.filter(member=member)
         instrument = request.query_params.get("instrument")
@@ -195,7 +167,10 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
                     {"instrument": [f"Choose one of: {', '.join(Instrument.values)}."]}
                 )
             qs = qs.filter(instrument=instrument)
-        start, end = _query_date(request, "from"), _query_date(request, "to")
+        start, end = (
+            query_date(request.query_params, "from"),
+            query_date(request.query_params, "to"),
+        )
         if start is not None:
             qs = qs.filter(local_date__gte=start)
         if end is not None:
@@ -213,7 +188,7 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *access.OUTCOME_READERS)
+        only_roles(request, *access.OUTCOME_READERS)
         assessment = self.get_object()
         audit.record_read_by_staff(request=request, member_id=assessment.member_id, obj=assessment)
         return Response(
@@ -225,7 +200,7 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
     @extend_schema(request=AssessmentInputSerializer, responses={201: AssessmentSerializer})
     @idempotent
     def create(self, request: Request) -> Response:
-        _only(request, Role.MEMBER)
+        only_roles(request, Role.MEMBER)
         member = access.member_for(request.user)
         if member is None:
             raise NotFound
@@ -268,9 +243,11 @@ class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
 
     @extend_schema(parameters=[MEMBER_PARAM])
     def list(self, request: Request) -> Response:
-        _only(request, *access.OUTCOME_READERS)
+        only_roles(request, *access.OUTCOME_READERS)
         qs = self.get_queryset()
-        member = _query_member(request)
+        member = query_object(
+            access.visible_members(request.user), request.query_params, "member", NO_MEMBER
+        )
         if member is not None:
             qs = qs.filter(member=member)
         page = self.paginate_queryset(qs)
@@ -283,14 +260,14 @@ class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *access.OUTCOME_READERS)
+        only_roles(request, *access.OUTCOME_READERS)
         schedule = self.get_object()
         audit.record_read_by_staff(request=request, member_id=schedule.member_id, obj=schedule)
         return Response(ScheduleSerializer(schedule).data)
 
     @extend_schema(request=ScheduleInputSerializer, responses={201: ScheduleSerializer})
     def create(self, request: Request) -> Response:
-        _only(request, Role.THERAPIST)
+        only_roles(request, Role.THERAPIST)
         form = ScheduleInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         member = (

@@ -33,14 +33,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import Conflict, Pagination
+from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_date, query_object
 from exercise_tracker.models import AuditAction
 from members.models import Member, MonitoringEpisode, ReviewTime, Role, Therapist, User
 from members.models.adherence import MAX_REVIEW_MINUTES
 from members.selectors import rtm as selectors
 from members.services import rtm as services
 
-MAX_ID = 2**63 - 1
 # A report spans at most a year: a billing year, and a bounded amount of work per request.
 MAX_REPORT_DAYS = 366
 # Members per batch of the CSV: each batch is the report's few queries.
@@ -200,12 +199,6 @@ def member_rtm_data(figures: selectors.MemberRtm) -> dict[str, Any]:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _only(request: Request, *roles: str) -> None:
-    """An operation other roles do not have: to them it does not exist (404)."""
-    if getattr(request.user, "role", None) not in roles:
-        raise NotFound
-
-
 def _member(request: Request, member_id: int) -> Member:
     member = (
         access.visible_members(request.user).filter(pk=member_id).first()
@@ -226,20 +219,10 @@ def _clinic_today(user: Any) -> date:
     return timezone.localtime(timezone.now(), zone).date()
 
 
-def _query_date(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise serializers.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
-
-
 def report_range(request: Request) -> tuple[date, date]:
     """`from` and `to`; without either, the clinic's current month; with one, that date's
     month fills in the other."""
-    start, end = _query_date(request, "from"), _query_date(request, "to")
+    start, end = query_date(request.query_params, "from"), query_date(request.query_params, "to")
     if start is None or end is None:
         month = (end or start or _clinic_today(request.user)).replace(day=1)
         start = start or month
@@ -254,16 +237,12 @@ def report_range(request: Request) -> tuple[date, date]:
 
 
 def report_therapist(request: Request) -> Therapist | None:
-    raw = request.query_params.get("therapist")
-    if raw is None:
-        return None
-    therapist = (
-        access.visible_therapists(request.user).filter(pk=int(raw)).first()
-        if raw.isdigit() and 0 < int(raw) <= MAX_ID
-        else None
+    therapist: Therapist | None = query_object(
+        access.visible_therapists(request.user),
+        request.query_params,
+        "therapist",
+        "No PT you can see has this id.",
     )
-    if therapist is None:
-        raise serializers.ValidationError({"therapist": ["No PT you can see has this id."]})
     return therapist
 
 
@@ -298,7 +277,7 @@ class MonitoringViewSet(viewsets.GenericViewSet[MonitoringEpisode]):
         responses={201: EpisodeSerializer},
     )
     def create(self, request: Request, member_id: int) -> Response:
-        _only(request, Role.THERAPIST)
+        only_roles(request, Role.THERAPIST)
         member = _member(request, member_id)
         form = EpisodeInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -331,7 +310,7 @@ class ReviewTimeViewSet(viewsets.GenericViewSet[ReviewTime]):
 
     @extend_schema(parameters=[MEMBER_PATH], responses=ReviewTimeSerializer(many=True))
     def list(self, request: Request, member_id: int) -> Response:
-        _only(request, *REVIEW_READERS)
+        only_roles(request, *REVIEW_READERS)
         member = _member(request, member_id)
         page = self.paginate_queryset(selectors.review_times_of(member))
         audit.record_read_by_staff(
@@ -345,7 +324,7 @@ class ReviewTimeViewSet(viewsets.GenericViewSet[ReviewTime]):
         responses={201: ReviewTimeSerializer},
     )
     def create(self, request: Request, member_id: int) -> Response:
-        _only(request, Role.THERAPIST)
+        only_roles(request, Role.THERAPIST)
         member = _member(request, member_id)
         form = ReviewTimeInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -499,7 +478,7 @@ class RtmReportView(APIView):
         tags=["reports"],
     )
     def get(self, request: Request) -> Response | StreamingHttpResponse:
-        _only(request, *REPORT_READERS)
+        only_roles(request, *REPORT_READERS)
         wanted = request.query_params.get("format", "json")
         if wanted not in ("json", "csv"):
             raise serializers.ValidationError({"format": ["Choose json or csv."]})

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import Conflict
+from exercise_tracker.api import MAX_ID, Conflict, only_roles, query_date, query_object
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.models import AuditAction
 from exercise_tracker.schema import ErrorSerializer
@@ -46,7 +46,7 @@ from members.selectors.sessions import sessions_with_entries, today_for
 from members.services import alerts as alert_services
 from members.services import sessions as services
 
-MAX_ID = 2**63 - 1
+NO_MEMBER = "No member you can see has this id."
 
 # --- serializers (the documented shapes) ------------------------------------------------------
 
@@ -199,42 +199,12 @@ def session_data(session: SessionLog, entries: list[SessionEntry]) -> dict[str, 
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _only(request: Request, *roles: str) -> None:
-    """An operation other roles do not have: to them it does not exist (404)."""
-    if getattr(request.user, "role", None) not in roles:
-        raise NotFound
-
-
 def _own_member(request: Request) -> Member:
-    _only(request, Role.MEMBER)
+    only_roles(request, Role.MEMBER)
     # The JWT authentication loaded the profile with the user: no query here.
     member = getattr(request.user, "member_profile", None)
     if member is None:
         raise NotFound
-    return member
-
-
-def _query_date(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise serializers.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
-
-
-def _query_member(request: Request) -> Member | None:
-    raw = request.query_params.get("member")
-    if raw is None:
-        return None
-    member = (
-        access.visible_members(request.user).filter(pk=int(raw)).first()
-        if raw.isdigit() and 0 < int(raw) <= MAX_ID
-        else None
-    )
-    if member is None:
-        raise serializers.ValidationError({"member": ["No member you can see has this id."]})
     return member
 
 
@@ -295,12 +265,17 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
         ]
     )
     def list(self, request: Request) -> Response:
-        _only(request, *access.SESSION_READERS)
+        only_roles(request, *access.SESSION_READERS)
         qs = self.get_queryset()
-        member = _query_member(request)
+        member = query_object(
+            access.visible_members(request.user), request.query_params, "member", NO_MEMBER
+        )
         if member is not None:
             qs = qs.filter(member=member)
-        start, end = _query_date(request, "from"), _query_date(request, "to")
+        start, end = (
+            query_date(request.query_params, "from"),
+            query_date(request.query_params, "to"),
+        )
         if start is not None:
             qs = qs.filter(local_date__gte=start)
         if end is not None:
@@ -323,7 +298,7 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *access.SESSION_READERS)
+        only_roles(request, *access.SESSION_READERS)
         session = self.get_object()
         audit.record_read_by_staff(request=request, member_id=session.member_id, obj=session)
         return Response(session_data(session, list(session.entries.all())))
@@ -365,7 +340,7 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
 
     @extend_schema(request=SessionPatchSerializer, responses=SessionSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *access.SESSION_READERS)
+        only_roles(request, *access.SESSION_READERS)
         session = self.get_object()
         if getattr(request.user, "role", None) != Role.MEMBER:
             # A PT reads logs; only the member who did the session may correct it.
@@ -513,9 +488,11 @@ class AlertViewSet(viewsets.GenericViewSet[Alert]):
         ]
     )
     def list(self, request: Request) -> Response:
-        _only(request, *ALERT_READERS)
+        only_roles(request, *ALERT_READERS)
         qs = self.get_queryset()
-        member = _query_member(request)
+        member = query_object(
+            access.visible_members(request.user), request.query_params, "member", NO_MEMBER
+        )
         if member is not None:
             qs = qs.filter(member=member)
         for name, choices in (("status", AlertStatus.values), ("kind", AlertKind.values)):
@@ -536,13 +513,13 @@ class AlertViewSet(viewsets.GenericViewSet[Alert]):
         return self.get_paginated_response([alert_data(a) for a in rows])
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *ALERT_READERS)
+        only_roles(request, *ALERT_READERS)
         alert = self.get_object()
         audit.record_read_by_staff(request=request, member_id=alert.member_id, obj=alert)
         return Response(alert_data(alert))
 
     def _act(self, request: Request, *, resolve: bool) -> Response:
-        _only(request, *ALERT_READERS)
+        only_roles(request, *ALERT_READERS)
         alert = self.get_object()
         if getattr(request.user, "role", None) != Role.THERAPIST:
             raise PermissionDenied("PTs of the member's care team work their alerts.")

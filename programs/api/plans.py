@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import Conflict, Pagination
+from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles
 from exercise_tracker.models import AuditAction
 from members.models import CareAssignment, Condition, Role
 from programs.handout import HandoutItem, render_handout
@@ -38,8 +38,6 @@ from programs.models import (
 )
 from programs.models import TemplateItem as TemplateItemModel
 from programs.services import plans as services
-
-MAX_ID = 2**63 - 1
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -238,12 +236,6 @@ class TemplateCreateSerializer(serializers.Serializer[Any]):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _only(request: Request, *roles: str) -> None:
-    """An operation other roles do not have: to them it does not exist (404)."""
-    if getattr(request.user, "role", None) not in roles:
-        raise NotFound
-
-
 def _writer_only(request: Request) -> None:
     """Plans exist for members and staff, but only a PT writes them."""
     role = getattr(request.user, "role", None)
@@ -251,7 +243,7 @@ def _writer_only(request: Request) -> None:
         raise PermissionDenied("Your plan is written by your physical therapist: ask them.")
     if role == Role.STAFF:
         raise PermissionDenied("Plans are written by the member's PT; staff use the admin.")
-    _only(request, Role.THERAPIST)
+    only_roles(request, Role.THERAPIST)
 
 
 def _items_prefetch(revision: int | None = None) -> Any:
@@ -305,7 +297,7 @@ class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
 
     @extend_schema(parameters=[OpenApiParameter("condition", str, enum=Condition.values)])
     def list(self, request: Request) -> Response:
-        _only(request, *access.TEMPLATE_READERS)
+        only_roles(request, *access.TEMPLATE_READERS)
         qs = self.get_queryset()
         if getattr(request.user, "role", None) != Role.STAFF:
             qs = qs.filter(is_active=True)
@@ -320,12 +312,12 @@ class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
         return self.get_paginated_response(TemplateSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *access.TEMPLATE_READERS)
+        only_roles(request, *access.TEMPLATE_READERS)
         return Response(TemplateSerializer(self.get_object()).data)
 
     @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
     def create(self, request: Request) -> Response:
-        _only(request, Role.THERAPIST)
+        only_roles(request, Role.THERAPIST)
         form = TemplateCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -367,7 +359,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         ]
     )
     def list(self, request: Request) -> Response:
-        _only(request, *access.PLAN_READERS)
+        only_roles(request, *access.PLAN_READERS)
         qs = self.get_queryset()
         member_id = _query_int(request, "member")
         if member_id is not None:
@@ -388,7 +380,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
 
     @extend_schema(parameters=[OpenApiParameter("revision", int)])
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *access.PLAN_READERS)
+        only_roles(request, *access.PLAN_READERS)
         revision = _query_int(request, "revision")
         plan = self.get_object()
         if revision is not None and not 1 <= revision <= plan.revision:
@@ -431,7 +423,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
 
     @extend_schema(request=PlanPatchSerializer, responses=PlanSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *access.PLAN_READERS)
+        only_roles(request, *access.PLAN_READERS)
         plan = self.get_object()
         _writer_only(request)
         form = PlanPatchSerializer(data=request.data)
@@ -470,7 +462,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def revisions(self, request: Request, pk: str | None = None) -> Response:
-        _only(request, *access.PLAN_READERS)
+        only_roles(request, *access.PLAN_READERS)
         plan = self.get_object()
         qs = plan.revisions.select_related("author").order_by("-number")
         paginator = Pagination()
@@ -544,7 +536,7 @@ class PlanHandoutView(APIView):
         tags=["plans"],
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        _only(request, *access.PLAN_READERS)
+        only_roles(request, *access.PLAN_READERS)
         plan = (
             access.visible_plans(request.user)
             .select_related("member__user", "organization", "author__user")
