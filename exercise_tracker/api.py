@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -37,6 +37,17 @@ def query_date(params: Mapping[str, Any], name: str) -> date | None:
         return date.fromisoformat(str(raw))
     except ValueError:
         raise exceptions.ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+
+
+def query_choice(params: Mapping[str, Any], name: str, choices: Sequence[str]) -> str | None:
+    """A query parameter that takes one of `choices`, absent as None; anything else is a 400
+    naming it and listing them."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if raw not in choices:
+        raise exceptions.ValidationError({name: [f"Choose one of: {', '.join(choices)}."]})
+    return str(raw)
 
 
 def query_object(

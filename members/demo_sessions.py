@@ -105,15 +105,22 @@ class _Member:
         return max(0, min(10, before + self.rng.choice([-2, -1, -1, 0, 0, 0, 1])))
 
     def feedback(self, t: float) -> str:
-        roll = self.rng.random()
-        if roll < (0.06 if t < 0.3 else 0.02):
-            return Feedback.TOO_HARD
-        if roll < 0.06 + 0.3 * t:
-            return Feedback.TOO_EASY
-        return Feedback.JUST_RIGHT
+        return feedback_at(t, self.rng)
 
 
-def _entry(item: PlanItem, feedback: str, rng: random.Random) -> SessionEntry:
+def feedback_at(t: float, rng: random.Random) -> str:
+    """How an exercise felt, `t` from 0 (plan start) to 1 (today): now and then too hard early
+    on, more often too easy as the member gets stronger. (seed_scale uses it too.)"""
+    roll = rng.random()
+    if roll < (0.06 if t < 0.3 else 0.02):
+        return Feedback.TOO_HARD
+    if roll < 0.06 + 0.3 * t:
+        return Feedback.TOO_EASY
+    return Feedback.JUST_RIGHT
+
+
+def entry_for(item: PlanItem, feedback: str, rng: random.Random) -> SessionEntry:
+    """What was done of one item (unsaved, no session yet). (seed_scale uses it too.)"""
     sets, reps = item.sets, item.reps
     if rng.random() < 0.15:  # a set or a few reps short now and then, never more than asked
         if reps and reps > 3:
@@ -164,7 +171,7 @@ def _sessions_for(
         partial = rng.random() < 0.15 and len(items) > 1
         done = rng.sample(items, k=max(1, len(items) * 2 // 3)) if partial else items
         entries = [
-            _entry(item, seed.feedback(t), rng)
+            entry_for(item, seed.feedback(t), rng)
             for item in sorted(done, key=lambda i: (i.order, i.pk))
         ]
         status = SessionStatus.PARTIAL if partial else SessionStatus.COMPLETED
@@ -173,7 +180,7 @@ def _sessions_for(
         # Steady members mostly do the second sitting an item asks for; others now and then.
         second = 0.8 if seed.pattern == STEADY else 0.3 if seed.pattern != FADING else 0.0
         if twice and rng.random() < second:
-            again = [_entry(item, seed.feedback(t), rng) for item in twice]
+            again = [entry_for(item, seed.feedback(t), rng) for item in twice]
             logs.append((_session(seed, day, 1, SessionStatus.COMPLETED, t), again))
     if seed.too_hard_run:
         _make_too_hard_run(logs)

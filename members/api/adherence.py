@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import Pagination, query_date, query_object
+from exercise_tracker.api import Pagination, query_choice, query_date, query_object
 from exercise_tracker.schema import ErrorSerializer
 from members.models import Risk, Role
 from members.selectors import adherence as selectors
@@ -65,12 +65,14 @@ def filters_from(params: Mapping[str, str], user: Any, *, today: date) -> select
             errors.update(exc.detail)  # type: ignore[arg-type]
             found = None
         ids[name] = found.pk if found is not None else None
-    risk = params.get("risk")
-    if risk is not None and risk not in Risk.values:
-        errors["risk"] = [f"Choose one of: {', '.join(Risk.values)}."]
-    ordering = params.get("ordering", "risk")
-    if ordering not in selectors.ORDERINGS:
-        errors["ordering"] = [f"Choose one of: {', '.join(selectors.ORDERINGS)}."]
+    choices: dict[str, str | None] = {}
+    for name, values in (("risk", Risk.values), ("ordering", selectors.ORDERINGS)):
+        try:
+            choices[name] = query_choice(params, name, values)
+        except serializers.ValidationError as exc:
+            errors.update(exc.detail)  # type: ignore[arg-type]
+            choices[name] = None
+    risk, ordering = choices["risk"], choices["ordering"] or "risk"
     if errors:
         raise serializers.ValidationError(errors)
     return selectors.Filters(

@@ -14,7 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import MAX_ID, Conflict, only_roles, query_date, query_object
+from exercise_tracker.api import (
+    MAX_ID,
+    Conflict,
+    only_roles,
+    query_choice,
+    query_date,
+    query_object,
+)
 from exercise_tracker.idempotency import idempotent
 from members import scoring
 from members.models import Assessment, AssessmentSchedule, Instrument, Role
@@ -160,13 +167,11 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
         )
         if member is not None:
             qs = qs.filter(member=member)
-        instrument = request.query_params.get("instrument")
-        if instrument:
-            if instrument not in Instrument.values:
-                raise serializers.ValidationError(
-                    {"instrument": [f"Choose one of: {', '.join(Instrument.values)}."]}
-                )
-            qs = qs.filter(instrument=instrument)
+        # An empty `instrument=` lists every instrument, as this endpoint always has.
+        if request.query_params.get("instrument"):
+            qs = qs.filter(
+                instrument=query_choice(request.query_params, "instrument", Instrument.values)
+            )
         start, end = (
             query_date(request.query_params, "from"),
             query_date(request.query_params, "to"),

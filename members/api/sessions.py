@@ -25,7 +25,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import MAX_ID, Conflict, only_roles, query_date, query_object
+from exercise_tracker.api import (
+    MAX_ID,
+    Conflict,
+    only_roles,
+    query_choice,
+    query_date,
+    query_object,
+)
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.models import AuditAction
 from exercise_tracker.schema import ErrorSerializer
@@ -69,7 +76,23 @@ class EntryInputSerializer(serializers.Serializer[Any]):
     pain = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
 
 
-class SessionInputSerializer(serializers.Serializer[Any]):
+class SessionFieldsSerializer(serializers.Serializer[Any]):
+    """What a member says of a session, in a POST or a correction."""
+
+    pain_before = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10
+    )
+    pain_after = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10
+    )
+    rpe = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    entries = serializers.ListField(
+        child=EntryInputSerializer(), required=False, max_length=services.MAX_ENTRIES
+    )
+
+
+class SessionInputSerializer(SessionFieldsSerializer):
     """A session as a member's phone sends it. Sets or reps above twice the prescription are
     refused as implausible; the date is the member's local date, today or up to 7 days back."""
 
@@ -78,35 +101,13 @@ class SessionInputSerializer(serializers.Serializer[Any]):
     )
     date = serializers.DateField()
     status = serializers.ChoiceField(choices=SessionStatus.choices)
-    pain_before = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    pain_after = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    rpe = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    entries = serializers.ListField(
-        child=EntryInputSerializer(), required=False, max_length=services.MAX_ENTRIES
-    )
 
 
-class SessionPatchSerializer(serializers.Serializer[Any]):
+class SessionPatchSerializer(SessionFieldsSerializer):
     """A correction on the session's own day: the fields given replace the stored ones;
     `entries`, when given, replace all of them."""
 
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
-    pain_before = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    pain_after = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    rpe = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    entries = serializers.ListField(
-        child=EntryInputSerializer(), required=False, max_length=services.MAX_ENTRIES
-    )
 
 
 class ExerciseNameSerializer(serializers.Serializer[Any]):
@@ -280,12 +281,8 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
             qs = qs.filter(local_date__gte=start)
         if end is not None:
             qs = qs.filter(local_date__lte=end)
-        wanted = request.query_params.get("status")
+        wanted = query_choice(request.query_params, "status", SessionStatus.values)
         if wanted is not None:
-            if wanted not in SessionStatus.values:
-                raise serializers.ValidationError(
-                    {"status": [f"Choose one of: {', '.join(SessionStatus.values)}."]}
-                )
             qs = qs.filter(status=wanted)
         page = self.paginate_queryset(qs)
         rows = page if page is not None else list(qs)
@@ -496,12 +493,8 @@ class AlertViewSet(viewsets.GenericViewSet[Alert]):
         if member is not None:
             qs = qs.filter(member=member)
         for name, choices in (("status", AlertStatus.values), ("kind", AlertKind.values)):
-            value = request.query_params.get(name)
+            value = query_choice(request.query_params, name, choices)
             if value is not None:
-                if value not in choices:
-                    raise serializers.ValidationError(
-                        {name: [f"Choose one of: {', '.join(choices)}."]}
-                    )
                 qs = qs.filter(**{name: value})
         page = self.paginate_queryset(qs)
         rows = page if page is not None else list(qs)

@@ -208,9 +208,13 @@ def _rollup(rows: Sequence[Row]) -> dict[str, Any]:
 # --- the rows ---------------------------------------------------------------------------------
 
 
-def _primary_therapist() -> Subquery:
+def _primary_therapist(member: Any = None) -> Subquery:
+    """The id of the member's PT now: the primary one, else the latest assigned (`member`: an
+    id or a member; default the outer query's member)."""
     return Subquery(
-        CareAssignment.objects.filter(access.open_assignments(), member=OuterRef("pk"))
+        CareAssignment.objects.filter(
+            access.open_assignments(), member=OuterRef("pk") if member is None else member
+        )
         .order_by("-is_primary", "-start_date", "-id")
         .values("therapist_id")[:1]
     )
@@ -509,15 +513,7 @@ def member_figures(member: Member, *, start: date | None, end: date | None) -> M
         week[0] += day.due
         week[1] += day.credited
     therapist = (
-        Therapist.objects.filter(
-            pk=Subquery(
-                CareAssignment.objects.filter(access.open_assignments(), member=member)
-                .order_by("-is_primary", "-start_date", "-id")
-                .values("therapist_id")[:1]
-            )
-        )
-        .select_related("user")
-        .first()
+        Therapist.objects.filter(pk=_primary_therapist(member)).select_related("user").first()
     )
     return MemberFigures(
         member=member,

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles
+from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
 from exercise_tracker.models import AuditAction
 from members.models import CareAssignment, Condition, Role
 from programs.handout import HandoutItem, render_handout
@@ -301,12 +301,8 @@ class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
         qs = self.get_queryset()
         if getattr(request.user, "role", None) != Role.STAFF:
             qs = qs.filter(is_active=True)
-        condition = request.query_params.get("condition")
+        condition = query_choice(request.query_params, "condition", Condition.values)
         if condition is not None:
-            if condition not in Condition.values:
-                raise serializers.ValidationError(
-                    {"condition": [f"Choose one of: {', '.join(Condition.values)}."]}
-                )
             qs = qs.filter(condition=condition)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(TemplateSerializer(page, many=True).data)
@@ -364,12 +360,8 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         member_id = _query_int(request, "member")
         if member_id is not None:
             qs = qs.filter(member_id=member_id)
-        plan_status = request.query_params.get("status")
+        plan_status = query_choice(request.query_params, "status", PlanStatus.values)
         if plan_status is not None:
-            if plan_status not in PlanStatus.values:
-                raise serializers.ValidationError(
-                    {"status": [f"Choose one of: {', '.join(PlanStatus.values)}."]}
-                )
             qs = qs.filter(status=plan_status)
         page = self.paginate_queryset(qs.prefetch_related(_items_prefetch()))
         plans = [_decorate(plan) for plan in (page or [])]

@@ -45,7 +45,16 @@ from django.db import connection, models, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.utils import timezone
 
-from members.demo_sessions import FADING, NEVER, NOTES, RETURNING, STEADY, chance_of_session
+from members.demo_sessions import (
+    FADING,
+    NEVER,
+    NOTES,
+    RETURNING,
+    STEADY,
+    chance_of_session,
+    entry_for,
+    feedback_at,
+)
 from members.models import (
     CareAssignment,
     Coordinator,
@@ -57,7 +66,7 @@ from members.models import (
     Therapist,
     User,
 )
-from members.models.logs import Feedback, SessionStatus
+from members.models.logs import SessionStatus
 from members.services import adherence
 from programs.models import (
     Exercise,
@@ -66,7 +75,6 @@ from programs.models import (
     PlanRevision,
     PlanStatus,
     PlanTemplate,
-    Side,
     TemplateItem,
 )
 from programs.selectors.schedule import DayPrescription, prescribed_sessions_for_members
@@ -384,36 +392,6 @@ def _order(item: PlanItem) -> tuple[int, int]:
     return item.order, item.pk
 
 
-def entry_for(*, session_id: int, item: PlanItem, t: float, rng: random.Random) -> SessionEntry:
-    """What was done of one item: now and then a set or a few reps short, never more."""
-    sets, reps = item.sets, item.reps
-    if rng.random() < 0.15:
-        if reps and reps > 3:
-            reps -= rng.randint(1, 3)
-        elif sets > 1:
-            sets -= 1
-    roll = rng.random()
-    feedback = (
-        Feedback.TOO_HARD
-        if roll < (0.06 if t < 0.3 else 0.02)
-        else Feedback.TOO_EASY
-        if roll < 0.06 + 0.3 * t
-        else Feedback.JUST_RIGHT
-    )
-    return SessionEntry(
-        session_id=session_id,
-        plan_item=item,
-        exercise_id=item.exercise_id,
-        done=True,
-        sets_done=sets,
-        reps_done=reps,
-        hold_seconds_done=item.hold_seconds,
-        duration_seconds_done=item.duration_seconds,
-        side=item.side if item.side in (Side.LEFT, Side.RIGHT, Side.ALTERNATING) else "",
-        feedback=feedback,
-    )
-
-
 # --- one chunk of members: one transaction, a fixed number of queries -------------------------
 
 
@@ -581,7 +559,10 @@ def _write_entries(
     for log, done in logs:
         profile, start = members[log.member_id]
         t = (log.local_date - start).days / days
-        batch += [entry_for(session_id=log.pk, item=item, t=t, rng=profile.rng) for item in done]
+        for item in done:
+            entry = entry_for(item, feedback_at(t, profile.rng), profile.rng)
+            entry.session_id = log.pk
+            batch.append(entry)
         if len(batch) >= SESSION_BATCH:
             SessionEntry.objects.bulk_create(batch, batch_size=SESSION_BATCH)
             count += len(batch)
