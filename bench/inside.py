@@ -133,7 +133,7 @@ def _ensure_reminder_bench_members(now: datetime) -> list[int]:
         Role,
         User,
     )
-    from members.reminder_time import ALL_DAYS, next_fire
+    from members.rules.reminder_times import ALL_DAYS, next_fire
 
     org, _ = Organization.objects.get_or_create(
         slug=REMINDER_BENCH_ORG, defaults={"name": "Bench reminders (removed after the bench)"}

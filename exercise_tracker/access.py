@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from members.models import (
@@ -91,6 +92,18 @@ def member_for(user: Any) -> Member | None:
     if not _is_authenticated(user) or user.role != Role.MEMBER:
         return None
     return Member.objects.filter(user_id=user.pk).first()
+
+
+def own_member(user: Any) -> Member:
+    """The caller's own member profile, for pages and endpoints that exist only for members:
+    to anyone else they do not exist (404). The JWT authentication and the session middleware
+    load the profile with the user, so this costs no query."""
+    if not _is_authenticated(user) or user.role != Role.MEMBER:
+        raise Http404
+    member = getattr(user, "member_profile", None)
+    if member is None:
+        raise Http404
+    return member
 
 
 def is_care_team(user: Any, member: Member) -> bool:

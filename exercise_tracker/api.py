@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_PAGE_SIZE = 100
+NO_MEMBER = "No member you can see has this id."
 MAX_ID = 2**63 - 1  # the largest primary key (bigint): larger numbers are not ids
 
 

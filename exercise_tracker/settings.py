@@ -303,7 +303,9 @@ CELERY_BEAT_SCHEDULE["dispatch-due-reminders"] = {
 }
 # A fire found later than this (dispatcher or workers were down) is recorded as skipped, stale.
 REMINDER_GRACE_MINUTES = env.int("REMINDER_GRACE_MINUTES", default=30)
-REMINDER_SMS_BACKEND = env.str("REMINDER_SMS_BACKEND", default="members.channels.ConsoleSMSBackend")
+REMINDER_SMS_BACKEND = env.str(
+    "REMINDER_SMS_BACKEND", default="members.services.channels.ConsoleSMSBackend"
+)
 # Links in reminder emails: the address members open the app at.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

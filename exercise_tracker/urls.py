@@ -6,25 +6,19 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from members import views_today
-
 from . import health, views
 
 api_v1 = [
     path("", include("members.api.urls")),
     path("", include("programs.api.urls")),
-    path("", include("members.api.reminder_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("today/", views_today.today, name="today"),
-    path("caseload/", views.caseload, name="caseload"),
     path("", include("programs.urls")),
     path("", include("members.urls")),
-    path("", include("members.reminder_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -15,7 +15,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from members.channels import TransientChannelError
+from members.services.channels import TransientChannelError
 from members.services.reminder_dispatch import dispatch_due_reminders as dispatch
 from members.services.reminder_send import mark_failed, send_delivery
 

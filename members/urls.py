@@ -1,43 +1,72 @@
-"""Member pages for outcomes and history: questionnaires, the member's history, a PT's view."""
+"""The members app's pages: today, the caseload, alerts, adherence and the dashboard, remote
+monitoring, questionnaires and history, reminder settings and the inbox."""
 
 from django.urls import path
 
-from . import views_adherence, views_alerts, views_history, views_rtm
+from .views import adherence, alerts, caseload, history, questionnaires, reminders, rtm, today
 
 urlpatterns = [
-    path("dashboard/", views_adherence.dashboard, name="dashboard"),
+    path("today/", today.today, name="today"),
+    path("caseload/", caseload.caseload, name="caseload"),
+    path(
+        "caseload/alerts/<int:pk>/<slug:action>/",
+        alerts.alert_action,
+        name="alert-action",
+    ),
+    path("dashboard/", adherence.dashboard, name="dashboard"),
     path(
         "members/<int:member_id>/adherence/",
-        views_adherence.member_adherence,
+        adherence.member_adherence,
         name="member-adherence",
     ),
     path(
         "members/<int:member_id>/adherence/review-time/",
-        views_adherence.member_review_time,
+        adherence.member_review_time,
         name="member-review-time-page",
     ),
     path(
         "members/<int:member_id>/adherence/monitoring/",
-        views_adherence.member_monitoring_start,
+        adherence.member_monitoring_start,
         name="member-monitoring-page",
     ),
-    path("reports/rtm/", views_rtm.rtm_report, name="rtm-report"),
-    path("questionnaires/", views_history.questionnaires, name="questionnaires"),
+    path("reports/rtm/", rtm.rtm_report, name="rtm-report"),
+    path("questionnaires/", questionnaires.questionnaires, name="questionnaires"),
     path(
         "questionnaires/results/<int:pk>/",
-        views_history.questionnaire_result,
+        questionnaires.questionnaire_result,
         name="questionnaire-result",
     ),
-    path("questionnaires/<slug:instrument>/", views_history.questionnaire, name="questionnaire"),
-    path("history/", views_history.member_history, name="history"),
+    path(
+        "questionnaires/<slug:instrument>/",
+        questionnaires.questionnaire,
+        name="questionnaire",
+    ),
+    path("history/", history.member_history, name="history"),
     path(
         "members/<int:member_id>/history/",
-        views_history.member_history_for_staff,
+        history.member_history_for_staff,
         name="member-history",
     ),
+    # Reminder pages: names differ from the API router's (notification-read) so that reverse()
+    # finds the page.
+    path("settings/reminders/", reminders.reminder_settings, name="reminder-settings"),
     path(
-        "caseload/alerts/<int:pk>/<slug:action>/",
-        views_alerts.alert_action,
-        name="alert-action",
+        "settings/reminders/quiet-hours/",
+        reminders.reminder_preferences,
+        name="reminder-settings-quiet-hours",
     ),
+    path(
+        "settings/reminders/<int:pk>/",
+        reminders.reminder_update,
+        name="reminder-settings-update",
+    ),
+    path(
+        "settings/reminders/<int:pk>/delete/",
+        reminders.reminder_delete,
+        name="reminder-settings-delete",
+    ),
+    path("notifications/", reminders.inbox, name="inbox"),
+    path("notifications/read-all/", reminders.notifications_read_all, name="inbox-read-all"),
+    path("notifications/<int:pk>/read/", reminders.notification_read, name="inbox-read"),
+    path("notifications/<int:pk>/dismiss/", reminders.notification_dismiss, name="inbox-dismiss"),
 ]

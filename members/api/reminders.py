@@ -1,5 +1,4 @@
-"""Reminder endpoints: a member's own schedules and quiet hours (/api/v1/reminders/), and every
-user's in-app inbox (/api/v1/notifications/: list, read, dismiss, unread count)."""
+"""`/api/v1/reminders/`: a member's own reminder schedules and quiet hours."""
 
 from __future__ import annotations
 
@@ -8,10 +7,9 @@ from datetime import time
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,12 +21,8 @@ from members.models import (
     Channel,
     Member,
     MemberPreferences,
-    Notification,
-    NotificationKind,
     ReminderSchedule,
-    Role,
 )
-from members.selectors.reminders import unread_count
 from members.services import reminders as services
 
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -168,34 +162,7 @@ def preferences_data(member: Member, preferences: MemberPreferences | None) -> d
     }
 
 
-class NotificationSerializer(serializers.ModelSerializer[Notification]):
-    kind = serializers.ChoiceField(choices=NotificationKind.choices, read_only=True)
-
-    class Meta:
-        model = Notification
-        fields = ("id", "kind", "title", "body", "link", "created_at", "read_at", "dismissed_at")
-        read_only_fields = fields
-
-
-class UnreadCountSerializer(serializers.Serializer[Any]):
-    unread = serializers.IntegerField()
-
-
-class MarkedSerializer(serializers.Serializer[Any]):
-    marked = serializers.IntegerField()
-
-
 # --- reminders --------------------------------------------------------------------------------
-
-
-def _own_member(request: Request) -> Member:
-    """The caller's member profile; reminders do not exist for other roles (404)."""
-    if getattr(request.user, "role", None) != Role.MEMBER:
-        raise NotFound
-    member = access.member_for(request.user)
-    if member is None:
-        raise NotFound
-    return member
 
 
 class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
@@ -213,7 +180,7 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         return access.visible_reminders(self.request.user).order_by("local_time", "id")
 
     def list(self, request: Request) -> Response:
-        _own_member(request)
+        access.own_member(request.user)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ReminderSerializer(page, many=True).data)
 
@@ -223,7 +190,7 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
     @extend_schema(request=ReminderInputSerializer, responses={201: ReminderSerializer})
     @idempotent
     def create(self, request: Request) -> Response:
-        member = _own_member(request)
+        member = access.own_member(request.user)
         form = ReminderInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         reminder = services.create_reminder(member=member, **form.validated_data)
@@ -258,7 +225,7 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
     def preferences(self, request: Request) -> Response:
         """Quiet hours (both `quiet_hours_start` and `quiet_hours_end`, HH:MM, or both null;
         they may wrap midnight) and `sms_phone` (E.164). No reminder fires inside quiet hours."""
-        member = _own_member(request)
+        member = access.own_member(request.user)
         prefs: MemberPreferences | None
         if request.method == "PATCH":
             form = PreferencesInputSerializer(data=request.data)
@@ -270,52 +237,3 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
 
 
 # --- notifications ----------------------------------------------------------------------------
-
-
-class NotificationViewSet(viewsets.GenericViewSet[Notification]):
-    """The signed-in user's in-app inbox, newest first. `unread=true` lists unread ones only."""
-
-    serializer_class = NotificationSerializer
-    queryset = Notification.objects.none()
-    filter_backends = ()
-    parser_classes = (JSONParser,)
-
-    def get_queryset(self) -> QuerySet[Notification]:
-        return access.visible_notifications(self.request.user).order_by("-created_at", "-id")
-
-    @extend_schema(parameters=[OpenApiParameter("unread", bool)])
-    def list(self, request: Request) -> Response:
-        qs = self.get_queryset()
-        unread = request.query_params.get("unread")
-        if unread is not None:
-            if unread not in ("true", "false"):
-                raise serializers.ValidationError({"unread": ["Give true or false."]})
-            qs = qs.filter(read_at__isnull=unread == "true")
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        return Response(NotificationSerializer(self.get_object()).data)
-
-    @extend_schema(request=None, responses=NotificationSerializer)
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str | None = None) -> Response:
-        notification = services.mark_read(user=request.user, notification=self.get_object())  # type: ignore[arg-type]
-        return Response(NotificationSerializer(notification).data)
-
-    @extend_schema(request=None, responses=NotificationSerializer)
-    @action(detail=True, methods=["post"])
-    def dismiss(self, request: Request, pk: str | None = None) -> Response:
-        """Not now. Dismissing the same reminder 3 times in a row brings a suggestion to move it."""
-        notification = services.dismiss(user=request.user, notification=self.get_object())  # type: ignore[arg-type]
-        return Response(NotificationSerializer(notification).data)
-
-    @extend_schema(request=None, responses=UnreadCountSerializer)
-    @action(detail=False, methods=["get"], url_path="unread-count")
-    def unread_count(self, request: Request) -> Response:
-        return Response({"unread": unread_count(request.user)})
-
-    @extend_schema(request=None, responses=MarkedSerializer)
-    @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request: Request) -> Response:
-        return Response({"marked": services.mark_all_read(user=request.user)})  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
-"""`/api/v1/sessions/`, `/api/v1/today/` and `/api/v1/alerts/` (the v1 contract).
+"""`/api/v1/sessions/` (the v1 contract).
 
 Who: a member logs their own sessions (POST), corrects one on its day (PATCH) and reads theirs;
-a PT reads their caseload's (filter `member`) and works their alerts; staff read everything,
+a PT reads their caseload's (filter `member`); staff read everything,
 audited. Coordinators see adherence figures, never logs with pain and notes: 404.
 
 The POST is a member's phone's hot path: the body is checked by the service (which names each
@@ -18,15 +18,14 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import (
     MAX_ID,
+    NO_MEMBER,
     Conflict,
     only_roles,
     query_choice,
@@ -34,26 +33,16 @@ from exercise_tracker.api import (
     query_object,
 )
 from exercise_tracker.idempotency import idempotent
-from exercise_tracker.models import AuditAction
-from exercise_tracker.schema import ErrorSerializer
 from members.models import (
-    Alert,
-    AlertKind,
-    AlertStatus,
     EntrySide,
     Feedback,
-    Member,
     Role,
     SessionEntry,
     SessionLog,
     SessionStatus,
 )
-from members.selectors.alerts import alert_message, alerts_for
-from members.selectors.sessions import sessions_with_entries, today_for
-from members.services import alerts as alert_services
+from members.selectors.sessions import sessions_with_entries
 from members.services import sessions as services
-
-NO_MEMBER = "No member you can see has this id."
 
 # --- serializers (the documented shapes) ------------------------------------------------------
 
@@ -200,15 +189,6 @@ def session_data(session: SessionLog, entries: list[SessionEntry]) -> dict[str, 
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _own_member(request: Request) -> Member:
-    only_roles(request, Role.MEMBER)
-    # The JWT authentication loaded the profile with the user: no query here.
-    member = getattr(request.user, "member_profile", None)
-    if member is None:
-        raise NotFound
-    return member
-
-
 def _body(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
@@ -309,7 +289,7 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        member = _own_member(request)
+        member = access.own_member(request.user)
         body = _body(request)
         local_date = _parse_date(body.get("date"))
         client_id = _parse_client_id(body.get("client_id"))
@@ -353,187 +333,4 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
 # --- today ----------------------------------------------------------------------------------
 
 
-class TodayExerciseSerializer(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
-    dosing = serializers.CharField()
-    thumbnail = serializers.URLField(allow_null=True, help_text="The main picture, 160 px.")
-    thumbnail_alt_text = serializers.CharField()
-
-
-class TodayDoseSerializer(serializers.Serializer[Any]):
-    sets = serializers.IntegerField()
-    reps = serializers.IntegerField(allow_null=True)
-    hold_seconds = serializers.IntegerField(allow_null=True)
-    duration_seconds = serializers.IntegerField(allow_null=True)
-    rest_seconds = serializers.IntegerField(allow_null=True)
-    side = serializers.CharField()
-    load = serializers.CharField(allow_blank=True)
-    target_rpe = serializers.IntegerField(allow_null=True)
-    times_per_day = serializers.IntegerField()
-
-
-class TodayItemSerializer(serializers.Serializer[Any]):
-    plan_item = serializers.IntegerField(help_text="Send this id in a session's entries.")
-    exercise = TodayExerciseSerializer()
-    dose = TodayDoseSerializer()
-    dose_text = serializers.CharField()
-    note = serializers.CharField(allow_blank=True)
-    times_due = serializers.IntegerField()
-    times_done = serializers.IntegerField()
-
-
-class TodayPlanSerializer(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    note = serializers.CharField(allow_blank=True)
-
-
-class DueQuestionnaireSerializer(serializers.Serializer[Any]):
-    instrument = serializers.CharField()
-    # DRF's metaclass moves declared fields off the class; only the type checker sees the clash.
-    label = serializers.CharField()  # type: ignore[assignment]
-    due_since = serializers.DateField()
-    every_n_days = serializers.IntegerField()
-    url = serializers.CharField()
-
-
-class TodaySerializer(serializers.Serializer[Any]):
-    date = serializers.DateField(help_text="The member's local date in their time zone.")
-    timezone = serializers.CharField()
-    plan = TodayPlanSerializer(allow_null=True)
-    items = TodayItemSerializer(many=True)
-    due_questionnaires = DueQuestionnaireSerializer(many=True)
-    streak = serializers.IntegerField(help_text="Prescribed days done in a row up to today.")
-    sessions_today = serializers.IntegerField()
-
-
-class TodayView(APIView):
-    """The member's today: the items in force on their local date, how many times each is due
-    and done, due questionnaires and the streak."""
-
-    # 404: "today" does not exist for other roles (no id or body to add it automatically).
-    @extend_schema(responses={200: TodaySerializer, 404: ErrorSerializer})
-    def get(self, request: Request) -> Response:
-        member = _own_member(request)
-        today = today_for(member, absolute=request.build_absolute_uri)
-        return Response(today.as_dict())
-
-
 # --- alerts ---------------------------------------------------------------------------------
-
-
-class AlertSerializer(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    member = serializers.IntegerField()
-    member_name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=AlertKind.choices)
-    status = serializers.ChoiceField(choices=AlertStatus.choices)
-    message = serializers.CharField(help_text="One line a PT reads.")
-    exercise = ExerciseNameSerializer(allow_null=True)
-    session = serializers.IntegerField(allow_null=True)
-    details = serializers.DictField()
-    created_at = serializers.DateTimeField()
-    acknowledged_at = serializers.DateTimeField(allow_null=True)
-    acknowledged_by = serializers.IntegerField(allow_null=True)
-    resolved_at = serializers.DateTimeField(allow_null=True)
-    resolved_by = serializers.IntegerField(allow_null=True)
-
-
-def alert_data(alert: Alert) -> dict[str, Any]:
-    return {
-        "id": alert.pk,
-        "member": alert.member_id,
-        "member_name": alert.member.user.display_name,
-        "kind": alert.kind,
-        "status": alert.status,
-        "message": alert_message(alert),
-        "exercise": (
-            {"id": alert.exercise_id, "name": alert.exercise.name}
-            if alert.exercise is not None
-            else None
-        ),
-        "session": alert.session_id,
-        "details": alert.details or {},
-        "created_at": alert.created_at,
-        "acknowledged_at": alert.acknowledged_at,
-        "acknowledged_by": alert.acknowledged_by_id,
-        "resolved_at": alert.resolved_at,
-        "resolved_by": alert.resolved_by_id,
-    }
-
-
-ALERT_READERS = (Role.THERAPIST, Role.STAFF)
-
-
-class AlertViewSet(viewsets.GenericViewSet[Alert]):
-    """Alerts for the PTs of a member's care team: list (open first), acknowledge, resolve."""
-
-    serializer_class = AlertSerializer
-    queryset = Alert.objects.none()
-    filter_backends = ()
-
-    def get_queryset(self) -> QuerySet[Alert]:
-        return alerts_for(self.request.user)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("member", int, description="One member's alerts"),
-            OpenApiParameter("status", str, enum=AlertStatus.values),
-            OpenApiParameter("kind", str, enum=AlertKind.values),
-        ]
-    )
-    def list(self, request: Request) -> Response:
-        only_roles(request, *ALERT_READERS)
-        qs = self.get_queryset()
-        member = query_object(
-            access.visible_members(request.user), request.query_params, "member", NO_MEMBER
-        )
-        if member is not None:
-            qs = qs.filter(member=member)
-        for name, choices in (("status", AlertStatus.values), ("kind", AlertKind.values)):
-            value = query_choice(request.query_params, name, choices)
-            if value is not None:
-                qs = qs.filter(**{name: value})
-        page = self.paginate_queryset(qs)
-        rows = page if page is not None else list(qs)
-        audit.record_read_by_staff(
-            request=request,
-            member_id=member.pk if member is not None else None,
-            object_type="members.alert_list",
-        )
-        return self.get_paginated_response([alert_data(a) for a in rows])
-
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        only_roles(request, *ALERT_READERS)
-        alert = self.get_object()
-        audit.record_read_by_staff(request=request, member_id=alert.member_id, obj=alert)
-        return Response(alert_data(alert))
-
-    def _act(self, request: Request, *, resolve: bool) -> Response:
-        only_roles(request, *ALERT_READERS)
-        alert = self.get_object()
-        if getattr(request.user, "role", None) != Role.THERAPIST:
-            raise PermissionDenied("PTs of the member's care team work their alerts.")
-        service = alert_services.resolve_alert if resolve else alert_services.acknowledge_alert
-        try:
-            changed = service(alert=alert, user=request.user)
-        except alert_services.AlertConflict as exc:
-            raise Conflict(str(exc)) from exc
-        audit.record(
-            request=request, action=AuditAction.UPDATE, member_id=alert.member_id, obj=alert
-        )
-        changed.member = alert.member
-        changed.exercise = alert.exercise
-        return Response(alert_data(changed))
-
-    @extend_schema(request=None, responses=AlertSerializer)
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, resolve=False)
-
-    @extend_schema(request=None, responses=AlertSerializer)
-    @action(detail=True, methods=["post"])
-    def resolve(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(request, resolve=True)

@@ -23,7 +23,8 @@ MAX_EVERY_N_DAYS = 365
 
 class Assessment(models.Model):
     """One completed questionnaire. Answers are item numbers and scores, never item wording
-    (ODI and ZCQ are licensed); the score is computed by members.scoring, never by the client."""
+    (ODI and ZCQ are licensed); the score is computed by members.rules.scoring, never by the
+    client."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="assessments")
     instrument = models.CharField(max_length=8, choices=Instrument.choices)

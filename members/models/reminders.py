@@ -1,7 +1,7 @@
 """Reminders: a member's schedules, their quiet hours, one delivery row per fire, the in-app inbox.
 
 Times are stored as the member's local wall time and IANA zone; `next_fire_at` (UTC) is derived
-from them by members.reminder_time and is what the dispatcher's indexed query reads.
+from them by members.rules.reminder_times and is what the dispatcher's indexed query reads.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from exercise_tracker import access
-from members import adherence as rules
 from members.models import (
     AT_RISK,
     RISK_ORDER,
@@ -36,6 +35,7 @@ from members.models import (
     Therapist,
 )
 from members.models.alerts import ACTIVE_STATUSES
+from members.rules import adherence as rules
 from programs.models import Plan, PlanStatus
 
 SOURCE = "self-reported"

@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from members import scoring
 from members.models import Assessment, AssessmentSchedule, Instrument, Member, SessionLog
+from members.rules import scoring
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from exercise_tracker import access
-from members import adherence
 from members.models import Member, SessionEntry, SessionLog
 from members.models.logs import DONE_STATUSES
+from members.rules import adherence
 from members.selectors.outcomes import DueAssessment, due_assessments
 from programs.models import ExerciseImage, Plan, PlanStatus
 from programs.selectors.library import dose_label
@@ -34,7 +34,7 @@ def local_today(member: Member, now: datetime | None = None) -> date:
 def current_streak(
     *, today: date, prescribed: dict[date, DayPrescription], done_days: set[date]
 ) -> int:
-    """Prescribed days done in a row up to today (members.adherence.streaks: rest days neither
+    """Prescribed days done in a row up to today (members.rules.adherence.streaks: rest days neither
     count nor break the run; today not done yet does not break it)."""
     current, _ = adherence.streaks(
         prescribed_days=[day for day, p in prescribed.items() if p.items],

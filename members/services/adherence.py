@@ -24,7 +24,6 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from members import adherence as rules
 from members.models import (
     AdherenceDay,
     AdherenceWeek,
@@ -34,6 +33,7 @@ from members.models import (
     SessionLog,
 )
 from members.models.logs import DONE_STATUSES
+from members.rules import adherence as rules
 from programs.models import Plan
 from programs.selectors.schedule import prescribed_sessions_for_members
 
@@ -370,7 +370,7 @@ def summarize(
     best_before: int = 0,
     stamp: datetime | None = None,
 ) -> MemberAdherence:
-    """A member's figures over the 30 days ending today, by members.adherence's rules."""
+    """A member's figures over the 30 days ending today, by members.rules.adherence's rules."""
     start = today - timedelta(days=rules.WINDOW_DAYS - 1)
     figures = rules.window(days, start=start, end=today)
     current, best = rules.streaks(

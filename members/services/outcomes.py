@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from members import scoring
 from members.models import Assessment, AssessmentSchedule, Instrument, Member, Therapist
 from members.models.outcomes import MAX_EVERY_N_DAYS, MIN_EVERY_N_DAYS
+from members.rules import scoring
 from members.services import adherence
 
 # Like sessions: a phone that was offline for a week may still send what was filled in then.

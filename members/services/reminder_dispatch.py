@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from members import reminder_time
 from members.models import DeliveryStatus, ReminderDelivery, ReminderSchedule, SkipReason
+from members.rules import reminder_times
 
 BATCH_SIZE = 500
 MAX_BATCHES = 200
@@ -136,13 +136,13 @@ def _dispatch_batch(
                 schedule.next_fire_at = _next(schedule, after=now)
                 result.zone_changed += 1
                 continue
-            tz = reminder_time.zone(zone)
+            tz = reminder_times.zone(zone)
             stale = now - fired > grace
             deliveries.append(
                 ReminderDelivery(
                     schedule_id=schedule.pk,
                     member_id=schedule.member_id,
-                    local_date=reminder_time.local_date_of(fired, tz),
+                    local_date=reminder_times.local_date_of(fired, tz),
                     slot=schedule.slot,
                     due_at=fired,
                     status=DeliveryStatus.SKIPPED if stale else DeliveryStatus.PENDING,
@@ -201,11 +201,11 @@ def _save_next_fires(schedules: list[ReminderSchedule]) -> None:
 
 
 def _next(schedule: ReminderSchedule, *, after: datetime) -> datetime:
-    found = reminder_time.next_fire(
+    found = reminder_times.next_fire(
         after=after,
         at=schedule.local_time,
         days=schedule.days_of_week,
-        tz=reminder_time.zone(schedule.timezone),
+        tz=reminder_times.zone(schedule.timezone),
     )
     if found is None:  # days_mask >= 1 (check constraint)
         raise ValueError(f"reminder {schedule.pk} has no day of the week")

@@ -23,7 +23,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from exercise_tracker.access import open_assignments
-from members import channels, reminder_time
 from members.models import (
     Alert,
     AlertKind,
@@ -38,8 +37,10 @@ from members.models import (
     SkipReason,
 )
 from members.models.alerts import ACTIVE_STATUSES
+from members.rules import reminder_times
 from members.selectors import reminders as selectors
 from members.selectors.sessions import streak_for
+from members.services import channels
 
 from .reminder_dispatch import grace_window
 
@@ -159,8 +160,8 @@ def _decide(*, delivery_id: int, now: datetime) -> str:
     if schedule.skip_if_done and selectors.logged_on(member_id=member.pk, day=today):
         ReminderSchedule.objects.filter(pk=schedule.pk).update(dismissals_in_row=0)
         return _skip(delivery, SkipReason.DONE_TODAY)
-    local_now = now.astimezone(reminder_time.zone(member.timezone)).time()
-    if reminder_time.in_quiet_hours(
+    local_now = now.astimezone(reminder_times.zone(member.timezone)).time()
+    if reminder_times.in_quiet_hours(
         local_now, preferences.quiet_hours_start, preferences.quiet_hours_end
     ):
         return _skip(delivery, SkipReason.QUIET_HOURS)
@@ -191,7 +192,7 @@ def _missed_days(
 ) -> bool:
     """No session on the last MISSED_DAYS local dates, for a member reminded that long."""
     reminded_since = timezone.localtime(
-        schedule.created_at, reminder_time.zone(member.timezone)
+        schedule.created_at, reminder_times.zone(member.timezone)
     ).date()
     if (today - reminded_since).days < MISSED_DAYS:
         return False

@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from members import reminder_time
 from members.models import (
     Channel,
     Member,
@@ -24,6 +23,7 @@ from members.models import (
     User,
 )
 from members.models.reminders import DISMISSALS_BEFORE_OFFER, MAX_REMINDERS_PER_MEMBER
+from members.rules import reminder_times
 
 PHONE_PATTERN = re.compile(r"^\+[1-9][0-9]{7,14}$")
 REMINDER_KINDS = (NotificationKind.REMINDER, NotificationKind.GENTLE)
@@ -75,7 +75,7 @@ def _check_outside_quiet_hours(at: time, preferences: MemberPreferences | None) 
     if preferences is None:
         return
     start, end = preferences.quiet_hours_start, preferences.quiet_hours_end
-    if start is not None and end is not None and reminder_time.in_quiet_hours(at, start, end):
+    if start is not None and end is not None and reminder_times.in_quiet_hours(at, start, end):
         raise ValidationError(
             {
                 "local_time": [
@@ -89,11 +89,11 @@ def _check_outside_quiet_hours(at: time, preferences: MemberPreferences | None) 
 def _next_fire(schedule: ReminderSchedule, now: datetime) -> datetime | None:
     if not schedule.enabled:
         return None
-    found = reminder_time.next_fire(
+    found = reminder_times.next_fire(
         after=now,
         at=schedule.local_time,
         days=schedule.days_of_week,
-        tz=reminder_time.zone(schedule.timezone),
+        tz=reminder_times.zone(schedule.timezone),
     )
     return found[0] if found is not None else None
 
@@ -114,7 +114,7 @@ def create_reminder(
     *,
     member: Member,
     local_time: time,
-    days_of_week: Iterable[int] = reminder_time.ALL_DAYS,
+    days_of_week: Iterable[int] = reminder_times.ALL_DAYS,
     channels: Iterable[str] = (Channel.IN_APP,),
     enabled: bool = True,
     skip_if_done: bool = True,
@@ -136,7 +136,7 @@ def create_reminder(
     schedule = ReminderSchedule(
         member=member,
         local_time=local_time,
-        days_mask=reminder_time.days_to_mask(days),
+        days_mask=reminder_times.days_to_mask(days),
         channels=chosen,
         enabled=enabled,
         skip_if_done=skip_if_done,
@@ -174,7 +174,7 @@ def update_reminder(
         if duplicate.exists():
             raise ValidationError({"local_time": ["You already have a reminder at this time."]})
     if "days_of_week" in changes:
-        schedule.days_mask = reminder_time.days_to_mask(_check_days(changes["days_of_week"]))
+        schedule.days_mask = reminder_times.days_to_mask(_check_days(changes["days_of_week"]))
     if "channels" in changes:
         schedule.channels = _check_channels(
             changes["channels"], member=member, preferences=preferences
@@ -222,7 +222,7 @@ def update_preferences(*, member: Member, **changes: Any) -> MemberPreferences:
         clashing = [
             s
             for s in ReminderSchedule.objects.filter(member=member, enabled=True)
-            if reminder_time.in_quiet_hours(s.local_time, start, end)
+            if reminder_times.in_quiet_hours(s.local_time, start, end)
         ]
         if clashing:
             times = ", ".join(f"{s.local_time:%H:%M}" for s in clashing)

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from exercise_tracker.authentication import load_user
 from exercise_tracker.settings import REST_FRAMEWORK
-from members.api.serializers import MeSerializer
+from members.api.me import MeSerializer
 from members.models import Member, User
 
 from ..conftest import World, bearer_client

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from members import adherence as rules
 from members.models import AdherenceDay, AdherenceWeek, Member, MemberAdherence, Risk, SessionLog
+from members.rules import adherence as rules
 from members.services import adherence as service
 from members.services.sessions import log_session
 from programs.services.plans import revise_plan

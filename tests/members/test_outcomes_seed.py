@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from members import scoring
 from members.models import Assessment, AssessmentSchedule, Member
+from members.rules import scoring
 from members.selectors.outcomes import due_assessments
 
 

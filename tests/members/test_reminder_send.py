@@ -18,7 +18,6 @@ from django.db import connection
 from django.test import TestCase
 
 from exercise_tracker import celery_app
-from members.channels import LocmemSMSBackend, TransientChannelError
 from members.models import (
     Alert,
     AlertKind,
@@ -35,6 +34,7 @@ from members.models import (
     SessionLog,
     SkipReason,
 )
+from members.services.channels import LocmemSMSBackend, TransientChannelError
 from members.services.reminder_dispatch import dispatch_due_reminders
 from members.services.reminder_send import send_delivery
 from members.services.reminders import create_reminder, update_preferences
@@ -52,7 +52,7 @@ EIGHT = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
-    settings.REMINDER_SMS_BACKEND = "members.channels.LocmemSMSBackend"
+    settings.REMINDER_SMS_BACKEND = "members.services.channels.LocmemSMSBackend"
     LocmemSMSBackend.outbox.clear()
     yield LocmemSMSBackend.outbox
     LocmemSMSBackend.outbox.clear()
@@ -406,7 +406,7 @@ def test_a_mail_server_that_fails_once_is_retried_without_a_second_notification(
         return real_send(*args, **kwargs)
 
     with (
-        mock.patch("members.channels.send_mail", side_effect=flaky),
+        mock.patch("members.services.channels.send_mail", side_effect=flaky),
         mock.patch("members.services.reminder_send.timezone.now", return_value=EIGHT),
     ):
         result = send_reminder.apply(args=(delivery.pk,), throw=False)
@@ -436,7 +436,9 @@ def test_a_delivery_whose_retries_ran_out_is_recorded(world: World) -> None:
     world.member.user.save()
     delivery = due_delivery(make_reminder(world.member, channels=["email"]))
     with (
-        mock.patch("members.channels.send_mail", side_effect=smtplib.SMTPServerDisconnected()),
+        mock.patch(
+            "members.services.channels.send_mail", side_effect=smtplib.SMTPServerDisconnected()
+        ),
         mock.patch("members.services.reminder_send.timezone.now", return_value=EIGHT),
         mock.patch.object(send_reminder, "max_retries", 1),
         as_a_worker(),

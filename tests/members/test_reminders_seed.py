@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from members.demo_reminders import seed_demo_reminders
+from members.demo.reminders import seed_demo_reminders
 from members.models import MemberPreferences, Notification, ReminderSchedule
 
 from .. import factories

@@ -474,7 +474,7 @@ def test_another_pt_records_no_review_time(world: World) -> None:
 
 @pytest.mark.django_db
 def test_the_demo_seed_monitors_two_of_three_members_once() -> None:
-    from members.demo_rtm import seed_demo_rtm
+    from members.demo.rtm import seed_demo_rtm
 
     from .sessions_helpers import local_today, plan_with_items
 

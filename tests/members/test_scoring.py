@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from members import scoring
-from members.scoring import UnscorableAnswers, compare, improvement_target, score
+from members.rules import scoring
+from members.rules.scoring import UnscorableAnswers, compare, improvement_target, score
 
 # --- NPRS -----------------------------------------------------------------------------------
 

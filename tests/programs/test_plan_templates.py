@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from members.models import Condition
-from programs.demo_plans import seed_demo_plans
+from programs.demo.plans import seed_demo_plans
 from programs.models import Dosing, Exercise, Plan, PlanTemplate, TemplateItem
 from programs.selectors.schedule import prescribed_sessions
 from programs.services.plans import estimate_minutes

@@ -18,7 +18,7 @@ from django.utils import timezone
 from members.models import Member, Organization, Role, Therapist, User
 from members.services import adherence, assign_care, create_person
 from members.services.outcomes import record_assessment, schedule_assessment
-from programs.demo_plans import seed_demo_plans
+from programs.demo.plans import seed_demo_plans
 
 PEOPLE_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_people.json"
 # Caseloads start ten weeks back so that eight weeks of logs fit inside them.
@@ -80,19 +80,19 @@ class Command(BaseCommand):
         self.stdout.write(f"  {written} plans written")
 
     def _reminders(self, data: dict[str, Any]) -> None:
-        from members.demo_reminders import seed_demo_reminders
+        from members.demo.reminders import seed_demo_reminders
 
         seed_demo_reminders(say=self.stdout.write)
 
     def _session_logs(self, data: dict[str, Any]) -> None:
         # Logs follow the plans' items and revisions: this runs after the "plans" step.
-        from members.demo_sessions import seed_demo_session_logs
+        from members.demo.sessions import seed_demo_session_logs
 
         seed_demo_session_logs(say=self.stdout.write, progress=self._progress)
 
     def _monitoring(self, data: dict[str, Any]) -> None:
         # Episodes start when the plans did, and review dates need them: after "plans".
-        from members.demo_rtm import seed_demo_rtm
+        from members.demo.rtm import seed_demo_rtm
 
         seed_demo_rtm(say=self.stdout.write)
 

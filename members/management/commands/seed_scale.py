@@ -45,7 +45,7 @@ from django.db import connection, models, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.utils import timezone
 
-from members.demo_sessions import (
+from members.demo.sessions import (
     FADING,
     NEVER,
     NOTES,

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from exercise_tracker import audit
 
-from .models import CareAssignment, Coordinator, Member, Organization, Therapist, User
+from members.models import CareAssignment, Coordinator, Member, Organization, Therapist, User
 
 
 @admin.register(Organization)
@@ -93,4 +93,4 @@ class CareAssignmentAdmin(admin.ModelAdmin[CareAssignment]):
     raw_id_fields = ("member",)
 
 
-from . import admin_reminders  # noqa: E402, F401 - registers the reminder admins
+from . import reminders  # noqa: E402, F401 - registers the reminder admins

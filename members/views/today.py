@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from exercise_tracker import access
@@ -23,13 +23,6 @@ from members.selectors.sessions import Today, TodayItem, today_for
 from members.services import sessions as services
 
 DEFAULT_RPE = 3  # "moderate": where most home programs sit
-
-
-def _member_or_404(request: HttpRequest) -> Member:
-    member = access.member_for(request.user)
-    if member is None:
-        raise Http404
-    return member
 
 
 def _card(item: TodayItem) -> dict[str, Any]:
@@ -112,7 +105,7 @@ def _log_from_post(request: HttpRequest, member: Member, today: Today) -> list[s
 
 @role_required(Role.MEMBER)
 def today(request: HttpRequest) -> HttpResponse:
-    member = _member_or_404(request)
+    member = access.own_member(request.user)
     plan_today = today_for(member, absolute=request.build_absolute_uri)
     errors: list[str] = []
     if request.method == "POST":

@@ -1,11 +1,14 @@
-"""Serializers for people: explicit fields, identity fields read-only."""
+"""`/api/v1/me/`: the caller's own account."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from members.models import Member, Organization, User
 
@@ -65,36 +68,7 @@ class MeSerializer(serializers.Serializer[User]):
         return data
 
 
-class TherapistRefSerializer(serializers.Serializer[Any]):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(read_only=True)
-
-
-class MemberSerializer(serializers.ModelSerializer[Member]):
-    username = serializers.CharField(source="user.username", read_only=True)
-    name = serializers.CharField(source="user.display_name", read_only=True)
-    organization = serializers.IntegerField(source="user.organization_id", read_only=True)
-    therapist = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Member
-        fields = (
-            "id",
-            "username",
-            "name",
-            "organization",
-            "timezone",
-            "preferred_language",
-            "condition",
-            "therapist",
-            "created_at",
-        )
-        read_only_fields = fields
-
-    @extend_schema_field(TherapistRefSerializer(allow_null=True))
-    def get_therapist(self, member: Member) -> dict[str, Any] | None:
-        primary = getattr(member, "primary_assignments", None)
-        if not primary:
-            return None
-        therapist = primary[0].therapist
-        return {"id": therapist.pk, "name": therapist.user.display_name}
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(cast(User, request.user)).data)

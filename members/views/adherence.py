@@ -18,11 +18,11 @@ from rest_framework.exceptions import ValidationError
 
 from exercise_tracker import access, audit
 from exercise_tracker.views import role_required
-from members import adherence as rules
-from members.api.adherence import FILTER_PARAMS, filters_from, window_errors
 from members.models import Risk, Role, User
+from members.rules import adherence as rules
 from members.selectors import adherence as selectors
 from members.selectors import rtm
+from members.selectors.adherence_filters import FILTER_PARAMS, filters_from, window_errors
 from members.services import rtm as rtm_services
 
 ROWS_PER_PAGE = 50

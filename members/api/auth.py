@@ -1,12 +1,11 @@
-"""People endpoints: who am I, the members a PT or coordinator may see, and login tokens."""
+"""`/api/v1/auth/`: tokens (with the login guard and lockout) and logout."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -16,42 +15,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView
 
-from exercise_tracker import access, audit, login_guard
+from exercise_tracker import audit, login_guard
 from exercise_tracker.models import AuditAction
-from members.models import CareAssignment, Member, User
-
-from .serializers import MemberSerializer, MeSerializer
-
-
-class MeView(APIView):
-    @extend_schema(responses=MeSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(MeSerializer(cast(User, request.user)).data)
-
-
-class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = MemberSerializer
-    queryset = Member.objects.none()
-
-    def get_queryset(self) -> QuerySet[Member]:
-        primary = CareAssignment.objects.filter(
-            access.open_assignments(), is_primary=True
-        ).select_related("therapist__user")
-        return access.visible_members(self.request.user).prefetch_related(
-            Prefetch("care_assignments", queryset=primary, to_attr="primary_assignments")
-        )
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit.record_read_by_staff(
-            request=request, member_id=None, object_type="members.member_list"
-        )
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        member = self.get_object()
-        audit.record_read_by_staff(request=request, member_id=member.pk, obj=member)
-        return Response(self.get_serializer(member).data)
 
 
 def _typed_username(request: Request) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import ReminderDelivery, ReminderSchedule
+from members.models import ReminderDelivery, ReminderSchedule
 
 
 @admin.register(ReminderSchedule)

@@ -18,7 +18,7 @@ from members.models import (
     NotificationKind,
     ReminderSchedule,
 )
-from members.reminder_time import ALL_DAYS
+from members.rules.reminder_times import ALL_DAYS
 from members.services.reminder_send import reminder_words
 from members.services.reminders import create_reminder
 

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from exercise_tracker import access
 from exercise_tracker.views import role_required
-from members import reminder_time
 from members.models import Channel, Member, ReminderSchedule, Role, User
 from members.models.reminders import DISMISSALS_BEFORE_OFFER
+from members.rules import reminder_times
 from members.services import reminders as services
 
 DAY_CHOICES = [
@@ -115,7 +115,7 @@ def _render_settings(
     status: int = 200,
 ) -> HttpResponse:
     schedules = list(access.visible_reminders(request.user).order_by("local_time", "id"))
-    tz = reminder_time.zone(member.timezone)
+    tz = reminder_times.zone(member.timezone)
     rows = []
     for schedule in schedules:
         form = (

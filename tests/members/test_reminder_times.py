@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from members.reminder_time import (
+from members.rules.reminder_times import (
     days_to_mask,
     exists,
     fire_instant,
