@@ -9,7 +9,6 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse
 
 from exercise_tracker import audit
-
 from members.models import CareAssignment, Coordinator, Member, Organization, Therapist, User
 
 

@@ -96,6 +96,16 @@ class Condition(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Precaution(models.TextChoices):
+    """What a PT must know before prescribing (shared/domain/CLINICAL.md): stored as codes so that
+    rules (the plan builder's conflict warnings) can read them."""
+
+    OSTEOPOROSIS = "osteoporosis", "Osteoporosis or low bone density"
+    HIP_REPLACEMENT_POSTERIOR = "hip_replacement_posterior", "Hip replacement, posterior approach"
+    RECENT_SPINAL_SURGERY = "recent_spinal_surgery", "Recent spinal surgery"
+    PREGNANCY = "pregnancy", "Pregnancy"
+
+
 class Language(models.TextChoices):
     ENGLISH = "en", "English"
     SPANISH = "es", "Spanish"
@@ -113,7 +123,11 @@ class Member(models.Model):
     preferred_language = models.CharField(
         max_length=8, choices=Language.choices, default=Language.ENGLISH
     )
+    # The main condition (templates are written for one); `conditions` lists every one a plan
+    # depends on, `precautions` what the PT must respect (codes of Condition and Precaution).
     condition = models.CharField(max_length=40, choices=Condition.choices, default=Condition.OTHER)
+    conditions = models.JSONField(default=list, blank=True)
+    precautions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -8,7 +8,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import CareAssignment, Coordinator, Member, Organization, Role, Therapist, User
+from members.models import (
+    CareAssignment,
+    Condition,
+    Coordinator,
+    Member,
+    Organization,
+    Role,
+    Therapist,
+    User,
+)
 
 
 @transaction.atomic
@@ -50,6 +59,7 @@ def create_person(
             user=user,
             timezone=timezone_name,
             condition=condition,
+            conditions=[] if condition == Condition.OTHER else [condition],
             preferred_language=preferred_language,
         )
         member.full_clean(exclude=["user"])
