@@ -15,8 +15,7 @@ from exercise_tracker.models import AuditEvent
 from members.services.outcomes import record_assessment
 from programs.models import Exercise, PlanTemplate
 from programs.services.plans import create_plan
-
-from ..conftest import World, bearer_client
+from tests.conftest import World, bearer_client
 
 ACTORS = (
     "anonymous",

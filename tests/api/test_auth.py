@@ -7,9 +7,8 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from exercise_tracker.models import AuditAction, AuditEvent
-
-from .. import factories
-from ..conftest import World, bearer_client
+from tests import factories
+from tests.conftest import World, bearer_client
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from .. import factories
-from ..conftest import World, bearer_client
+from tests import factories
+from tests.conftest import World, bearer_client
 
 pytestmark = pytest.mark.django_db
 

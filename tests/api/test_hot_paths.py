@@ -17,8 +17,7 @@ from exercise_tracker.authentication import load_user
 from exercise_tracker.settings import REST_FRAMEWORK
 from members.api.me import MeSerializer
 from members.models import Member, User
-
-from ..conftest import World, bearer_client
+from tests.conftest import World, bearer_client
 
 pytestmark = pytest.mark.django_db
 

@@ -38,8 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from members.models import User
-
-from ..conftest import bearer_client
+from tests.conftest import bearer_client
 
 pytestmark = pytest.mark.fuzz
 

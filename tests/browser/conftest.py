@@ -8,7 +8,7 @@
   directly with `@pytest.mark.parametrize("viewport", [PHONE])`.
 - `new_page(viewport=...)`: more pages (each its own context) inside one test, e.g. two roles.
 - `demo_world`: the demo organizations from `seed_demo` (32 members at Demo Clinic; every
-  demo user's password is `DEMO_PASSWORD`).
+  demo user's password is `DEMO_PASSWORD`), seeded once per run and loaded from a dump after.
 - `login(page, username)`: signs in through the login page and waits for the landing page.
 - `shot(page, name)`: a full-page screenshot in SHOTS_DIR (default /tmp/shots) to look at.
 
@@ -27,7 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core import serializers
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Model
 from django.test import override_settings
 
 from tests.services import require_chromium
@@ -130,12 +134,55 @@ def page(new_page: Callable[..., Any]) -> Any:
     return new_page()
 
 
+# Seeding the demo takes about 13 s; a dump of it loads in a fraction of that. The first test that
+# needs the demo seeds it and dumps the rows; the others load the dump (the flush between
+# transactional tests empties the tables, not MEDIA_ROOT, so the pictures stay).
+DEMO_DUMP_EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+
+
+def load_dump(path: Path) -> None:
+    """Loads a dumpdata file in bulk (loaddata saves row by row: 12,000 rows took longer than
+    seeding). Foreign keys are checked at commit, so the order of models does not matter; rows
+    that survived the flush (reference data) are left as they are."""
+    by_model: dict[type[Model], list[Model]] = {}
+    with_m2m = []
+    with path.open() as stream:
+        for found in serializers.deserialize("json", stream):
+            by_model.setdefault(type(found.object), []).append(found.object)
+            if found.m2m_data:
+                with_m2m.append(found)
+    with transaction.atomic():
+        for model, rows in by_model.items():
+            model._base_manager.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        for found in with_m2m:
+            for name, ids in found.m2m_data.items():
+                getattr(found.object, name).set(ids)
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(by_model)):
+                cursor.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def demo_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo") / "demo.json"
+
+
 @pytest.fixture
-def demo_world(transactional_db: None) -> None:
+def demo_world(transactional_db: None, demo_dump: Path) -> None:
     """The demo organizations, people and caseloads, as `manage.py seed_demo` builds them."""
+    if demo_dump.exists():
+        load_dump(demo_dump)
+        return
     # seed_demo refuses to run without DEBUG (its passwords are public); tests are not production.
     with override_settings(DEBUG=True):
         call_command("seed_demo", stdout=io.StringIO())
+    call_command(
+        "dumpdata",
+        exclude=DEMO_DUMP_EXCLUDE,
+        natural_foreign=False,
+        output=str(demo_dump),
+        verbosity=0,
+    )
 
 
 def login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
