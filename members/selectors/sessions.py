@@ -231,6 +231,7 @@ def entries_prefetch() -> Prefetch:
         "plan_item__side",
         "exercise__id",
         "exercise__name",
+        "status",
         "done",
         "sets_done",
         "reps_done",
