@@ -346,7 +346,7 @@ def _check_entries(
             SessionEntry(
                 plan_item=version,
                 exercise=version.exercise,
-                status=stated,
+                status=str(stated),
                 done=done,
                 sets_done=sets_done,
                 reps_done=reps_done,
