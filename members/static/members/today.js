@@ -1,7 +1,11 @@
 /* Today page: log a session through the API; keep it on the phone while offline, send it when
    the connection is back. A log's client_id is made once (the form's hidden field) and sent as
    the Idempotency-Key too, so a resend after a lost answer can never store a second session.
-   Without this script the form posts to the page, which logs it the same way. No build step. */
+   Without this script the form posts to the page, which logs it the same way. No build step.
+   Honest logging: nothing is chosen for the member. Each exercise is marked done, partly or
+   skipped (sets and reps come from the dose once it is marked done), pain before and after are
+   answered before anything is sent, and after a painful session (the PT's pain-spike rule, from
+   the page) the member reads what to do now instead of "Well done!". */
 (function () {
   "use strict";
   var form = document.getElementById("log-form");
