@@ -60,3 +60,22 @@ def test_the_advice_follows_the_pain_spike_rule(
 
 def test_the_page_hands_the_script_the_same_thresholds() -> None:
     assert (safety.PAIN_SPIKE_AFTER, safety.PAIN_SPIKE_RISE) == (7, 2)
+
+
+def test_the_library_words_red_flags_as_emergencies_too() -> None:
+    """A precaution that names a red flag sends the member to emergency care, as the pages do."""
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    library = Path(settings.BASE_DIR) / "fixtures" / "library" / "exercises.json"
+    lines = [
+        line
+        for exercise in json.loads(library.read_text())
+        for line in exercise.get("precautions") or []
+        if "bladder" in line.lower() or "saddle" in line.lower() or "groin" in line.lower()
+    ]
+    assert lines, "the walking program names the red flags"
+    for line in lines:
+        assert "emergency care now" in line, line
