@@ -72,7 +72,7 @@ def test_the_library_words_red_flags_as_emergencies_too() -> None:
     library = Path(settings.BASE_DIR) / "fixtures" / "library" / "exercises.json"
     lines = [
         line
-        for exercise in json.loads(library.read_text())
+        for exercise in json.loads(library.read_text())["exercises"]
         for line in exercise.get("precautions") or []
         if "bladder" in line.lower() or "saddle" in line.lower() or "groin" in line.lower()
     ]
