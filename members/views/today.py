@@ -49,7 +49,9 @@ def _card(item: TodayItem, post: Any) -> dict[str, Any]:
         **item.as_dict(),
         "minutes": minutes,
         "max": {**item.max, "minutes": MAX_DURATION_SECONDS_DONE // 60},
-        "status": post.get(f"status-{pid}", ""),
+        "status": EntryStatus.DONE
+        if post.get("all_done") == "1"
+        else post.get(f"status-{pid}", ""),
         "feedback": post.get(f"feedback-{pid}", ""),
         "values": {
             "sets": post.get(f"sets-{pid}", ""),
@@ -77,7 +79,8 @@ def _entries_from_post(
     entries: list[dict[str, Any]] = []
     for item in today.items:
         pid = item.plan_item
-        status = post.get(f"status-{pid}") or (EntryStatus.DONE if all_done else "")
+        # "I did everything as prescribed" is the member's own answer for every exercise.
+        status = EntryStatus.DONE if all_done else post.get(f"status-{pid}", "")
         if status not in EntryStatus.values:
             errors.append(f"{item.exercise['name']}: choose Done, Partly or Skipped.")
             continue

@@ -336,6 +336,7 @@ def test_did_everything_as_prescribed_marks_every_exercise_done(world: World) ->
     assert response.status_code == 400
     html = response.content.decode()
     assert "Pain before: choose a number" in html
+    assert html.count('value="done" data-role="status" checked') == 3
 
 
 def test_every_exercise_skipped_is_a_skipped_session(world: World) -> None:
