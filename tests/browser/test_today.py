@@ -118,6 +118,8 @@ def test_member_sees_a_precaution_must_answer_and_reads_the_advice_after_a_pain_
     assert page.locator("#pain_after").get_by_label("8", exact=True).is_checked()
     page.get_by_text("Add effort or a note").click()
     page.get_by_label("Notes for your physical therapist").fill("Sore after the walk.")
+    first.scroll_into_view_if_needed()
+    shot(page, "today-answered-phone")
     page.get_by_test_id("log-session").click()
 
     expect(page.get_by_test_id("log-status")).to_contain_text("Session logged")
