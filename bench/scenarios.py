@@ -84,7 +84,7 @@ SCENARIOS: list[Scenario] = [
         # The answer checked before the rounds (no client_id: a new session every time).
         body=(
             '{{"date": "{member_today}", "status": "completed", "notes": "Bench session", '
-            '"entries": [{{"plan_item": {plan_item_id}, "sets_done": 1}}]}}'
+            '"entries": [{{"plan_item": {plan_item_id}, "status": "done", "sets_done": 1}}]}}'
         ),
         lua=(
             'wrk.method = "POST"\n'
@@ -98,7 +98,7 @@ SCENARIOS: list[Scenario] = [
             '  local body = \'{{"client_id": "\' .. id .. \'", "date": "{member_today}", \'\n'
             '    .. \'"status": "completed", "pain_before": 3, "pain_after": 2, "rpe": 4, \'\n'
             '    .. \'"notes": "Bench session", "entries": [{{"plan_item": {plan_item_id}, \'\n'
-            '    .. \'"sets_done": 1, "feedback": "just_right"}}]}}\'\n'
+            '    .. \'"status": "done", "sets_done": 1, "feedback": "just_right"}}]}}\'\n'
             "  return wrk.format(nil, nil, nil, body)\n"
             "end\n"
         ),

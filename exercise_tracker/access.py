@@ -26,7 +26,7 @@ from members.models import (
     Therapist,
     User,
 )
-from programs.models import Exercise, Plan, PlanTemplate
+from programs.models import Exercise, Plan, PlanItem, PlanTemplate
 
 
 def _is_authenticated(user: Any) -> bool:
@@ -123,6 +123,16 @@ def visible_exercises(user: Any) -> QuerySet[Exercise]:
     if user.role == Role.STAFF:
         return qs
     return qs.filter(Q(organization__isnull=True) | Q(organization_id=user.organization_id))
+
+
+def plan_exercises(user: Any) -> QuerySet[Exercise]:
+    """Exercises a member may open: those on items of their own plans (any revision, drafts
+    excluded, as visible_plans has it). A member never browses the library; other roles
+    have visible_exercises, and here nothing."""
+    if not _is_authenticated(user) or user.role != Role.MEMBER:
+        return Exercise.objects.none()
+    on_plans = PlanItem.objects.filter(plan__in=visible_plans(user).values("pk"))
+    return Exercise.objects.filter(pk__in=on_plans.values("exercise_id"))
 
 
 def editable_exercises(user: Any) -> QuerySet[Exercise]:

@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "programs.models.PlanStatus",
         "SessionStatusEnum": "members.models.logs.SessionStatus",
+        "EntryStatusEnum": "members.models.logs.EntryStatus",
     },
 }
 

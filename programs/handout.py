@@ -2,7 +2,8 @@
 
 What it shows: the organization, the member, the plan's title, dates and note; then each
 exercise in force with its picture (the 480 px thumbnail, or the original until that exists),
-steps, dose and the PT's note; the PT's contact line; when to stop and call. Every string a
+its precautions, steps, dose and the PT's note; the PT's contact line; the stop rule and the red
+flags (members.rules.safety: the same words as the member's pages). Every string a
 person typed goes through `_text`, which escapes it: ReportLab's Paragraph reads a small markup
 language (`<b>`, `<font>`, `<img src=...>`), and a PT's note must print as written, never as
 markup (and never make ReportLab open a file or URL named in it).
@@ -37,6 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from members.rules import safety
 from programs.models import ExerciseImage, Plan, PlanItem
 from programs.selectors.library import dose_label
 from programs.services.plans import dose_of
@@ -45,12 +47,6 @@ logger = logging.getLogger(__name__)
 
 PICTURE_WIDTH = 2.1 * inch
 PICTURE_MAX_HEIGHT = 3 * inch
-RED_FLAGS = (
-    "Stop an exercise that makes your symptoms worse and they stay worse; mild discomfort that "
-    "passes is fine. Call your clinician instead of exercising if you notice new trouble "
-    "controlling your bladder or bowels, numbness around the groin or inner thighs, or weakness "
-    "in your legs that is getting worse."
-)
 RULE = colors.HexColor("#c9d3dd")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -78,6 +74,14 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": body,
         "dose": ParagraphStyle("dose", parent=body, fontName="Helvetica-Bold"),
         "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11),
+        "care": ParagraphStyle(
+            "care",
+            parent=body,
+            backColor=colors.HexColor("#fffaeb"),
+            borderPadding=3,
+            spaceBefore=2,
+            spaceAfter=5,
+        ),
     }
 
 
@@ -134,6 +138,14 @@ def _exercise_block(
     if item.target_rpe is not None:
         head.append(Paragraph(f"Effort: about {item.target_rpe} out of 10", styles["body"]))
     body: list[Flowable] = []
+    precautions = [str(p) for p in exercise.precautions or [] if str(p).strip()]
+    if precautions:
+        # What the PT wrote to take care of comes before the steps, as on the member's pages.
+        body.append(
+            Paragraph(
+                "<b>Take care:</b> " + " ".join(_text(p) for p in precautions), styles["care"]
+            )
+        )
     steps = [s for s in exercise.instructions or [] if str(s).strip()]
     if steps:
         body.append(
@@ -226,7 +238,9 @@ def render_handout(
         Spacer(1, 12),
         Paragraph(_text(therapist_line), styles["body"]),
         Spacer(1, 6),
-        Paragraph(f"<b>When to stop.</b> {_text(RED_FLAGS)}", styles["small"]),
+        Paragraph(f"<b>When to stop.</b> {_text(safety.STOP_RULE)}", styles["body"]),
+        Spacer(1, 4),
+        Paragraph(f"<b>{_text(safety.red_flag_text())}</b>", styles["body"]),
     ]
     doc.build(story)
     return out.getvalue()

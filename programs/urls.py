@@ -8,6 +8,7 @@ app_name = "programs"
 
 urlpatterns: list = [
     path("plan/", plans.plan_member, name="plan-member"),
+    path("plan/exercises/<int:pk>/", plans.plan_exercise, name="plan-exercise"),
     path("caseload/<int:member_id>/plan/", plans.plan_builder, name="plan-new"),
     path("plans/<int:plan_id>/edit/", plans.plan_builder, name="plan-edit"),
     path("library/", library.library, name="library"),

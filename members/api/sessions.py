@@ -35,6 +35,7 @@ from exercise_tracker.api import (
 from exercise_tracker.idempotency import idempotent
 from members.models import (
     EntrySide,
+    EntryStatus,
     Feedback,
     Role,
     SessionEntry,
@@ -51,7 +52,14 @@ class EntryInputSerializer(serializers.Serializer[Any]):
     plan_item = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="The id of an item of your plan (today's list)."
     )
-    done = serializers.BooleanField(required=False, default=True)
+    status = serializers.ChoiceField(
+        choices=EntryStatus.choices,
+        required=True,
+        help_text="What the member stated: done, partial or skipped (nothing is assumed done).",
+    )
+    done = serializers.BooleanField(
+        required=False, help_text="Optional; follows status (false only when skipped)."
+    )
     sets_done = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     reps_done = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     hold_seconds_done = serializers.IntegerField(
@@ -118,6 +126,7 @@ class EntrySerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     plan_item = serializers.IntegerField(help_text="The item version in force that day.")
     exercise = ExerciseNameSerializer()
+    status = serializers.ChoiceField(choices=EntryStatus.choices)
     done = serializers.BooleanField()
     sets_done = serializers.IntegerField(allow_null=True)
     reps_done = serializers.IntegerField(allow_null=True)
@@ -150,6 +159,7 @@ def entry_data(entry: SessionEntry) -> dict[str, Any]:
         "id": entry.pk,
         "plan_item": entry.plan_item_id,
         "exercise": {"id": entry.exercise_id, "name": entry.exercise.name},
+        "status": entry.status,
         "done": entry.done,
         "sets_done": entry.sets_done,
         "reps_done": entry.reps_done,

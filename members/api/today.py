@@ -22,6 +22,10 @@ class TodayExerciseSerializer(serializers.Serializer[Any]):
     dosing = serializers.CharField()
     thumbnail = serializers.URLField(allow_null=True, help_text="The main picture, 160 px.")
     thumbnail_alt_text = serializers.CharField()
+    instructions = serializers.ListField(
+        child=serializers.CharField(), help_text="The steps, in order."
+    )
+    url = serializers.URLField(help_text="The member's page of this exercise.")
 
 
 class TodayDoseSerializer(serializers.Serializer[Any]):
@@ -42,6 +46,9 @@ class TodayItemSerializer(serializers.Serializer[Any]):
     dose = TodayDoseSerializer()
     dose_text = serializers.CharField()
     note = serializers.CharField(allow_blank=True)
+    precautions = serializers.ListField(
+        child=serializers.CharField(), help_text="The exercise's precautions, shown to the member."
+    )
     times_due = serializers.IntegerField()
     times_done = serializers.IntegerField()
 

@@ -26,7 +26,15 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from members.models import Alert, AlertKind, AlertStatus, Member, SessionEntry, SessionLog
+from members.models import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    EntryStatus,
+    Member,
+    SessionEntry,
+    SessionLog,
+)
 from members.models.logs import Feedback, SessionStatus
 from members.services import alerts as alert_rules
 from programs.models import Plan, PlanItem, PlanStatus, Side
@@ -122,14 +130,18 @@ def feedback_at(t: float, rng: random.Random) -> str:
 def entry_for(item: PlanItem, feedback: str, rng: random.Random) -> SessionEntry:
     """What was done of one item (unsaved, no session yet). (seed_scale uses it too.)"""
     sets, reps = item.sets, item.reps
+    status = EntryStatus.DONE
     if rng.random() < 0.15:  # a set or a few reps short now and then, never more than asked
         if reps and reps > 3:
             reps -= rng.randint(1, 3)
+            status = EntryStatus.PARTIAL
         elif sets > 1:
             sets -= 1
+            status = EntryStatus.PARTIAL
     return SessionEntry(
         plan_item=item,
         exercise_id=item.exercise_id,
+        status=status,
         done=True,
         sets_done=sets,
         reps_done=reps,
@@ -138,6 +150,14 @@ def entry_for(item: PlanItem, feedback: str, rng: random.Random) -> SessionEntry
         side=item.side if item.side in (Side.LEFT, Side.RIGHT, Side.ALTERNATING) else "",
         feedback=feedback,
     )
+
+
+def _status_of(entries: list[SessionEntry], some_left_out: bool) -> str:
+    """The session's status as the member states it: completed only when every exercise was
+    done in full (members.services.sessions holds API logs to the same rule)."""
+    if some_left_out or any(e.status != EntryStatus.DONE for e in entries):
+        return SessionStatus.PARTIAL
+    return SessionStatus.COMPLETED
 
 
 def _done_at(day: date, seed: _Member, sitting: int) -> datetime:
@@ -174,14 +194,13 @@ def _sessions_for(
             entry_for(item, seed.feedback(t), rng)
             for item in sorted(done, key=lambda i: (i.order, i.pk))
         ]
-        status = SessionStatus.PARTIAL if partial else SessionStatus.COMPLETED
-        logs.append((_session(seed, day, 0, status, t), entries))
+        logs.append((_session(seed, day, 0, _status_of(entries, partial), t), entries))
         twice = [item for item in items if item.times_per_day > 1]
         # Steady members mostly do the second sitting an item asks for; others now and then.
         second = 0.8 if seed.pattern == STEADY else 0.3 if seed.pattern != FADING else 0.0
         if twice and rng.random() < second:
             again = [entry_for(item, seed.feedback(t), rng) for item in twice]
-            logs.append((_session(seed, day, 1, SessionStatus.COMPLETED, t), again))
+            logs.append((_session(seed, day, 1, _status_of(again, False), t), again))
     if seed.too_hard_run:
         _make_too_hard_run(logs)
     return logs

@@ -11,7 +11,7 @@ from .adherence import (
     Risk,
 )
 from .alerts import Alert, AlertKind, AlertStatus
-from .logs import EntrySide, Feedback, SessionEntry, SessionLog, SessionStatus
+from .logs import EntrySide, EntryStatus, Feedback, SessionEntry, SessionLog, SessionStatus
 from .outcomes import Assessment, AssessmentSchedule, Instrument
 from .people import (
     CareAssignment,
@@ -52,6 +52,7 @@ __all__ = [
     "Condition",
     "Coordinator",
     "EntrySide",
+    "EntryStatus",
     "Feedback",
     "Instrument",
     "Language",

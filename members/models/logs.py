@@ -23,6 +23,18 @@ class SessionStatus(models.TextChoices):
 DONE_STATUSES = (SessionStatus.COMPLETED, SessionStatus.PARTIAL)
 
 
+class EntryStatus(models.TextChoices):
+    """What the member said of one exercise: nothing is assumed done."""
+
+    DONE = "done", "Done"
+    PARTIAL = "partial", "Partly"
+    SKIPPED = "skipped", "Skipped"
+
+
+# An exercise at least partly done: it counts as done for "times done today".
+ENTRY_DONE_STATUSES = (EntryStatus.DONE, EntryStatus.PARTIAL)
+
+
 class Feedback(models.TextChoices):
     TOO_EASY = "too_easy", "Too easy"
     JUST_RIGHT = "just_right", "Just right"
@@ -109,6 +121,8 @@ class SessionEntry(models.Model):
     session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="entries")
     plan_item = models.ForeignKey("programs.PlanItem", on_delete=models.PROTECT, related_name="+")
     exercise = models.ForeignKey("programs.Exercise", on_delete=models.PROTECT, related_name="+")
+    # What the member stated (required); `done` follows it (False only when skipped).
+    status = models.CharField(max_length=8, choices=EntryStatus.choices)
     done = models.BooleanField(default=True)
     sets_done = models.PositiveSmallIntegerField(null=True, blank=True)
     reps_done = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -147,6 +161,9 @@ class SessionEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(side__in=["", *EntrySide.values]), name="session_entry_side_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EntryStatus.values), name="session_entry_status_valid"
             ),
         ]
         indexes = [

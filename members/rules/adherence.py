@@ -6,7 +6,10 @@ the dashboard's selectors both call these, so every figure has one definition.
   come *due* once the day is over in the member's zone; on the member's today only the sessions
   already done are due, so nobody is behind at breakfast.
 - A session counts as completed when it was at least partly done; a day credits at most the
-  sessions it prescribed (a third session on a day that asked for two adds nothing).
+  sessions it prescribed (a third session on a day that asked for two adds nothing). "Done" is
+  only what the member stated: each entry says done, partial or skipped (no default), and the
+  sessions service holds the session's status to its entries (every exercise skipped is a
+  skipped session; "completed" needs every exercise done).
 - Adherence = completed / due in the window, as a percent capped at 100; none when nothing was
   due. Figures are self-reported (shared/domain/CLINICAL.md: diaries over-count).
 """

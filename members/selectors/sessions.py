@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from exercise_tracker import access
@@ -74,6 +75,7 @@ class TodayItem:
     times_due: int
     times_done: int
     max: dict[str, int | None]
+    precautions: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +84,7 @@ class TodayItem:
             "dose": self.dose,
             "dose_text": self.dose_text,
             "note": self.note,
+            "precautions": self.precautions,
             "times_due": self.times_due,
             "times_done": self.times_done,
         }
@@ -179,7 +182,11 @@ def today_for(
                     "dosing": exercise.dosing,
                     "thumbnail": thumbnail,
                     "thumbnail_alt_text": alt or exercise.name,
+                    "instructions": [str(s) for s in exercise.instructions or [] if str(s).strip()],
+                    "url": absolute(reverse("programs:plan-exercise", args=[exercise.pk])),
                 },
+                # What the PT wrote to take care of: the member reads it beside the exercise.
+                precautions=[str(p) for p in exercise.precautions or [] if str(p).strip()],
                 dose=dose,
                 dose_text=dose_label({**dose, "dosing": exercise.dosing}),
                 note=item.note,
@@ -231,6 +238,7 @@ def entries_prefetch() -> Prefetch:
         "plan_item__side",
         "exercise__id",
         "exercise__name",
+        "status",
         "done",
         "sets_done",
         "reps_done",

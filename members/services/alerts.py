@@ -61,13 +61,15 @@ def pain_spike(*, pain_before: int | None, pain_after: int | None) -> Finding | 
 
 def too_hard_runs(*, member_id: int, session: SessionLog, exercise_ids: set[int]) -> list[Finding]:
     """Exercises rated too hard in each of the member's last TOO_HARD_RUN sessions that had
-    them (this one included). One query, whatever the number of exercises."""
+    them done or partly done (this one included). One query, whatever the number of exercises."""
     if not exercise_ids:
         return []
     rows = (
         SessionEntry.objects.filter(
             session__member_id=member_id,
             exercise_id__in=exercise_ids,
+            # A skipped exercise was not rated: it neither extends nor breaks a run.
+            done=True,
             session__local_date__gte=session.local_date - timedelta(days=TOO_HARD_LOOKBACK_DAYS),
             session__local_date__lte=session.local_date,
         )

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 
 from members.models import Member, SessionEntry, SessionLog, SessionStatus
 from members.models.logs import (
+    ENTRY_DONE_STATUSES,
     MAX_DURATION_SECONDS_DONE,
     MAX_HOLD_SECONDS_DONE,
     MAX_REPS_DONE,
@@ -35,6 +36,7 @@ from members.models.logs import (
     RPE_MAX,
     RPE_MIN,
     EntrySide,
+    EntryStatus,
     Feedback,
 )
 from members.selectors.sessions import local_today
@@ -50,6 +52,7 @@ IMPLAUSIBLE_FACTOR = 2
 ENTRY_FIELDS = frozenset(
     {
         "plan_item",
+        "status",
         "done",
         "sets_done",
         "reps_done",
@@ -266,9 +269,14 @@ def _check_entries(
         errors.add("entries", f"At most {MAX_ENTRIES} entries in a session.")
         return []
     if status == SessionStatus.SKIPPED and any(
-        isinstance(raw, dict) and raw.get("done", True) is not False for raw in raw_entries
+        isinstance(raw, dict)
+        and (raw.get("status") in ENTRY_DONE_STATUSES or raw.get("done") is True)
+        for raw in raw_entries
     ):
-        errors.add("entries", "A skipped session has no exercises done: leave them out.")
+        errors.add(
+            "entries",
+            "A skipped session has no exercises done: leave them out or mark them skipped.",
+        )
         return []
     requested: set[int] = set()
     for raw in raw_entries:
@@ -323,15 +331,22 @@ def _check_entries(
             feedback = ""
         elif feedback not in Feedback.values:
             errors.add(f"{where}feedback", f"Choose one of: {', '.join(Feedback.values)}.")
-        done = raw.get("done", True)
-        if not isinstance(done, bool):
+        # Nothing is assumed done: the member says done, partial or skipped for each exercise.
+        stated = raw.get("status")
+        if stated not in EntryStatus.values:
+            errors.add(f"{where}status", f"Choose one of: {', '.join(EntryStatus.values)}.")
+        done = stated in ENTRY_DONE_STATUSES
+        if "done" in raw and not isinstance(raw["done"], bool):
             errors.add(f"{where}done", "Give true or false.")
+        elif "done" in raw and raw["done"] is not done:
+            errors.add(f"{where}done", "Leave it out or make it agree with the status.")
         if version is None or errors:
             continue
         entries.append(
             SessionEntry(
                 plan_item=version,
                 exercise=version.exercise,
+                status=str(stated),
                 done=done,
                 sets_done=sets_done,
                 reps_done=reps_done,
@@ -342,7 +357,25 @@ def _check_entries(
                 pain=pain,
             )
         )
+    _check_status_against_entries(status, entries, errors)
     return entries
+
+
+def _check_status_against_entries(
+    status: str | None, entries: Sequence[SessionEntry], errors: _Errors
+) -> None:
+    """The session's status must say what its entries say: adherence counts the session's
+    status, so a "completed" session of skipped exercises would count what was not done."""
+    if not entries or errors:
+        return
+    stated = {entry.status for entry in entries}
+    if status == SessionStatus.COMPLETED and stated != {EntryStatus.DONE}:
+        errors.add(
+            "status",
+            "Some exercises were partly done or skipped: log the session as partial.",
+        )
+    elif status == SessionStatus.PARTIAL and stated == {EntryStatus.SKIPPED}:
+        errors.add("status", "Every exercise was skipped: log the session as skipped.")
 
 
 def _counted(
@@ -381,6 +414,7 @@ def _counted(
 def _entry_signature(entry: SessionEntry) -> tuple[Any, ...]:
     return (
         entry.plan_item_id,
+        entry.status,
         entry.done,
         entry.sets_done,
         entry.reps_done,
@@ -523,6 +557,8 @@ def correct_session(
         and SessionEntry.objects.filter(session=locked, done=True).exists()
     ):
         errors.add("entries", "A skipped session has no exercises done: send entries: [].")
+    if not replace and "status" in head and not errors:
+        _check_status_against_entries(status, _entries_of(locked), errors)
     if errors:
         raise ValidationError(dict(errors))
     for name, value in head.items():

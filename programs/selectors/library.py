@@ -121,6 +121,12 @@ def exercise_pages(user: Any) -> QuerySet[Exercise]:
     )
 
 
+def plan_exercise_pages(user: Any) -> QuerySet[Exercise]:
+    """Exercises a member may open (those of their own plans), with their pictures."""
+    images = ExerciseImage.objects.order_by("-is_main", "order", "id")
+    return access.plan_exercises(user).prefetch_related(Prefetch("images", queryset=images))
+
+
 def _json_text(term: str) -> str:
     # JSON lists are stored as text with non-ASCII letters and quotes escaped on some databases
     # (SQLite): search for that spelling too.

@@ -1,5 +1,5 @@
-"""Library pages: the browser (`/library/`, PTs and staff) and an exercise's page (anyone who
-sees it).
+"""Library pages: the browser (`/library/`, PTs and staff) and an exercise's page (staff roles;
+a member is sent to their own page of it, programs.views.plans.plan_exercise).
 
 Both read through access.visible_exercises (via programs.selectors.library) and filter with the
 API's own FilterSet, so the page and `/api/v1/exercises/` always agree. The filter form is a plain
@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from exercise_tracker.views import role_required
 from members.models import Role
@@ -69,6 +69,9 @@ def library(request: HttpRequest) -> HttpResponse:
 @login_required
 def exercise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One exercise: steps, cues, precautions, dose, all pictures, easier and harder versions."""
+    if getattr(request.user, "role", None) == Role.MEMBER:
+        # A member reads the exercises of their own plans, on their own page (404 otherwise).
+        return redirect("programs:plan-exercise", pk=pk)
     exercise = get_object_or_404(selectors.exercise_pages(request.user), pk=pk)
     images = list(exercise.images.all())
     dose = dose_of(exercise)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from programs.models.templates import (
     SETS_RANGE,
     TIMES_PER_DAY_RANGE,
 )
+from programs.selectors import library
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SIDE_TEXT = {
@@ -114,6 +115,32 @@ def plan_member(request: HttpRequest) -> HttpResponse:
                 )
             )
     return render(request, "programs/plan_member.html", {"plan": plan, "items": shown})
+
+
+@role_required(Role.MEMBER)
+def plan_exercise(request: HttpRequest, pk: int) -> HttpResponse:
+    """`/plan/exercises/<id>/`: an exercise of the member's own plans, as the member does it:
+    precautions first, then pictures and animation, steps, tips and their dose. Any other
+    exercise is 404 (access.plan_exercises)."""
+    exercise = get_object_or_404(library.plan_exercise_pages(request.user), pk=pk)
+    item = (
+        PlanItem.objects.filter(
+            plan__in=access.visible_plans(request.user)
+            .filter(status=PlanStatus.ACTIVE)
+            .values("pk"),
+            valid_to_revision__isnull=True,
+            exercise=exercise,
+        )
+        .order_by("order", "id")
+        .first()
+    )
+    context = {
+        "exercise": exercise,
+        "images": list(exercise.images.all()),
+        "item": item,
+        "dose": describe_dose(item) if item is not None else [],
+    }
+    return render(request, "programs/exercise_member.html", context)
 
 
 # --- the plan builder (PTs) ----------------------------------------------------------------

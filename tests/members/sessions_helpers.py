@@ -52,6 +52,7 @@ def plan_with_items(
 def entry(plan_item: PlanItem, **fields: Any) -> dict[str, Any]:
     return {
         "plan_item": plan_item.pk,
+        "status": "done",
         "sets_done": plan_item.sets,
         "reps_done": plan_item.reps,
         "feedback": "just_right",

@@ -231,7 +231,7 @@ def test_logging_through_the_service_gives_what_a_full_rebuild_gives(world: Worl
         local_date=T,
         status="completed",
         pain_before=3,
-        entries=[{"plan_item": item_id}],
+        entries=[{"plan_item": item_id, "status": "done"}],
     )
     fast = MemberAdherence.objects.get(member=member)
     fast_days = list(AdherenceDay.objects.filter(member=member).order_by("date").values())

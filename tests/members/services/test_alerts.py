@@ -114,6 +114,20 @@ def test_a_just_right_in_between_breaks_the_run(world, items) -> None:
     assert not Alert.objects.exists()
 
 
+def test_a_skipped_exercise_neither_breaks_nor_extends_a_run(world, items) -> None:
+    today = local_today(world.member)
+    skipped = [
+        entry(items[0], status="skipped", sets_done=None, reps_done=None, feedback=None),
+        *(entry(item) for item in items[1:]),
+    ]
+    log(world, items, day=today - timedelta(days=3), entries=_too_hard(items, 0))
+    log(world, items, day=today - timedelta(days=2), entries=skipped, status="partial")
+    log(world, items, day=today - timedelta(days=1), entries=_too_hard(items, 0))
+    assert not Alert.objects.exists()
+    log(world, items, day=today, entries=_too_hard(items, 0))
+    assert Alert.objects.get().kind == AlertKind.TOO_HARD_STREAK
+
+
 def test_a_run_follows_the_exercise_across_versions_of_its_item(world: World) -> None:
     today = local_today(world.member)
     plan, items = plan_with_items(

@@ -34,6 +34,7 @@ def exercises(db: None) -> list[Exercise]:
     bridge = PlanExerciseFactory.create(
         name="Glute bridge",
         instructions=["Lie on your back, knees bent.", "Squeeze and lift the hips."],
+        precautions=["Lift only as high as the back stays flat."],
     )
     walk = PlanExerciseFactory.create(
         name="Interval walking", instructions=["Walk, then sit when the legs tire."]
@@ -68,9 +69,13 @@ def test_the_member_downloads_their_handout_with_names_steps_doses_and_pictures(
         "Slow on the way down",
         "Interval walking",
         "555-0100",
-        "Call your clinician",
+        "Take care: Lift only as high as the back stays flat.",
+        "Stop an exercise if it makes your symptoms worse",
+        "Get emergency care now",
     ):
         assert expected in text.replace("\n", " "), expected
+    # The red flags send the member to emergency care, not to the clinic (issue 14).
+    assert "Call your clinician" not in text.replace("\n", " ")
     # The picture is in the PDF: an image XObject on the first page.
     page = PdfReader(BytesIO(response.content)).pages[0]
     assert len(page.images) >= 1

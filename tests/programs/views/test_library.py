@@ -1,4 +1,5 @@
-"""The library pages: `/library/` (PTs and staff) and `/library/<id>/` (anyone who sees it)."""
+"""The library pages: `/library/` (PTs and staff) and `/library/<id>/` (staff roles who see it;
+a member is sent to their own page of it)."""
 
 from __future__ import annotations
 
@@ -141,14 +142,17 @@ def test_the_exercise_page(world: World, library, django_assert_max_num_queries)
     assert "Exercise mat" in html or "exercise mat" in html
 
 
-def test_members_open_exercise_pages_but_never_another_clinics(world: World, library) -> None:
+def test_members_open_only_their_plans_exercises_and_never_another_clinics(
+    world: World, library
+) -> None:
+    """A member's page of an exercise is /plan/exercises/<id>/, for the exercises of their own
+    plans (tests/programs/test_plan_exercise_page.py); the library page sends them there."""
     client = signed_in(world.member.user)
     response = client.get(f"/library/{library['single'].pk}/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert f'href="/library/{library["bridge"].pk}/"' in html  # easier version
-    assert "Exercise library</a>" not in html  # no way into the PT's browser
-    assert client.get(f"/library/{library['foreign'].pk}/").status_code == 404
+    assert response.status_code == 302
+    assert response["Location"] == f"/plan/exercises/{library['single'].pk}/"
+    assert client.get(f"/library/{library['single'].pk}/", follow=True).status_code == 404
+    assert client.get(f"/library/{library['foreign'].pk}/", follow=True).status_code == 404
     assert (
         signed_in(world.foreign_pt.user).get(f"/library/{library['foreign'].pk}/").status_code
         == 200
