@@ -286,6 +286,16 @@
   // --- templates --------------------------------------------------------------------------
 
   var useTemplate = root.querySelector("[data-use-template]");
+  var templatePick = root.querySelector("#plan-template");
+  var criteria = root.querySelector("[data-template-criteria]");
+  if (templatePick && criteria) {
+    // The chosen template's progression criteria: when to move the member on.
+    templatePick.addEventListener("change", function () {
+      var text = templatePick.options[templatePick.selectedIndex].getAttribute("data-criteria") || "";
+      criteria.querySelector("span").textContent = text;
+      criteria.hidden = !text;
+    });
+  }
   if (useTemplate) {
     useTemplate.addEventListener("click", function () {
       var id = root.querySelector("#plan-template").value;
