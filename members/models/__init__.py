@@ -12,7 +12,7 @@ from .adherence import (
 )
 from .alerts import Alert, AlertKind, AlertStatus
 from .logs import EntrySide, Feedback, SessionEntry, SessionLog, SessionStatus
-from .outcomes import Assessment, AssessmentSchedule, Instrument
+from .outcomes import Assessment, AssessmentSchedule, Instrument, InstrumentWording
 from .people import (
     CareAssignment,
     Condition,
@@ -54,6 +54,7 @@ __all__ = [
     "EntrySide",
     "Feedback",
     "Instrument",
+    "InstrumentWording",
     "Language",
     "Member",
     "MemberAdherence",
