@@ -384,6 +384,13 @@
           changes.appendChild(c);
         });
         li.appendChild(changes);
+        // What the PT was warned of when saving (kept items included).
+        (revision.warnings || []).forEach(function (warning) {
+          var w = document.createElement("p");
+          w.className = "small muted revision-warning";
+          w.textContent = "Saved with the warning: " + warning.message;
+          li.appendChild(w);
+        });
         box.appendChild(li);
       });
       root.querySelector("[data-revisions-card]").hidden = false;
