@@ -65,6 +65,10 @@ def _form_parts(form: Questionnaire, values: dict[str, str]) -> list[dict[str, A
                     "number": item.number,
                     "label": item.label,
                     "text": item.text,
+                    # Answers with their own words read as a list; a numbered scale with
+                    # worded ends (NPRS) stays a row of numbers.
+                    "worded": sum(label != str(value) for value, label in item.choices) * 2
+                    > len(item.choices),
                     "name": f"{part.key}-{item.number}",
                     "choices": [
                         {"value": str(value), "label": label} for value, label in item.choices
