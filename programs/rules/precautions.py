@@ -3,8 +3,10 @@
 A pure rule (no database): the table of shared/domain/CLINICAL.md, "Precautions a plan must
 respect". The member's side is a set of codes (members.Precaution, and the condition
 lumbar_spinal_stenosis); the exercise's side is its PrecautionTag codes, plus `extension` for an
-exercise whose movement bias is extension (an organization's own exercise may carry no tags).
-Every conflict names both, so the PT reads why; a PT may keep the exercise.
+exercise whose movement bias is extension (an organization's own exercise may carry no tags), and
+`supine_held_long` read from the item's dose (lying on the back with holds of 30 s or more: the
+table's "supine exercises held long" in pregnancy). Every conflict names both, so the PT reads
+why; a PT may keep the exercise.
 """
 
 from __future__ import annotations
@@ -27,13 +29,17 @@ HIP_FLEXION_PAST_90_ADDUCTION = "hip_flexion_past_90_adduction"
 END_RANGE_ROTATION = "end_range_rotation"
 PRONE_LYING = "prone_lying"
 IMPACT = "impact"
+# Not a tag of the library: read from the item (an exercise lying on the back, held long).
+SUPINE_HELD_LONG = "supine_held_long"
+# "Held long": a hold or a bout of this many seconds or more, lying on the back.
+SUPINE_LONG_SECONDS = 30
 
 MEMBER_LABELS = {
-    STENOSIS: "lumbar spinal stenosis",
-    OSTEOPOROSIS: "osteoporosis",
-    HIP_REPLACEMENT_POSTERIOR: "a posterior-approach hip replacement",
-    RECENT_SPINAL_SURGERY: "recent spinal surgery",
-    PREGNANCY: "pregnancy",
+    STENOSIS: "has lumbar spinal stenosis",
+    OSTEOPOROSIS: "has osteoporosis",
+    HIP_REPLACEMENT_POSTERIOR: "has had a posterior-approach hip replacement",
+    RECENT_SPINAL_SURGERY: "has had recent spinal surgery",
+    PREGNANCY: "is pregnant",
 }
 TAG_LABELS = {
     EXTENSION: "bends the low back backwards (extension)",
@@ -44,6 +50,7 @@ TAG_LABELS = {
     END_RANGE_ROTATION: "twists the trunk to the end of its range or under load",
     PRONE_LYING: "is done lying face down",
     IMPACT: "is high impact",
+    SUPINE_HELD_LONG: f"is held lying on the back for {SUPINE_LONG_SECONDS} seconds or more",
 }
 
 # (member's code, exercise tag) -> what to avoid or limit, in the PT's words.
@@ -80,6 +87,10 @@ CONFLICTS: dict[tuple[str, str], str] = {
         "after spinal surgery, loaded and impact work waits until the surgeon clears it"
     ),
     (PREGNANCY, PRONE_LYING): "after the first trimester, lying face down is to be avoided",
+    (PREGNANCY, SUPINE_HELD_LONG): (
+        "after the first trimester, lying flat on the back for long is to be avoided: shorten "
+        "the holds or choose another position"
+    ),
 }
 MEMBER_CODES = frozenset(MEMBER_LABELS)
 
@@ -96,7 +107,7 @@ class Conflict:
     @property
     def message(self) -> str:
         return (
-            f"{self.exercise} {TAG_LABELS[self.tag]}, and the member has "
+            f"{self.exercise} {TAG_LABELS[self.tag]}, and the member "
             f"{MEMBER_LABELS[self.precaution]}: {self.advice}."
         )
 
@@ -110,11 +121,22 @@ def member_codes(
     return codes
 
 
-def exercise_tags(*, tags: Iterable[str], movement_bias: str) -> set[str]:
-    """An exercise's tags, with `extension` for one whose movement bias is extension."""
+def exercise_tags(
+    *,
+    tags: Iterable[str],
+    movement_bias: str,
+    position: str = "",
+    hold_seconds: int | None = None,
+    duration_seconds: int | None = None,
+) -> set[str]:
+    """An exercise's tags, with `extension` for one whose movement bias is extension, and
+    `supine_held_long` for an item lying on the back with a long hold or bout."""
     found = {tag for tag in tags if tag in TAG_LABELS}
     if movement_bias == EXTENSION:
         found.add(EXTENSION)
+    longest = max(hold_seconds or 0, duration_seconds or 0)
+    if position == "supine" and longest >= SUPINE_LONG_SECONDS:
+        found.add(SUPINE_HELD_LONG)
     return found
 
 
@@ -170,6 +192,9 @@ def warnings(*, member: _MemberLike, items: Sequence[_ItemLike]) -> list[dict[st
             tags=exercise_tags(
                 tags=item.exercise.precaution_tags or [],
                 movement_bias=item.exercise.movement_bias,
+                position=getattr(item.exercise, "position", ""),
+                hold_seconds=getattr(item, "hold_seconds", None),
+                duration_seconds=getattr(item, "duration_seconds", None),
             ),
         )
     ]

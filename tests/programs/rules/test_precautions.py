@@ -35,6 +35,8 @@ TABLE = [
     ("recent_spinal_surgery", "impact", True),
     ("recent_spinal_surgery", "hip_flexion_past_90_adduction", False),
     ("pregnancy", "prone_lying", True),
+    ("pregnancy", "supine_held_long", True),
+    ("osteoporosis", "supine_held_long", False),
     ("pregnancy", "extension", False),
     ("pregnancy", "loaded_spinal_flexion", False),
 ]
@@ -121,7 +123,51 @@ def test_warnings_per_item_name_the_field_and_both_sides() -> None:
 
 
 def test_the_rule_knows_every_tag_of_the_model() -> None:
-    assert set(rules.TAG_LABELS) == set(PrecautionTag.values)
+    assert set(rules.TAG_LABELS) == {*PrecautionTag.values, rules.SUPINE_HELD_LONG}
+
+
+@pytest.mark.parametrize(
+    ("position", "hold", "duration", "expected"),
+    [
+        ("supine", 30, None, True),  # 3 x 30 s knee-to-chest: held long
+        ("supine", 29, None, False),
+        ("supine", None, 600, True),
+        ("supine", 3, None, False),  # 10 x 3 s bridges: short holds
+        ("seated", 60, None, False),
+        ("prone", 60, None, False),  # prone lying is its own tag
+    ],
+)
+def test_lying_on_the_back_held_long_is_read_from_the_item(
+    position: str, hold: int | None, duration: int | None, expected: bool
+) -> None:
+    tags = rules.exercise_tags(
+        tags=[],
+        movement_bias="neutral",
+        position=position,
+        hold_seconds=hold,
+        duration_seconds=duration,
+    )
+    assert (rules.SUPINE_HELD_LONG in tags) is expected
+
+
+def test_pregnancy_warns_on_a_long_supine_hold_of_the_item_not_the_exercise() -> None:
+    member = SimpleNamespace(condition="other", conditions=[], precautions=["pregnancy"])
+    stretch = SimpleNamespace(
+        name="Single knee-to-chest", movement_bias="flexion", precaution_tags=[], position="supine"
+    )
+    long_hold = SimpleNamespace(exercise=stretch, hold_seconds=30, duration_seconds=None)
+    short_hold = SimpleNamespace(exercise=stretch, hold_seconds=10, duration_seconds=None)
+    (warning,) = rules.warnings(member=member, items=[short_hold, long_hold])
+    assert warning["field"] == "items[1].exercise"
+    assert (warning["precaution"], warning["exercise_precaution"]) == (
+        "pregnancy",
+        "supine_held_long",
+    )
+    assert warning["message"] == (
+        "Single knee-to-chest is held lying on the back for 30 seconds or more, and the member "
+        "is pregnant: after the first trimester, lying flat on the back for long is to be "
+        "avoided: shorten the holds or choose another position."
+    )
 
 
 EXPECTED_LIBRARY_TAGS = {
