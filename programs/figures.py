@@ -727,6 +727,8 @@ def _draw_props_behind(c: Canvas, ex: Exercise, fig: Figure, ref: Figure, top: f
             x1, y1 = c.p((face_x, top))
             c.draw.line([(x0, y0), (x1, y1)], fill=WALL_EDGE, width=max(1, round(c.w(0.6))))
         elif kind == "chair":
+            if prop.get("seated_only") and not _is_seated(fig):
+                continue  # a bench for a rest: there only while the figure sits on it
             _chair(c, src, prop)
         elif kind == "table":
             at = _prop_point(prop, "at", src, "hand_near")
@@ -780,6 +782,15 @@ def _band_anchor(prop: Mapping[str, Any], ref: Figure) -> Point:
     hand = ref.joints[prop.get("from", "hand_near")]
     dx, dy = prop.get("anchor", [30, 0])
     return hand[0] + float(dx), hand[1] + float(dy)
+
+
+# The pelvis of a standing figure is about a thigh and a shin above the floor; a seated one's
+# well below that.
+SEATED_PELVIS_MAX = LENGTH["shin"] + LENGTH["thigh"] * 0.5
+
+
+def _is_seated(fig: Figure) -> bool:
+    return fig.joints["pelvis"][1] < SEATED_PELVIS_MAX
 
 
 def _chair(c: Canvas, ref: Figure, prop: Mapping[str, Any]) -> None:

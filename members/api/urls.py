@@ -10,6 +10,7 @@ from . import (
     assessment_schedules,
     assessments,
     auth,
+    instruments,
     me,
     members,
     monitoring,
@@ -39,6 +40,12 @@ urlpatterns = [
     path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("me/", me.MeView.as_view(), name="me"),
     path("today/", today.TodayView.as_view(), name="api-today"),
+    path("instruments/", instruments.InstrumentListView.as_view(), name="instrument-list"),
+    path(
+        "instruments/<str:code>/",
+        instruments.InstrumentDetailView.as_view(),
+        name="instrument-detail",
+    ),
     path(
         "members/<int:member_id>/monitoring/",
         monitoring.MonitoringViewSet.as_view({"get": "list", "post": "create"}),

@@ -12,7 +12,7 @@ from .adherence import (
 )
 from .alerts import Alert, AlertKind, AlertStatus
 from .logs import EntrySide, EntryStatus, Feedback, SessionEntry, SessionLog, SessionStatus
-from .outcomes import Assessment, AssessmentSchedule, Instrument
+from .outcomes import Assessment, AssessmentSchedule, Instrument, InstrumentWording
 from .people import (
     CareAssignment,
     Condition,
@@ -55,6 +55,7 @@ __all__ = [
     "EntryStatus",
     "Feedback",
     "Instrument",
+    "InstrumentWording",
     "Language",
     "Member",
     "MemberAdherence",

@@ -16,6 +16,23 @@ class Instrument(models.TextChoices):
     ZCQ = "zcq", "Zurich Claudication Questionnaire"
 
 
+class InstrumentWording(models.Model):
+    """The licensed wording of an instrument, loaded by a clinic that holds the licence
+    (`manage.py load_instrument FILE.json`). The structure ships in fixtures/instruments/; an
+    instrument marked licensed is offered to members only once its wording is here."""
+
+    instrument = models.CharField(max_length=8, choices=Instrument.choices, unique=True)
+    # The loaded file, checked against the shipped structure (same items and answer values).
+    definition = models.JSONField()
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("instrument",)
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} wording"
+
+
 # A schedule more often than daily or rarer than yearly is a typo, not a clinical choice.
 MIN_EVERY_N_DAYS = 1
 MAX_EVERY_N_DAYS = 365

@@ -1,23 +1,24 @@
-"""Questionnaire forms as members see them: each instrument's parts, items and answer labels.
-
-Labels are short neutral topics in our own words: the wording of ODI and ZCQ is licensed and stays
-on the paper form the clinic holds the licence for. Scoring is in members.rules.scoring.
+"""Questionnaire forms as members see them, built from an instrument's definition
+(fixtures/instruments/*.json, with a clinic's licensed wording merged in): parts, items with
+their question, and each answer's words. Scoring is in members.rules.scoring.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from members.models import Instrument
 from members.rules import scoring
+from members.rules.instruments import ACTIVITIES
 
 
 @dataclass(frozen=True)
 class Item:
     number: int
-    label: str
+    label: str  # our own short topic
     choices: tuple[tuple[int, str], ...]
     skippable: bool = True
+    text: str = ""  # the question, in the instrument's words
 
 
 @dataclass(frozen=True)
@@ -30,137 +31,99 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Activities:
+    """A part where the member names activities and rates each (PSFS)."""
+
+    key: str
+    min_items: int
+    max_items: int
+    prompt: str
+    question: str
+    choices: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     instrument: str
     title: str
     intro: str
     parts: tuple[Part, ...] = field(default_factory=tuple)
+    activities: Activities | None = None
 
 
-def _scale(low: int, high: int, low_label: str, high_label: str) -> tuple[tuple[int, str], ...]:
+def _choices(holder: dict[str, Any]) -> tuple[tuple[int, str], ...]:
     return tuple(
-        (n, f"{n} {low_label}" if n == low else f"{n} {high_label}" if n == high else str(n))
-        for n in range(low, high + 1)
+        (option["value"], option.get("text") or str(option["value"]))
+        for option in holder["options"]
     )
 
 
-ODI_TOPICS = (
-    "Pain intensity",
-    "Personal care",
-    "Lifting",
-    "Walking",
-    "Sitting",
-    "Standing",
-    "Sleeping",
-    "Sex life",
-    "Social life",
-    "Travelling",
-)
-ZCQ_SEVERITY_TOPICS = (
-    "Pain overall",
-    "How often pain comes",
-    "Back pain",
-    "Leg pain",
-    "Numbness or tingling in the legs",
-    "Weakness in the legs",
-    "Balance",
-)
-ZCQ_FUNCTION_TOPICS = (
-    "Walking distance",
-    "Walks for pleasure",
-    "Shopping",
-    "Walking around home",
-    "Short walks",
-)
-ZCQ_SATISFACTION_TOPICS = (
-    "Results overall",
-    "Pain relief",
-    "Walking distance",
-    "Housework and yard work",
-    "Leg strength",
-    "Balance",
-)
-
-QUESTIONNAIRES: dict[str, Questionnaire] = {
-    Instrument.NPRS: Questionnaire(
-        Instrument.NPRS,
-        "Pain rating",
-        "Rate your usual pain over the last 24 hours.",
-        (
+def questionnaire_from(definition: dict[str, Any]) -> Questionnaire:
+    """The form of an instrument's definition (with its wording merged in)."""
+    parts: list[Part] = []
+    activities: Activities | None = None
+    for part in definition["parts"]:
+        if part.get("kind") == ACTIVITIES:
+            activities = Activities(
+                key=part["key"],
+                min_items=part["min_items"],
+                max_items=part["max_items"],
+                prompt=part.get("activity_prompt") or "",
+                question=part.get("rating_question") or "",
+                choices=_choices(part),
+            )
+            continue
+        parts.append(
             Part(
-                "nprs",
-                "",
-                "",
-                (Item(1, "Pain", _scale(0, 10, "no pain", "worst imaginable"), skippable=False),),
-            ),
-        ),
-    ),
-    Instrument.ODI: Questionnaire(
-        Instrument.ODI,
-        "Oswestry Disability Index",
-        "For each section, choose the number from your clinic's Oswestry form that fits you "
-        "today: 0 means no difficulty, 5 the most. Skip a section that does not apply.",
-        (
-            Part(
-                "odi",
-                "",
-                "",
-                tuple(
-                    Item(n, topic, _scale(0, 5, "none", "most"))
-                    for n, topic in enumerate(ODI_TOPICS, start=1)
-                ),
-            ),
-        ),
-    ),
-    Instrument.ZCQ: Questionnaire(
-        Instrument.ZCQ,
-        "Zurich Claudication Questionnaire",
-        "Choose the number from your clinic's Zurich form for each item. Higher numbers mean "
-        "more trouble.",
-        (
-            Part(
-                "severity",
-                "Symptoms",
-                "Over the last month; 1 none, 5 the most.",
-                tuple(
+                key=part["key"],
+                title=part.get("title") or "",
+                hint=part.get("hint") or "",
+                optional=bool(part.get("optional")),
+                items=tuple(
                     Item(
-                        n,
-                        topic,
-                        ((1, "1 good"), (3, "3 some trouble"), (5, "5 poor"))
-                        if n == scoring.ZCQ_BALANCE_ITEM
-                        else _scale(1, 5, "none", "most"),
+                        number=item["number"],
+                        label=item.get("topic") or "",
+                        text=item.get("text") or "",
+                        choices=_choices(item),
+                        skippable=not item.get("required", False),
                     )
-                    for n, topic in enumerate(ZCQ_SEVERITY_TOPICS, start=1)
+                    for item in part["items"]
                 ),
-            ),
-            Part(
-                "function",
-                "Physical function",
-                "What you can do now; 1 easily, 4 not at all.",
-                tuple(
-                    Item(n, topic, _scale(1, 4, "easily", "not at all"))
-                    for n, topic in enumerate(ZCQ_FUNCTION_TOPICS, start=1)
-                ),
-            ),
-            Part(
-                "satisfaction",
-                "Satisfaction with treatment",
-                "Only after treatment, when your physical therapist asks; 1 very satisfied, "
-                "4 very dissatisfied. Leave all empty otherwise.",
-                tuple(
-                    Item(n, topic, _scale(1, 4, "very satisfied", "very dissatisfied"))
-                    for n, topic in enumerate(ZCQ_SATISFACTION_TOPICS, start=1)
-                ),
-                optional=True,
-            ),
-        ),
-    ),
-    Instrument.PSFS: Questionnaire(
-        Instrument.PSFS,
-        "Patient-Specific Functional Scale",
-        "Name 3 to 5 activities that are hard for you now, and rate each: 0 unable to do it, "
-        "10 able to do it as before the problem.",
-    ),
-}
-PSFS_ROWS = scoring.PSFS_MAX_ACTIVITIES
-PSFS_SCALE = _scale(0, 10, "unable", "as before")
+            )
+        )
+    return Questionnaire(
+        instrument=definition["code"],
+        title=definition["name"],
+        intro=definition.get("intro") or "",
+        parts=tuple(parts),
+        activities=activities,
+    )
+
+
+def _plain(value: Any) -> str:
+    text = f"{value}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def member_lines(instrument: str, score: Any) -> list[str]:
+    """The result in neutral words for the member: each score on its own scale, no band names
+    (the ODI's bands are for the PT)."""
+    if instrument == scoring.ZCQ:
+        lines = [
+            f"Symptoms: {_plain(score['severity']['mean'])} on a scale from 1 to 5.",
+            f"Physical function: {_plain(score['function']['mean'])} on a scale from 1 to 4.",
+        ]
+        if score.get("satisfaction"):
+            lines.append(
+                f"Satisfaction: {_plain(score['satisfaction']['mean'])} on a scale from 1 to 4."
+            )
+        lines.append("On these scales, lower numbers mean fewer symptoms and less difficulty.")
+        return lines
+    if instrument == scoring.ODI:
+        return [
+            f"{_plain(score)}% on a scale from 0 to 100, where lower means less difficulty with "
+            "daily activities."
+        ]
+    if instrument == scoring.PSFS:
+        return [f"{_plain(score)} on a scale from 0 to 10, where 10 means as well as before."]
+    return [f"Pain {_plain(score)} on a scale from 0 to 10."]

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from members.models import Assessment, AssessmentSchedule, Instrument, Member, SessionLog
 from members.rules import scoring
+from members.selectors import instruments
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ def due_assessments(*, member: Member, on: date) -> list[DueAssessment]:
             "instrument"
         )
     )
+    if not schedules:
+        return []
+    # Only what members are asked: a licensed instrument waits for the clinic's wording.
+    offered = instruments.offered_codes()
+    schedules = [s for s in schedules if s.instrument in offered]
     if not schedules:
         return []
     taken: dict[str, date] = {}

@@ -15,7 +15,8 @@ from exercise_tracker import access
 from exercise_tracker.views import role_required
 from members.models import Instrument, Role
 from members.rules import scoring
-from members.rules.questionnaires import PSFS_ROWS, PSFS_SCALE, QUESTIONNAIRES, Questionnaire
+from members.rules.questionnaires import Questionnaire, member_lines, questionnaire_from
+from members.selectors import instruments
 from members.selectors.outcomes import CHRONOLOGY, due_assessments, previous_of
 from members.services import outcomes as services
 
@@ -27,19 +28,18 @@ def _as_number(raw: str) -> Any:
         return raw  # scoring names the item that is not a number
 
 
-def _answers_from_post(instrument: str, post: Any) -> Any:
+def _answers_from_post(form: Questionnaire, post: Any) -> Any:
     """The API's answer shape from the form's fields (e.g. odi-4, severity-7, psfs-score-2)."""
-    if instrument == Instrument.PSFS:
+    if form.activities is not None:
         rows = []
-        for n in range(1, PSFS_ROWS + 1):
+        for n in range(1, form.activities.max_items + 1):
             activity = post.get(f"psfs-activity-{n}", "").strip()
             raw = post.get(f"psfs-score-{n}", "")
             if activity or raw:
                 rows.append({"activity": activity, "score": _as_number(raw) if raw else None})
         return rows
-    questionnaire = QUESTIONNAIRES[instrument]
     parts: dict[str, list[Any]] = {}
-    for part in questionnaire.parts:
+    for part in form.parts:
         values = []
         for item in part.items:
             raw = post.get(f"{part.key}-{item.number}", "")
@@ -47,9 +47,9 @@ def _answers_from_post(instrument: str, post: Any) -> Any:
         if part.optional and all(v is None for v in values):
             continue
         parts[part.key] = values
-    if instrument == Instrument.ZCQ:
+    if form.instrument == Instrument.ZCQ:
         return parts
-    return parts[questionnaire.parts[0].key]
+    return parts[form.parts[0].key]
 
 
 def _form_parts(form: Questionnaire, values: dict[str, str]) -> list[dict[str, Any]]:
@@ -64,6 +64,11 @@ def _form_parts(form: Questionnaire, values: dict[str, str]) -> list[dict[str, A
                 {
                     "number": item.number,
                     "label": item.label,
+                    "text": item.text,
+                    # Answers with their own words read as a list; a numbered scale with
+                    # worded ends (NPRS) stays a row of numbers.
+                    "worded": sum(label != str(value) for value, label in item.choices) * 2
+                    > len(item.choices),
                     "name": f"{part.key}-{item.number}",
                     "choices": [
                         {"value": str(value), "label": label} for value, label in item.choices
@@ -87,8 +92,11 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
         row.instrument: row
         for row in access.visible_assessments(request.user).order_by(*CHRONOLOGY)
     }
+    offered = instruments.offered_codes()
     rows = [
-        {"instrument": i.value, "label": i.label, "latest": latest.get(i.value)} for i in Instrument
+        {"instrument": i.value, "label": i.label, "latest": latest.get(i.value)}
+        for i in Instrument
+        if i.value in offered
     ]
     return render(
         request, "members/questionnaire_list.html", {"due": due, "rows": rows, "member": member}
@@ -97,10 +105,12 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.MEMBER)
 def questionnaire(request: HttpRequest, instrument: str) -> HttpResponse:
-    if instrument not in QUESTIONNAIRES:
+    definition = instruments.definition(instrument)
+    if definition is None or not definition["offered"]:
+        # Unknown, or licensed wording the clinic has not loaded: not asked without its words.
         raise Http404
     member = access.own_member(request.user)
-    form = QUESTIONNAIRES[instrument]
+    form = questionnaire_from(definition)
     errors: list[str] = []
     values: dict[str, str] = {}
     if request.method == "POST":
@@ -113,7 +123,7 @@ def questionnaire(request: HttpRequest, instrument: str) -> HttpResponse:
             assessment, _ = services.record_assessment(
                 member=member,
                 instrument=instrument,
-                answers=_answers_from_post(instrument, request.POST),
+                answers=_answers_from_post(form, request.POST),
                 client_id=client_id,
             )
         except ValidationError as exc:
@@ -131,16 +141,18 @@ def questionnaire(request: HttpRequest, instrument: str) -> HttpResponse:
         "values": values,
         # A fresh id per form: a double tap or a resent form stores one questionnaire.
         "client_id": values.get("client_id") or uuid.uuid4(),
+        "activities": form.activities,
         "psfs_rows": [
             {
                 "n": n,
                 "activity": values.get(f"psfs-activity-{n}", ""),
                 "score": values.get(f"psfs-score-{n}", ""),
+                "required": n <= form.activities.min_items,
             }
-            for n in range(1, PSFS_ROWS + 1)
-        ],
-        "psfs_scale": PSFS_SCALE,
-        "psfs_required": scoring.PSFS_MIN_ACTIVITIES,
+            for n in range(1, form.activities.max_items + 1)
+        ]
+        if form.activities is not None
+        else [],
     }
     status = 400 if errors else 200
     return render(request, "members/questionnaire.html", context, status=status)
@@ -166,6 +178,7 @@ def questionnaire_result(request: HttpRequest, pk: int) -> HttpResponse:
             "result": result,
             "previous": previous,
             "change": change,
-            "title": QUESTIONNAIRES[assessment.instrument].title,
+            "lines": member_lines(assessment.instrument, assessment.score),
+            "title": Instrument(assessment.instrument).label,
         },
     )

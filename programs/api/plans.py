@@ -48,6 +48,7 @@ class ExerciseBriefSerializer(serializers.Serializer[Any]):
     slug = serializers.CharField(read_only=True)
     dosing = serializers.CharField(read_only=True)
     movement_bias = serializers.CharField(read_only=True)
+    precaution_tags = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
 class DoseSerializer(serializers.Serializer[Any]):
@@ -151,6 +152,9 @@ class WarningSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     field = serializers.CharField()
     message = serializers.CharField()
+    # With code "precaution_conflict": the member's precaution and the exercise's tag.
+    precaution = serializers.CharField(required=False)
+    exercise_precaution = serializers.CharField(required=False)
 
 
 class PlanSerializer(serializers.Serializer[Any]):
@@ -194,6 +198,7 @@ class RevisionSerializer(serializers.Serializer[Any]):
     start_date = serializers.DateField(read_only=True)
     end_date = serializers.DateField(read_only=True, allow_null=True)
     changes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    warnings = WarningSerializer(many=True, read_only=True)
 
     def get_author_name(self, revision: PlanRevision) -> str | None:
         return revision.author.display_name if revision.author is not None else None
@@ -210,6 +215,7 @@ class TemplateSerializer(serializers.Serializer[Any]):
     condition = serializers.CharField(read_only=True)
     phase = serializers.IntegerField(read_only=True, allow_null=True)
     description = serializers.CharField(read_only=True)
+    progression_criteria = serializers.CharField(read_only=True)
     organization = serializers.IntegerField(
         source="organization_id", read_only=True, allow_null=True
     )
@@ -230,6 +236,9 @@ class TemplateCreateSerializer(serializers.Serializer[Any]):
     condition = serializers.ChoiceField(choices=Condition.choices)
     phase = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9)
     description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    progression_criteria = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, help_text="When to move on."
+    )
     items = RawItemsField()
 
 
@@ -323,6 +332,7 @@ class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
             condition=data["condition"],
             phase=data.get("phase"),
             description=data.get("description", ""),
+            progression_criteria=data.get("progression_criteria", ""),
             items=data["items"],
         )
         template = self.get_queryset().get(pk=template.pk)

@@ -7,7 +7,16 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from programs.models import Category, Dosing, Exercise, MovementBias, Position, Region, Side
+from programs.models import (
+    Category,
+    Dosing,
+    Exercise,
+    MovementBias,
+    Position,
+    PrecautionTag,
+    Region,
+    Side,
+)
 from programs.models.templates import (
     DURATION_RANGE,
     HOLD_RANGE,
@@ -125,6 +134,9 @@ class ExerciseDetailSerializer(ExerciseCardSerializer):
     instructions = serializers.ListField(child=serializers.CharField(), read_only=True)
     cues = serializers.ListField(child=serializers.CharField(), read_only=True)
     precautions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    precaution_tags = serializers.ListField(
+        child=serializers.ChoiceField(choices=PrecautionTag.choices), read_only=True
+    )
     dose = serializers.SerializerMethodField()
     images = ExerciseImageSerializer(many=True, read_only=True)
     regression = ExerciseRefSerializer(read_only=True, allow_null=True)
@@ -179,6 +191,11 @@ class ExerciseWriteSerializer(serializers.Serializer[Any]):
     instructions = _lines(MAX_STEPS, required=True)
     cues = _lines(MAX_CUES, required=False)
     precautions = _lines(MAX_PRECAUTIONS, required=False)
+    precaution_tags = serializers.ListField(
+        child=serializers.ChoiceField(choices=PrecautionTag.choices),
+        required=False,
+        help_text="What the exercise asks that some members must avoid (conflict warnings).",
+    )
     dose = DoseSerializer(required=False)
     regression = serializers.IntegerField(
         allow_null=True,

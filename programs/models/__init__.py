@@ -10,6 +10,7 @@ from .library import (
     ImageKind,
     MovementBias,
     Position,
+    PrecautionTag,
     Region,
     Side,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "PlanStatus",
     "PlanTemplate",
     "Position",
+    "PrecautionTag",
     "Region",
     "Side",
     "TemplateItem",

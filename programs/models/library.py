@@ -47,6 +47,21 @@ class MovementBias(models.TextChoices):
     EXTENSION = "extension", "Extension-biased"
 
 
+class PrecautionTag(models.TextChoices):
+    """What an exercise asks of the body that some members must avoid or limit: read by the plan
+    builder's conflict rules (programs.rules.precautions) beside the member's precautions."""
+
+    EXTENSION = "extension", "Lumbar extension (bending backwards)"
+    LOADED_SPINAL_FLEXION = "loaded_spinal_flexion", "Loaded or end-range spinal flexion"
+    HIP_FLEXION_PAST_90_ADDUCTION = (
+        "hip_flexion_past_90_adduction",
+        "Hip flexion past 90 degrees or crossing the midline",
+    )
+    END_RANGE_ROTATION = "end_range_rotation", "End-range or loaded trunk rotation"
+    PRONE_LYING = "prone_lying", "Lying face down"
+    IMPACT = "impact", "High impact"
+
+
 class Dosing(models.TextChoices):
     """What a dose of this exercise is counted in: a plan item must carry it."""
 
@@ -112,6 +127,8 @@ class Exercise(models.Model):
     instructions = models.JSONField(default=list, help_text="Ordered steps, one string each.")
     cues = models.JSONField(default=list, blank=True)
     precautions = models.JSONField(default=list, blank=True)
+    # PrecautionTag codes: the precautions above in a form rules can read.
+    precaution_tags = models.JSONField(default=list, blank=True)
     # Default dose: a starting point the PT edits on the plan.
     dosing = models.CharField(max_length=12, choices=Dosing.choices, default=Dosing.REPS)
     default_sets = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -99,6 +99,9 @@ class PlanRevision(models.Model):
     changes = models.JSONField(
         default=list, help_text='Readable lines, e.g. "Glute bridge: reps 10 → 12".'
     )
+    # The warnings the plan carried when this revision was saved (a PT may keep a warned item:
+    # what they were told is kept with the revision), as {"code", "field", "message", ...}.
+    warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("plan", "number")

@@ -110,6 +110,8 @@ class PlanTemplate(models.Model):
     )
     phase = models.PositiveSmallIntegerField(null=True, blank=True)
     description = models.TextField(blank=True)
+    # When to move on to the next phase (or off the template): shown to the PT in the builder.
+    progression_criteria = models.TextField(blank=True)
     organization = models.ForeignKey(
         "members.Organization",
         on_delete=models.CASCADE,

@@ -28,6 +28,7 @@ from programs.models import (
     Exercise,
     MovementBias,
     Position,
+    PrecautionTag,
     Region,
     Side,
 )
@@ -101,6 +102,7 @@ WRITABLE = {
     "regression",
     "progression",
     "is_active",
+    "precaution_tags",
 }
 
 
@@ -272,6 +274,12 @@ def clean_exercise(
             errors["difficulty"] = [f"Give a level from {low} (easiest) to {high}."]
         else:
             clean.values["difficulty"] = number
+    if "precaution_tags" in data:
+        raw = data["precaution_tags"]
+        if not isinstance(raw, list | tuple) or any(tag not in PrecautionTag.values for tag in raw):
+            errors["precaution_tags"] = [f"Choose from: {_choices(PrecautionTag)}."]
+        else:
+            clean.values["precaution_tags"] = list(dict.fromkeys(raw))
     if "is_active" in data:
         if isinstance(data["is_active"], bool):
             clean.values["is_active"] = data["is_active"]
@@ -429,6 +437,7 @@ FIXTURE_FIELDS = (
     "instructions",
     "cues",
     "precautions",
+    "precaution_tags",
     *DOSE_FIELDS.values(),
 )
 FIXTURE_DEFAULTS: dict[str, Any] = {
@@ -437,6 +446,7 @@ FIXTURE_DEFAULTS: dict[str, Any] = {
     "movement_bias": MovementBias.NEUTRAL,
     "cues": [],
     "precautions": [],
+    "precaution_tags": [],
 }
 
 

@@ -25,7 +25,6 @@ from members.services import adherence
 from programs.models import (
     Dosing,
     Exercise,
-    MovementBias,
     Plan,
     PlanItem,
     PlanRevision,
@@ -45,6 +44,7 @@ from programs.models.templates import (
     days_to_mask,
     mask_to_days,
 )
+from programs.rules import precautions as precaution_rules
 from programs.services.numbers import clean_numbers, whole_number
 
 MAX_ITEMS = 30  # a hard limit against abuse; the clinical advice (6) is a warning
@@ -166,20 +166,7 @@ def plan_warnings(
     *, member: Member, items: Sequence[DoseLike]
 ) -> tuple[list[dict[str, Any]], float]:
     """Advice a PT should see but may overrule. Returns (warnings, estimated minutes)."""
-    warnings: list[dict[str, Any]] = []
-    if member.condition == Condition.LUMBAR_SPINAL_STENOSIS:
-        for index, item in enumerate(items):
-            if item.exercise.movement_bias == MovementBias.EXTENSION:
-                warnings.append(
-                    {
-                        "code": "extension_with_stenosis",
-                        "field": f"items[{index}].exercise",
-                        "message": (
-                            f"{item.exercise.name} is extension-biased: it may provoke "
-                            "symptoms of lumbar spinal stenosis."
-                        ),
-                    }
-                )
+    warnings = precaution_rules.warnings(member=member, items=items)
     if len(items) > ADVISED_MAX_EXERCISES:
         warnings.append(
             {
@@ -459,6 +446,10 @@ def _result(plan: Plan, revision: PlanRevision | None) -> PlanResult:
         .order_by("order", "id")
     )
     warnings, minutes = plan_warnings(member=plan.member, items=items)
+    if revision is not None and warnings:
+        # Kept with the revision: what the PT was warned of when they saved.
+        revision.warnings = warnings
+        revision.save(update_fields=["warnings"])
     return PlanResult(plan=plan, revision=revision, warnings=warnings, estimated_minutes=minutes)
 
 
@@ -709,6 +700,7 @@ def create_template(
     condition: str,
     phase: int | None = None,
     description: str = "",
+    progression_criteria: str = "",
     items: list[dict[str, Any]],
 ) -> PlanTemplate:
     """An organization's own template, written by one of its PTs."""
@@ -732,6 +724,7 @@ def create_template(
         condition=condition,
         phase=phase,
         description=description,
+        progression_criteria=progression_criteria,
         organization_id=user.organization_id,
         created_by=user,
     )

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from exercise_tracker.views import role_required
 from members.models import Role
 from programs.api.filters import DIFFICULTY_CHOICES, ExerciseFilter
-from programs.models import Category, Equipment, Exercise, Position, Region
+from programs.models import Category, Equipment, Exercise, Position, PrecautionTag, Region
 from programs.selectors import library as selectors
 from programs.services.library import dose_of
 
@@ -83,5 +83,11 @@ def exercise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dose_label": selectors.dose_label(dose),
         "dose": dose,
         "can_browse": getattr(request.user, "role", None) in (Role.THERAPIST, Role.STAFF),
+        # For the PT: what the plan builder checks against a member's precautions.
+        "precaution_tags": [
+            PrecautionTag(tag).label
+            for tag in exercise.precaution_tags or []
+            if tag in PrecautionTag.values
+        ],
     }
     return render(request, "programs/exercise_detail.html", context)

@@ -175,7 +175,7 @@ def plan_builder(
         access.visible_templates(request.user)
         .filter(is_active=True)
         .order_by("condition", "phase", "name")
-        .values("id", "name")
+        .values("id", "name", "progression_criteria")
     )
     storage = ExerciseImage._meta.get_field("thumbnail_small").storage
     pictures = {

@@ -365,6 +365,8 @@ ROUTES = [
         audited=frozenset({"pt"}),
     ),
     Route("exercises-list", "get", lambda w: "/api/v1/exercises/", ALL_AUTHENTICATED_OK),
+    Route("instruments-list", "get", lambda w: "/api/v1/instruments/", ALL_AUTHENTICATED_OK),
+    Route("instrument-detail", "get", lambda w: "/api/v1/instruments/odi/", ALL_AUTHENTICATED_OK),
     Route(
         "exercise-detail-global",
         "get",

@@ -67,6 +67,8 @@ def test_pt_builds_adjusts_and_prints_a_plan(
 
     # From a template.
     page.get_by_label("Start from a template").select_option(label=TEMPLATE)
+    # The chosen template says when to move on.
+    expect(page.locator("[data-template-criteria]")).to_contain_text("2-for-2")
     page.get_by_role("button", name="Use this template").click()
     expect(_items(page).first).to_be_visible()
     count = _items(page).count()

@@ -174,3 +174,24 @@ def test_draw_library_command_shows_progress_and_can_pick_slugs() -> None:
     assert "1/1 exercises" in out.getvalue()
     assert "2 images added" in out.getvalue()
     assert set(ExerciseImage.objects.values_list("exercise__slug", flat=True)) == {"bird-dog"}
+
+
+def _dist(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return float(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5)
+
+
+def test_pictures_match_the_steps() -> None:
+    # Figure-4: the crossed leg's ankle rests on the other knee from the start.
+    start, _ = figures.frames_for(POSES["figure-4-piriformis-stretch"], (0.0, 1.0))
+    assert _dist(start.joints["ankle_far"], start.joints["knee_near"]) < 6
+    # Hamstring stretch: both knees bent at the start (the steps begin there).
+    start, end = figures.frames_for(POSES["supine-hamstring-stretch"], (0.0, 1.0))
+    for knee in ("knee_near", "knee_far"):
+        assert start.joints[knee][1] > start.joints["hip_near"][1] + 10, knee
+    assert end.joints["ankle_near"][1] > end.joints["knee_near"][1]  # then raised straight
+    # Walking: a slight forward lean, then a sitting rest on a bench drawn only while seated.
+    walk = POSES["walking-program"]
+    start, end = figures.frames_for(walk, (0.0, 1.0))
+    assert start.joints["neck"][0] > start.joints["pelvis"][0]  # leaning forward
+    assert not figures._is_seated(start) and figures._is_seated(end)
+    assert any(p["type"] == "chair" and p.get("seated_only") for p in walk.props)

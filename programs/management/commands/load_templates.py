@@ -81,6 +81,7 @@ class Command(BaseCommand):
                 "condition": spec["condition"],
                 "phase": spec.get("phase"),
                 "description": spec.get("description", ""),
+                "progression_criteria": spec.get("progression_criteria", ""),
                 "is_active": spec.get("is_active", True),
             },
         )

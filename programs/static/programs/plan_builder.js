@@ -286,6 +286,16 @@
   // --- templates --------------------------------------------------------------------------
 
   var useTemplate = root.querySelector("[data-use-template]");
+  var templatePick = root.querySelector("#plan-template");
+  var criteria = root.querySelector("[data-template-criteria]");
+  if (templatePick && criteria) {
+    // The chosen template's progression criteria: when to move the member on.
+    templatePick.addEventListener("change", function () {
+      var text = templatePick.options[templatePick.selectedIndex].getAttribute("data-criteria") || "";
+      criteria.querySelector("span").textContent = text;
+      criteria.hidden = !text;
+    });
+  }
   if (useTemplate) {
     useTemplate.addEventListener("click", function () {
       var id = root.querySelector("#plan-template").value;
@@ -374,6 +384,13 @@
           changes.appendChild(c);
         });
         li.appendChild(changes);
+        // What the PT was warned of when saving (kept items included).
+        (revision.warnings || []).forEach(function (warning) {
+          var w = document.createElement("p");
+          w.className = "small muted revision-warning";
+          w.textContent = "Saved with the warning: " + warning.message;
+          li.appendChild(w);
+        });
         box.appendChild(li);
       });
       root.querySelector("[data-revisions-card]").hidden = false;

@@ -13,6 +13,7 @@ from members.models import Assessment, AssessmentSchedule
 from members.selectors.outcomes import due_assessments
 from members.services.outcomes import record_assessment, schedule_assessment
 from tests.conftest import World, bearer_client
+from tests.instrument_wording import load_fake_wording
 
 URL = "/api/v1/assessments/"
 SCHEDULES = "/api/v1/assessment-schedules/"
@@ -347,6 +348,7 @@ def test_a_new_schedule_replaces_the_active_one_and_pt_can_pause(world: World) -
 
 @pytest.mark.django_db
 def test_due_follows_the_schedule_and_what_was_taken(world: World) -> None:
+    load_fake_wording("odi")
     start = date(2026, 3, 2)
     schedule_assessment(
         member=world.member, instrument="odi", every_n_days=14, therapist=world.pt, start_date=start
@@ -387,9 +389,10 @@ def test_due_follows_the_schedule_and_what_was_taken(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_due_uses_two_queries_whatever_the_schedules(
+def test_due_uses_three_queries_whatever_the_schedules(
     world: World, django_assert_num_queries
 ) -> None:
+    load_fake_wording("odi", "zcq")
     for instrument in ("nprs", "odi", "psfs", "zcq"):
         schedule_assessment(
             member=world.member,
@@ -398,6 +401,7 @@ def test_due_uses_two_queries_whatever_the_schedules(
             therapist=world.pt,
             start_date=date(2026, 1, 5),
         )
-    with django_assert_num_queries(2):
+    # The schedules, the loaded wordings (what is offered) and what was taken.
+    with django_assert_num_queries(3):
         due = due_assessments(member=world.member, on=date(2026, 2, 1))
     assert [d.instrument for d in due] == ["nprs", "odi", "psfs", "zcq"]

@@ -21,6 +21,7 @@ from programs.selectors.schedule import prescribed_sessions
 from programs.services.plans import revise_plan
 from tests import factories
 from tests.conftest import World, bearer_client
+from tests.instrument_wording import load_fake_wording
 from tests.members.sessions_helpers import local_today, plan_with_items, session_body
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,7 @@ def test_today_follows_a_revision_made_today(world: World) -> None:
 
 
 def test_due_questionnaires_show_on_today(world: World) -> None:
+    load_fake_wording("odi")
     plan_with_items(pt=world.pt, member=world.member, n=1)
     schedule_assessment(member=world.member, instrument="odi", every_n_days=14, therapist=world.pt)
     data = bearer_client(world.member.user).get("/api/v1/today/").json()

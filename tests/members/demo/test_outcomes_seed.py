@@ -14,6 +14,8 @@ from members.models import Assessment, AssessmentSchedule, Member
 from members.rules import scoring
 from members.selectors.outcomes import due_assessments
 
+from ..instrument_wording import load_fake_wording
+
 
 @pytest.mark.django_db
 @override_settings(DEBUG=True)
@@ -55,4 +57,7 @@ def test_seed_questionnaires_follow_condition_and_are_idempotent() -> None:
     # The demo member has this round still to do: it shows as due.
     demo = Member.objects.get(user__username="demo_member")
     today = timezone.localtime(timezone.now(), demo.tz).date()
+    # The ODI and ZCQ are asked once the clinic has loaded their licensed wording.
+    assert {d.instrument for d in due_assessments(member=demo, on=today)} == {"nprs"}
+    load_fake_wording("odi", "zcq")
     assert {d.instrument for d in due_assessments(member=demo, on=today)} == {"nprs", "odi", "zcq"}

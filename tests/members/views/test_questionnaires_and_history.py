@@ -13,8 +13,15 @@ from exercise_tracker.models import AuditEvent
 from members.models import Assessment, SessionLog
 from members.services.outcomes import record_assessment, schedule_assessment
 from tests.conftest import World
+from tests.instrument_wording import load_fake_wording
 
 ODI_FIELDS = {f"odi-{n}": v for n, v in enumerate([2, 2, 2, 2, 2, 1, 1, 1, 1, 2], start=1)}
+
+
+@pytest.fixture(autouse=True)
+def _worded(db: None) -> None:
+    # ODI and ZCQ are asked only with their (licensed) words: made-up ones for these tests.
+    load_fake_wording("odi", "zcq")
 
 
 def _client(user) -> Client:
@@ -44,7 +51,9 @@ def test_member_fills_in_odi_and_sees_the_score(world: World) -> None:
     assert response.status_code == 302
     result = client.get(response["Location"]).content.decode()
     assert "32.0%" in result
-    assert "Moderate disability" in result
+    # Neutral for the member: the ODI's bands are for the PT.
+    assert "moderate disability" not in result.lower() and "badge" not in result
+    assert "on a scale from 0 to 100" in result
     # The same form sent twice (a double tap) stores one questionnaire.
     again = client.post("/questionnaires/odi/", {**ODI_FIELDS, "client_id": client_id})
     assert again["Location"] == response["Location"]

@@ -291,6 +291,7 @@ def test_a_pt_creates_an_exercise_for_their_organization(world: World, library) 
     assert created.created_by == world.pt.user
     assert data["dose"]["label"] == "2 x 15"
     assert data["regression"]["id"] == library["chin"].pk
+    assert data["precaution_tags"] == []
     # The same name again: a unique slug in the organization.
     again = client.post(URL, new_exercise(), format="json").json()
     assert again["slug"] == "towel-scrunch-2"
@@ -314,6 +315,7 @@ def test_a_pt_creates_an_exercise_for_their_organization(world: World, library) 
         ({"dose": {"dosing": "hold", "sets": 3}}, "dose.hold_seconds"),
         ({"dose": {"dosing": "reps", "sets": 0, "reps": 10}}, "dose"),
         ({"regression": 2**62}, "regression"),
+        ({"precaution_tags": ["yoga"]}, "precaution_tags"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(
@@ -426,3 +428,12 @@ def test_an_empty_filter_is_a_400_naming_it(world: World) -> None:
         response = client.get(f"{URL}?{name}=")
         assert response.status_code == 400, name
         assert set(response.json()["errors"]) == {name}
+
+
+def test_a_pt_tags_their_exercise_with_structured_precautions(world: World) -> None:
+    body = new_exercise(precaution_tags=["extension", "prone_lying", "extension"])
+    response = bearer_client(world.pt.user).post(URL, body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["precaution_tags"] == ["extension", "prone_lying"]
+    created = Exercise.objects.get(pk=response.json()["id"])
+    assert created.precaution_tags == ["extension", "prone_lying"]

@@ -53,7 +53,7 @@ def test_pt_creates_a_plan_with_warnings_and_an_estimate(world: World, bridge) -
     assert body["revision"] == 1 and body["status"] == "active"
     assert [i["exercise"]["name"] for i in body["items"]] == ["Glute bridge", "Prone press-up"]
     assert body["items"][0]["days_of_week"] == [0, 1, 2, 3, 4, 5, 6]
-    assert body["warnings"][0]["code"] == "extension_with_stenosis"
+    assert body["warnings"][0]["code"] == "precaution_conflict"
     # 2 x 10 x 3 s + 30 s rest + 15 s, and 2 x 10 x 3 s + 30 s + 15 s (factory defaults)
     assert body["estimated_minutes"] == round((60 + 30 + 15) * 2 / 60, 1)
     assert body["member_name"] == world.member.user.display_name

@@ -30,12 +30,20 @@ def _specs() -> list[dict]:
 
 def _library(skip: frozenset[str] = frozenset()) -> None:
     slugs = {i["exercise"] for spec in _specs() for i in spec["items"]} - skip
+    library = _library_fixture()
     for slug in sorted(slugs):
+        # The dosing kind and default dose of the real library: a template item is checked
+        # against them.
+        dose = library[slug]["dose"]
         PlanExerciseFactory.create(
             slug=slug,
             name=slug.replace("-", " ").capitalize(),
-            dosing=Dosing.DURATION if slug in AEROBIC else Dosing.REPS,
-            default_reps=None if slug in AEROBIC else 10,
+            dosing=dose["dosing"],
+            default_sets=dose["sets"],
+            default_reps=dose["reps"],
+            default_hold_seconds=dose["hold_seconds"],
+            default_duration_seconds=dose["duration_seconds"],
+            default_rest_seconds=dose["rest_seconds"],
         )
 
 
@@ -132,3 +140,35 @@ def test_seed_gives_every_member_an_active_plan_with_history(world: World) -> No
     )
     assert sum(day.sessions for day in days.values()) >= 7 * 4
     assert seed_demo_plans() == 0
+
+
+def _library_fixture() -> dict[str, dict]:
+    path = Path(settings.BASE_DIR) / "fixtures" / "library" / "exercises.json"
+    return {e["slug"]: e for e in json.loads(path.read_text(encoding="utf-8"))["exercises"]}
+
+
+def test_stenosis_templates_have_a_stretch_balance_relief_cycling_and_criteria() -> None:
+    library = _library_fixture()
+    by_slug = {spec["slug"]: spec for spec in _specs()}
+    for slug in ("lss-phase-1-flexion-mobility", "lss-phase-2-strength-endurance"):
+        spec = by_slug[slug]
+        categories = {library[i["exercise"]]["category"] for i in spec["items"]}
+        assert {"stretching", "balance", "aerobic"} <= categories, slug
+        assert "move" in spec["progression_criteria"].lower(), slug
+        # No stenosis template carries an extension exercise (CLINICAL.md).
+        assert not any(
+            "extension" in library[i["exercise"]]["precaution_tags"] for i in spec["items"]
+        ), slug
+    phase2 = by_slug["lss-phase-2-strength-endurance"]["items"]
+    assert any(library[i["exercise"]]["movement_bias"] == "flexion" for i in phase2)
+    (cycling,) = [i for i in phase2 if i["exercise"] == "stationary-cycling"]
+    assert cycling["duration_seconds"] == 20 * 60
+    assert all(spec.get("progression_criteria") for spec in _specs())
+
+
+@pytest.mark.django_db
+def test_the_criteria_are_loaded_and_served() -> None:
+    _library()
+    call_command("load_templates", stdout=StringIO())
+    template = PlanTemplate.objects.get(slug="lss-phase-2-strength-endurance")
+    assert "2-for-2" in template.progression_criteria

@@ -114,7 +114,7 @@ def test_warnings_for_stenosis_many_exercises_and_long_sessions(world: World) ->
         name="Prone press-up", movement_bias=MovementBias.EXTENSION
     )
     result = make_plan(pt=world.pt, member=world.member, items=[item(press_up)], start=START)
-    assert [w["code"] for w in result.warnings] == ["extension_with_stenosis"]
+    assert [w["code"] for w in result.warnings] == ["precaution_conflict"]
     assert result.warnings[0]["field"] == "items[0].exercise"
     assert "Prone press-up" in result.warnings[0]["message"]
 

@@ -157,3 +157,9 @@ def test_members_open_only_their_plans_exercises_and_never_another_clinics(
         signed_in(world.foreign_pt.user).get(f"/library/{library['foreign'].pk}/").status_code
         == 200
     )
+
+
+def test_the_pt_sees_the_tags_the_builder_checks(world: World) -> None:
+    exercise = ExerciseFactory.create(precaution_tags=["extension", "prone_lying"])
+    html = signed_in(world.pt.user).get(f"/library/{exercise.pk}/").content.decode()
+    assert "Lumbar extension (bending backwards); Lying face down" in html

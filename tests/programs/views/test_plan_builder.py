@@ -101,7 +101,7 @@ def test_preview_gives_warnings_and_the_estimate_without_saving(world: World) ->
     response = client.post("/api/v1/plans/preview/", body, format="json")
     assert response.status_code == 200, response.content
     data = response.json()
-    assert [w["code"] for w in data["warnings"]] == ["extension_with_stenosis"]
+    assert [w["code"] for w in data["warnings"]] == ["precaution_conflict"]
     assert data["estimated_minutes"] > 0
     assert not world.member.plans.exists()
 
@@ -154,3 +154,14 @@ def test_the_caseload_offers_a_new_plan_beside_the_current_one(world: World) -> 
     html = _client(world.pt.user).get("/caseload/").content.decode()
     assert f'href="/plans/{plan.pk}/edit/"' in html
     assert f'href="/caseload/{world.member.pk}/plan/"' in html
+
+
+def test_the_builder_shows_when_to_move_on_for_each_template(world: World) -> None:
+    from .factories_plans import PlanTemplateFactory
+
+    PlanTemplateFactory.create(
+        name="A Stenosis phase 1", progression_criteria="Move on when walks reach 15 minutes."
+    )
+    html = _client(world.pt.user).get(f"/caseload/{world.member.pk}/plan/").content.decode()
+    assert "When to move on:" in html
+    assert 'data-criteria="Move on when walks reach 15 minutes."' in html
