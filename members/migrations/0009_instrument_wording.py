@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0007_member_conditions_and_precautions'),
+        ('members', '0008_session_entry_status'),
     ]
 
     operations = [
