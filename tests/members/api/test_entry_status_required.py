@@ -13,7 +13,7 @@ from members.services import sessions as services
 from programs.models import PlanItem
 
 from ...conftest import World, bearer_client
-from ..sessions_helpers import entry, local_today, plan_with_items, session_body
+from tests.members.sessions_helpers import entry, local_today, plan_with_items, session_body
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from django.utils import timezone
 from members.models import Assessment, AssessmentSchedule, Member
 from members.rules import scoring
 from members.selectors.outcomes import due_assessments
-
-from ..instrument_wording import load_fake_wording
+from tests.instrument_wording import load_fake_wording
 
 
 @pytest.mark.django_db

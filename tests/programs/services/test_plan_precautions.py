@@ -7,9 +7,8 @@ from datetime import date
 
 from programs.models import PlanRevision
 from programs.services import plans as services
-
-from ..conftest import World, bearer_client
-from .factories_plans import PlanExerciseFactory, item, make_plan
+from tests.conftest import World, bearer_client
+from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 
 START = date(2025, 3, 3)
 

@@ -157,7 +157,7 @@ def test_the_caseload_offers_a_new_plan_beside_the_current_one(world: World) -> 
 
 
 def test_the_builder_shows_when_to_move_on_for_each_template(world: World) -> None:
-    from .factories_plans import PlanTemplateFactory
+    from tests.programs.factories_plans import PlanTemplateFactory
 
     PlanTemplateFactory.create(
         name="A Stenosis phase 1", progression_criteria="Move on when walks reach 15 minutes."

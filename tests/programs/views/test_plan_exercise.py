@@ -12,10 +12,9 @@ from django.test import Client
 from exercise_tracker import access
 from members.models import User
 from programs.models import Exercise
-
-from ..conftest import World
-from ..factories import ExerciseFactory, ExerciseImageFactory
-from .factories_plans import PlanExerciseFactory, item, make_plan
+from tests.conftest import World
+from tests.factories import ExerciseFactory, ExerciseImageFactory
+from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 
 pytestmark = pytest.mark.django_db
 START = date(2025, 3, 3)
