@@ -26,7 +26,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from exercise_tracker import access
+from exercise_tracker import access, clock
 from members.models import (
     AdherenceDay,
     CareAssignment,
@@ -192,7 +192,7 @@ def rtm_for_members(
         return []
     now = now or timezone.now()
     ids = [m.pk for m in members]
-    todays = {m.pk: timezone.localtime(now, m.tz).date() for m in members}
+    todays = {m.pk: clock.local_today(m, now) for m in members}
 
     episodes: dict[int, list[MonitoringEpisode]] = defaultdict(list)
     for episode in MonitoringEpisode.objects.filter(
@@ -200,14 +200,7 @@ def rtm_for_members(
     ).order_by("member_id", "start_date"):
         episodes[episode.member_id].append(episode)
 
-    primary = {
-        a.member_id: a.therapist
-        for a in CareAssignment.objects.filter(
-            access.open_assignments(), member_id__in=ids, is_primary=True
-        )
-        .select_related("therapist__user")
-        .order_by("member_id", "start_date", "pk")  # the newest primary assignment wins
-    }
+    primary = access.primary_therapists(ids)
 
     spans = {m: _periods_in_range(eps, start, end, todays[m]) for m, eps in episodes.items()}
     periods_wanted = [p for spans_of in spans.values() for p in spans_of]

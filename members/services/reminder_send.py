@@ -22,11 +22,10 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from exercise_tracker.access import open_assignments
+from exercise_tracker import access, clock
 from members.models import (
     Alert,
     AlertKind,
-    CareAssignment,
     DeliveryKind,
     DeliveryStatus,
     Member,
@@ -191,9 +190,7 @@ def _missed_days(
     *, schedule: ReminderSchedule, member: Member, last: date | None, today: date
 ) -> bool:
     """No session on the last MISSED_DAYS local dates, for a member reminded that long."""
-    reminded_since = timezone.localtime(
-        schedule.created_at, reminder_times.zone(member.timezone)
-    ).date()
+    reminded_since = clock.local_date(member, schedule.created_at)
     if (today - reminded_since).days < MISSED_DAYS:
         return False
     return last is None or last < today - timedelta(days=MISSED_DAYS)
@@ -218,11 +215,8 @@ def _raise_inactivity_alert(*, member: Member, last: date | None, today: date) -
         member=member, kind=AlertKind.INACTIVE, status__in=ACTIVE_STATUSES
     ).exists():
         return
-    therapist_id = (
-        CareAssignment.objects.filter(open_assignments(on=today), member=member, is_primary=True)
-        .values_list("therapist_id", flat=True)
-        .first()
-    )
+    therapist = access.primary_therapist(member, on=today)
+    therapist_id = therapist.pk if therapist is not None else None
     days = (today - last).days - 1 if last is not None else None
     try:
         with transaction.atomic():

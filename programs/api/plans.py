@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,18 +25,17 @@ from rest_framework.views import APIView
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
 from exercise_tracker.models import AuditAction
-from members.models import CareAssignment, Condition, Role
-from programs.handout import HandoutItem, render_handout
+from members.models import Condition, Role
+from programs.handout import render_handout
 from programs.models import (
-    ExerciseImage,
     Plan,
-    PlanItem,
     PlanRevision,
     PlanStatus,
     PlanTemplate,
     Side,
 )
-from programs.models import TemplateItem as TemplateItemModel
+from programs.rules.estimates import estimate_minutes
+from programs.selectors import plans as selectors
 from programs.services import plans as services
 
 # --- serializers ----------------------------------------------------------------------------
@@ -222,7 +221,7 @@ class TemplateSerializer(serializers.Serializer[Any]):
         return template.organization_id is None
 
     def get_estimated_minutes(self, template: PlanTemplate) -> float:
-        return services.estimate_minutes(template.items.all())
+        return estimate_minutes(template.items.all())
 
 
 class TemplateCreateSerializer(serializers.Serializer[Any]):
@@ -244,25 +243,6 @@ def _writer_only(request: Request) -> None:
     if role == Role.STAFF:
         raise PermissionDenied("Plans are written by the member's PT; staff use the admin.")
     only_roles(request, Role.THERAPIST)
-
-
-def _items_prefetch(revision: int | None = None) -> Any:
-    items = PlanItem.objects.select_related("exercise").order_by("order", "id")
-    if revision is None:
-        items = items.filter(valid_to_revision__isnull=True)
-    return Prefetch("items", queryset=items, to_attr="all_or_current_items")
-
-
-def _decorate(plan: Plan, revision: int | None = None) -> Plan:
-    """Attaches the items shown (in force now, or at `revision`), the warnings and estimate."""
-    items: list[PlanItem] = plan.all_or_current_items  # type: ignore[attr-defined]
-    if revision is not None:
-        items = [item for item in items if item.in_force_at(revision)]
-    plan.shown_items = items  # type: ignore[attr-defined]
-    warnings, minutes = services.plan_warnings(member=plan.member, items=items)
-    plan.warnings = warnings  # type: ignore[attr-defined]
-    plan.estimated_minutes = minutes  # type: ignore[attr-defined]
-    return plan
 
 
 def _query_int(request: Request, name: str) -> int | None:
@@ -288,12 +268,7 @@ class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
     filter_backends = ()
 
     def get_queryset(self) -> QuerySet[PlanTemplate]:
-        items = TemplateItemModel.objects.select_related("exercise").order_by("order", "id")
-        return (
-            access.visible_templates(self.request.user)
-            .prefetch_related(Prefetch("items", queryset=items))
-            .order_by("condition", "phase", "name", "id")
-        )
+        return selectors.api_templates(self.request.user)
 
     @extend_schema(parameters=[OpenApiParameter("condition", str, enum=Condition.values)])
     def list(self, request: Request) -> Response:
@@ -342,11 +317,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     filter_backends = ()
 
     def get_queryset(self) -> QuerySet[Plan]:
-        return (
-            access.visible_plans(self.request.user)
-            .select_related("member__user", "author__user")
-            .order_by("-start_date", "-id")
-        )
+        return selectors.api_plans(self.request.user)
 
     @extend_schema(
         parameters=[
@@ -363,8 +334,8 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         plan_status = query_choice(request.query_params, "status", PlanStatus.values)
         if plan_status is not None:
             qs = qs.filter(status=plan_status)
-        page = self.paginate_queryset(qs.prefetch_related(_items_prefetch()))
-        plans = [_decorate(plan) for plan in (page or [])]
+        page = self.paginate_queryset(qs.prefetch_related(selectors.items_prefetch()))
+        plans = [selectors.decorate(plan) for plan in (page or [])]
         audit.record_read_by_staff(
             request=request, member_id=member_id, object_type="programs.plan_list"
         )
@@ -379,9 +350,9 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             raise serializers.ValidationError(
                 {"revision": [f"This plan has revisions 1 to {plan.revision}."]}
             )
-        prefetch_related_objects([plan], _items_prefetch(revision))
+        prefetch_related_objects([plan], selectors.items_prefetch(revision))
         audit.record_read_by_staff(request=request, member_id=plan.member_id, obj=plan)
-        return Response(PlanSerializer(_decorate(plan, revision)).data)
+        return Response(PlanSerializer(selectors.decorate(plan, revision)).data)
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
     def create(self, request: Request) -> Response:
@@ -411,7 +382,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             member_id=result.plan.member_id,
             obj=result.plan,
         )
-        return Response(self._fresh(result.plan.pk), status=status.HTTP_201_CREATED)
+        return Response(_fresh(result.plan.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlanPatchSerializer, responses=PlanSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -432,7 +403,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc
         audit.record(request=request, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
-        return Response(self._fresh(result.plan.pk))
+        return Response(_fresh(result.plan.pk))
 
     @extend_schema(request=PlanPreviewSerializer, responses=PlanPreviewResultSerializer)
     @action(detail=False, methods=["post"])
@@ -464,13 +435,10 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         )
         return paginator.get_paginated_response(RevisionSerializer(page, many=True).data)
 
-    def _fresh(self, pk: int) -> dict[str, Any]:
-        plan = (
-            Plan.objects.select_related("member__user", "author__user")
-            .prefetch_related(_items_prefetch())
-            .get(pk=pk)
-        )
-        return PlanSerializer(_decorate(plan)).data
+
+def _fresh(pk: int) -> dict[str, Any]:
+    """A plan just written, as the API answers it."""
+    return PlanSerializer(selectors.api_plan(pk)).data
 
 
 # --- handout --------------------------------------------------------------------------------
@@ -494,15 +462,7 @@ class PDFRenderer(BaseRenderer):
 
 def _therapist_line(plan: Plan) -> str:
     """The PT the member calls: the plan's author, else the member's primary PT today."""
-    therapist = plan.author
-    if therapist is None:
-        assignment = (
-            CareAssignment.objects.filter(member_id=plan.member_id, is_primary=True)
-            .filter(end_date__isnull=True)
-            .select_related("therapist__user")
-            .first()
-        )
-        therapist = assignment.therapist if assignment is not None else None
+    therapist = plan.author or access.primary_therapist(plan.member_id)
     if therapist is None:
         return f"Questions? Call {plan.organization.name}" + (
             f" at {plan.organization.contact_phone}." if plan.organization.contact_phone else "."
@@ -529,28 +489,12 @@ class PlanHandoutView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         only_roles(request, *access.PLAN_READERS)
-        plan = (
-            access.visible_plans(request.user)
-            .select_related("member__user", "organization", "author__user")
-            .filter(pk=pk)
-            .first()
-        )
+        plan = selectors.handout_plan(request.user, pk)
         if plan is None:
             raise NotFound
-        items = list(
-            PlanItem.objects.filter(plan=plan, valid_to_revision__isnull=True)
-            .select_related("exercise")
-            .order_by("order", "id")
-        )
-        pictures = {
-            image.exercise_id: image
-            for image in ExerciseImage.objects.filter(
-                exercise_id__in={item.exercise_id for item in items}, is_main=True
-            )
-        }
         pdf = render_handout(
             plan=plan,
-            items=[HandoutItem(item, pictures.get(item.exercise_id)) for item in items],
+            items=selectors.handout_items(plan),
             therapist_line=_therapist_line(plan),
         )
         audit.record_read_by_staff(request=request, member_id=plan.member_id, obj=plan)

@@ -45,6 +45,7 @@ from django.db import connection, models, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.utils import timezone
 
+from exercise_tracker.clock import local_todays
 from members.demo.sessions import (
     FADING,
     NEVER,
@@ -407,7 +408,7 @@ def write_chunk(
     written: Written,
 ) -> None:
     """Members, care, plans and logs of these profiles, in bulk."""
-    todays = adherence.local_todays({p.number: p.zone for p in profiles}, now)
+    todays = local_todays({p.number: p.zone for p in profiles}, now)
     starts = {number: today - timedelta(days=days) for number, today in todays.items()}
     # Intake a few days before the plan starts, as a clinic's evaluations come first.
     joined = {
