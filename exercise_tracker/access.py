@@ -24,7 +24,6 @@ from members.models import (
     Role,
     SessionLog,
     Therapist,
-    User,
 )
 from programs.models import Exercise, Plan, PlanTemplate
 
@@ -116,18 +115,6 @@ def visible_therapists(user: Any) -> QuerySet[Therapist]:
         mine = CareAssignment.objects.filter(open_assignments(), member=member)
         return qs.filter(pk__in=mine.values("therapist_id"))
     return qs.filter(user__organization_id=user.organization_id)
-
-
-def visible_users(user: Any) -> QuerySet[User]:
-    """Accounts a user may look up: their own, or their organization's for staff roles."""
-    qs = User.objects.select_related("organization")
-    if not _is_authenticated(user):
-        return qs.none()
-    if user.role == Role.STAFF:
-        return qs
-    if user.role in (Role.MEMBER, Role.THERAPIST):
-        return qs.filter(pk=user.pk)
-    return qs.filter(organization_id=user.organization_id)
 
 
 def member_for(user: Any) -> Member | None:

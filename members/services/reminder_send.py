@@ -14,8 +14,6 @@ with the mail server closes.
 from __future__ import annotations
 
 import logging
-import os
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -236,15 +234,6 @@ def _raise_inactivity_alert(*, member: Member, last: date | None, today: date) -
         pass  # raised meanwhile by the daily inactivity check: one active alert is enough
 
 
-def _pause_for_tests() -> None:
-    """Test-only hook: REMINDER_TEST_PAUSE_SECONDS makes a send wait inside its transaction, so
-    an integration test can SIGKILL the worker mid-task. Unset in every real deployment."""
-    seconds = float(os.environ.get("REMINDER_TEST_PAUSE_SECONDS") or 0)
-    if seconds > 0:
-        logger.warning("reminder send paused for %.0f s (REMINDER_TEST_PAUSE_SECONDS)", seconds)
-        time.sleep(seconds)
-
-
 @transaction.atomic
 def _send_channel(*, delivery_id: int, channel: str) -> None:
     delivery = _locked(delivery_id)
@@ -264,7 +253,6 @@ def _send_channel(*, delivery_id: int, channel: str) -> None:
         delivery.channel_errors = {**delivery.channel_errors, channel: str(exc)}
     else:
         delivery.channels_sent = [*delivery.channels_sent, channel]
-    _pause_for_tests()
     delivery.save(update_fields=["channels_sent", "channel_errors"])
 
 

@@ -8,6 +8,7 @@ have no templates either. Staff read everything, audited, and change plans throu
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
@@ -26,14 +27,10 @@ from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
 from exercise_tracker.models import AuditAction
 from members.models import Condition, Role
+from programs.api.serializers import DoseSerializer
 from programs.handout import render_handout
-from programs.models import (
-    Plan,
-    PlanRevision,
-    PlanStatus,
-    PlanTemplate,
-    Side,
-)
+from programs.models import Plan, PlanItem, PlanRevision, PlanStatus, PlanTemplate, TemplateItem
+from programs.rules.doses import dose_label
 from programs.rules.estimates import estimate_minutes
 from programs.selectors import plans as selectors
 from programs.services import plans as services
@@ -49,23 +46,25 @@ class ExerciseBriefSerializer(serializers.Serializer[Any]):
     movement_bias = serializers.CharField(read_only=True)
 
 
-class DoseSerializer(serializers.Serializer[Any]):
+class ItemDoseSerializer(DoseSerializer):
+    """An item's dose as read: the dose fields of an exercise's default dose, the item's own
+    (order, load, effort, days, note) and `label`, the dose in the words the member reads. The
+    dosing kind is the exercise's."""
+
+    dosing = None  # type: ignore[assignment]  # removes the parent's field: it is in `exercise`
     exercise = ExerciseBriefSerializer(read_only=True)
     order = serializers.IntegerField(read_only=True)
-    sets = serializers.IntegerField(read_only=True)
-    reps = serializers.IntegerField(read_only=True, allow_null=True)
-    hold_seconds = serializers.IntegerField(read_only=True, allow_null=True)
-    duration_seconds = serializers.IntegerField(read_only=True, allow_null=True)
-    rest_seconds = serializers.IntegerField(read_only=True, allow_null=True)
-    side = serializers.CharField(read_only=True)
     load = serializers.CharField(read_only=True)
     target_rpe = serializers.IntegerField(read_only=True, allow_null=True)
-    times_per_day = serializers.IntegerField(read_only=True)
     days_of_week = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     note = serializers.CharField(read_only=True)
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
+
+    def get_label(self, item: PlanItem | TemplateItem) -> str:
+        return dose_label(item, dosing=item.exercise.dosing)
 
 
-class PlanItemSerializer(DoseSerializer):
+class PlanItemSerializer(ItemDoseSerializer):
     """One item version. `id` names this version (logs point at it); `key` stays the same
     across versions of the item."""
 
@@ -73,36 +72,6 @@ class PlanItemSerializer(DoseSerializer):
     key = serializers.UUIDField(read_only=True)
     valid_from_revision = serializers.IntegerField(read_only=True)
     valid_to_revision = serializers.IntegerField(read_only=True, allow_null=True)
-
-
-class ItemInputSerializer(serializers.Serializer[Any]):
-    """An item in a request (documentation of the shape; the service checks each field and
-    names it, e.g. `items[2].reps`). Omitted dose fields: the exercise's default dose for a new
-    item, the current value for an item named by `id`."""
-
-    id = serializers.IntegerField(required=False, help_text="The version id of an item kept.")
-    exercise = serializers.IntegerField(required=False)
-    sets = serializers.IntegerField(required=False, min_value=1, max_value=10)
-    reps = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
-    hold_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=300
-    )
-    duration_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=7200
-    )
-    rest_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=600
-    )
-    side = serializers.ChoiceField(choices=Side.choices, required=False)
-    load = serializers.CharField(required=False, allow_blank=True, max_length=80)
-    target_rpe = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    times_per_day = serializers.IntegerField(required=False, min_value=1, max_value=10)
-    days_of_week = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), required=False
-    )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 class RawItemsField(serializers.ListField):
@@ -180,6 +149,11 @@ class PlanSerializer(serializers.Serializer[Any]):
 class PlanPreviewResultSerializer(serializers.Serializer[Any]):
     warnings = WarningSerializer(many=True, read_only=True)
     estimated_minutes = serializers.FloatField(read_only=True)
+    labels = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Each item's dose in the words the member will read, in order.",
+    )
 
 
 class RevisionSerializer(serializers.Serializer[Any]):
@@ -198,7 +172,7 @@ class RevisionSerializer(serializers.Serializer[Any]):
         return revision.author.display_name if revision.author is not None else None
 
 
-class TemplateItemSerializer(DoseSerializer):
+class TemplateItemSerializer(ItemDoseSerializer):
     pass
 
 
@@ -414,13 +388,13 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         form = PlanPreviewSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        warnings, minutes = services.preview_items(
+        preview = services.preview_items(
             user=request.user,  # type: ignore[arg-type]
             member_id=data["member"],
             raw_items=data["items"],
             plan_id=data.get("plan"),
         )
-        return Response({"warnings": warnings, "estimated_minutes": minutes})
+        return Response(asdict(preview))
 
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"])

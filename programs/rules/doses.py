@@ -83,6 +83,8 @@ def dosing_of(dose: Any, dosing: str | None = None) -> str | None:
         DURATION: duration,
         DISTANCE: distance,
     }
+    if kind == REPS and reps and hold:
+        return REPS_HOLD  # a hold the PT added to repetitions is part of the dose
     if needs.get(kind):
         return kind
     if duration:

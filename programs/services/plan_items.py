@@ -12,16 +12,7 @@ from django.core.exceptions import ValidationError
 from exercise_tracker import access
 from members.models import User
 from programs.models import Dosing, Exercise, PlanItem, Side, TemplateItem
-from programs.models.templates import (
-    DURATION_RANGE,
-    HOLD_RANGE,
-    REPS_RANGE,
-    REST_RANGE,
-    RPE_RANGE,
-    SETS_RANGE,
-    TIMES_PER_DAY_RANGE,
-    days_to_mask,
-)
+from programs.models.templates import ITEM_RANGES, days_to_mask
 from programs.services.numbers import clean_numbers, whole_number
 
 MAX_ITEMS = 30  # a hard limit against abuse; the clinical advice (6) is a warning
@@ -40,16 +31,7 @@ DOSE_FIELDS = (
     "days_mask",
     "note",
 )
-INT_RANGES: dict[str, tuple[tuple[int, int], bool]] = {
-    # field: ((low, high), required)
-    "sets": (SETS_RANGE, True),
-    "reps": (REPS_RANGE, False),
-    "hold_seconds": (HOLD_RANGE, False),
-    "duration_seconds": (DURATION_RANGE, False),
-    "rest_seconds": (REST_RANGE, False),
-    "target_rpe": (RPE_RANGE, False),
-    "times_per_day": (TIMES_PER_DAY_RANGE, True),
-}
+REQUIRED_NUMBERS = ("sets", "times_per_day")
 TEXT_LIMITS = {"load": 80, "note": 500}
 # What each dosing kind needs, and how to say it.
 NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -62,6 +44,8 @@ NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     Dosing.DURATION: (("duration_seconds", "duration: give duration_seconds"),),
 }
 ITEM_KEYS = {"id", "exercise", "days_of_week", *DOSE_FIELDS} - {"days_mask"}
+# Computed by the API (the dose in words): a client may send back what it read.
+COMPUTED_ITEM_KEYS = {"label"}
 
 
 @dataclass
@@ -103,10 +87,7 @@ def _clean_dose(raw: dict[str, Any], base: dict[str, Any], where: str) -> tuple[
     dose = dict(base)
     errors: dict[str, list[str]] = {}
     counts, count_errors = clean_numbers(
-        raw,
-        {name: limits for name, (limits, _) in INT_RANGES.items()},
-        prefix=where,
-        required=[name for name, (_, required) in INT_RANGES.items() if required],
+        raw, ITEM_RANGES, prefix=where, required=list(REQUIRED_NUMBERS)
     )
     dose.update(counts)
     errors.update(count_errors)
@@ -180,7 +161,7 @@ def clean_items(
         if not isinstance(raw, dict):
             errors[where] = ["Give an object with the exercise and its dose."]
             continue
-        unknown = set(raw) - ITEM_KEYS
+        unknown = set(raw) - ITEM_KEYS - COMPUTED_ITEM_KEYS
         if unknown:
             errors[where] = [f"Unknown field(s): {', '.join(sorted(unknown))}."]
             continue

@@ -30,6 +30,7 @@ from programs.models import (
     PlanTemplate,
     TemplateItem,
 )
+from programs.rules.doses import dose_label
 from programs.rules.estimates import DraftItem, estimate_minutes, item_seconds, plan_warnings
 from programs.selectors.plans import current_items, current_items_by_id
 from programs.services.plan_changes import dose_changes, item_changes
@@ -411,9 +412,16 @@ def create_template(
     return template
 
 
+@dataclass
+class Preview:
+    warnings: list[dict[str, Any]]
+    estimated_minutes: float
+    labels: list[str]
+
+
 def preview_items(
     *, user: User, member_id: int, raw_items: Any, plan_id: int | None = None
-) -> tuple[list[dict[str, Any]], float]:
+) -> Preview:
     """What saving these items would warn about, and the estimated session time, without
     writing anything: the plan builder asks as the PT edits. Raises ValidationError like a
     save would (fields named `items[2].reps`)."""
@@ -427,4 +435,8 @@ def preview_items(
             raise ValidationError({"plan": ["No plan of this member has this id."]})
         current = current_items_by_id(plan)
     cleaned = clean_items(user=user, raw_items=raw_items, current=current)
-    return plan_warnings(member=member, items=[DraftItem(c.exercise, c.dose) for c in cleaned])
+    warnings, minutes = plan_warnings(
+        member=member, items=[DraftItem(c.exercise, c.dose) for c in cleaned]
+    )
+    labels = [dose_label(c.dose, dosing=c.exercise.dosing) for c in cleaned]
+    return Preview(warnings=warnings, estimated_minutes=minutes, labels=labels)

@@ -12,15 +12,7 @@ from exercise_tracker import access, clock
 from exercise_tracker.views import role_required
 from members.models import Role
 from programs.models import Category, ExerciseImage, Plan, PlanItem, Region, Side
-from programs.models.templates import (
-    DURATION_RANGE,
-    HOLD_RANGE,
-    REPS_RANGE,
-    REST_RANGE,
-    RPE_RANGE,
-    SETS_RANGE,
-    TIMES_PER_DAY_RANGE,
-)
+from programs.models.templates import ITEM_RANGES
 from programs.rules.doses import dose_parts
 from programs.selectors import plans
 
@@ -104,14 +96,6 @@ def plan_builder(
             "regions": Region.choices,
             "sides": Side.choices,
             "day_names": list(enumerate(clock.DAY_NAMES_SHORT)),
-            "ranges": {
-                "sets": SETS_RANGE,
-                "reps": REPS_RANGE,
-                "hold_seconds": HOLD_RANGE,
-                "duration_seconds": DURATION_RANGE,
-                "rest_seconds": REST_RANGE,
-                "times_per_day": TIMES_PER_DAY_RANGE,
-                "target_rpe": RPE_RANGE,
-            },
+            "ranges": ITEM_RANGES,
         },
     )

@@ -7,10 +7,8 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from programs.models import Dosing
-
 from ..conftest import World, bearer_client
-from .factories_plans import PlanExerciseFactory, item, make_plan
+from .factories_plans import item, make_plan, walk_and_stretch
 
 START = date(2025, 3, 3)
 
@@ -21,20 +19,7 @@ def _text(content: bytes) -> str:
 
 
 def test_a_walk_prints_in_minutes_and_a_stretch_in_holds(world: World) -> None:
-    walk = PlanExerciseFactory.create(
-        name="Walking program",
-        dosing=Dosing.DURATION,
-        default_sets=1,
-        default_reps=None,
-        default_duration_seconds=900,
-    )
-    stretch = PlanExerciseFactory.create(
-        name="Hamstring stretch",
-        dosing=Dosing.HOLD,
-        default_sets=3,
-        default_reps=None,
-        default_hold_seconds=30,
-    )
+    walk, stretch = walk_and_stretch()
     plan = make_plan(
         pt=world.pt,
         member=world.member,

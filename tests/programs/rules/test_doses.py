@@ -71,11 +71,15 @@ def test_each_side(side: str, label: str) -> None:
 
 @pytest.mark.parametrize(
     ("times", "label"),
-    [(1, "10 reps"), (2, "10 reps, twice a day"), (3, "10 reps, 3 times a day")],
+    [
+        (1, "10 reps, every day"),
+        (2, "10 reps, every day, twice a day"),
+        (3, "10 reps, every day, 3 times a day"),
+    ],
 )
 def test_how_often_a_day_is_said_once(times: int, label: str) -> None:
     text = dose_label(dose(reps=10, times_per_day=times), dosing="reps", days=True)
-    assert text == label.replace("10 reps", "10 reps, every day")
+    assert text == label
     assert text.count("a day") == (0 if times == 1 else 1)
 
 
@@ -86,6 +90,8 @@ def test_without_a_dosing_kind_the_numbers_tell() -> None:
     # A dosing kind whose number is missing does not print "1 sets".
     assert dose_label(dose(duration_seconds=900), dosing="reps") == "15 min"
     assert dose_label(dose(sets=2)) == "2 sets"
+    # A hold given with repetitions is said, whatever the exercise's kind.
+    assert dose_label(dose(reps=10, hold_seconds=3), dosing="reps") == "10 reps, hold 3 s each"
 
 
 def test_details_and_days_for_my_plan_and_the_handout() -> None:
