@@ -34,6 +34,7 @@ from programs.rules.doses import dose_label
 from programs.rules.estimates import estimate_minutes
 from programs.selectors import plans as selectors
 from programs.services import plans as services
+from programs.services.plan_items import MAX_ITEMS
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -80,7 +81,7 @@ class RawItemsField(serializers.ListField):
     child = serializers.DictField()
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=services.MAX_ITEMS, **kwargs)
+        super().__init__(max_length=MAX_ITEMS, **kwargs)
 
 
 class PlanCreateSerializer(serializers.Serializer[Any]):

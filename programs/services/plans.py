@@ -31,39 +31,14 @@ from programs.models import (
     TemplateItem,
 )
 from programs.rules.doses import dose_label
-from programs.rules.estimates import DraftItem, estimate_minutes, item_seconds, plan_warnings
+from programs.rules.estimates import DraftItem, plan_warnings
 from programs.selectors.plans import current_items, current_items_by_id
-from programs.services.plan_changes import dose_changes, item_changes
+from programs.services.plan_changes import item_changes
 from programs.services.plan_items import (
     DOSE_FIELDS,
-    MAX_ITEMS,
     CleanItem,
-    clean_dose,
     clean_items,
-    dose_of,
 )
-
-# Callers read these here too (the API, the seeds, the tests).
-__all__ = [
-    "DOSE_FIELDS",
-    "MAX_ITEMS",
-    "UNSET",
-    "PlanConflict",
-    "PlanResult",
-    "Unset",
-    "clean_dose",
-    "clean_items",
-    "create_plan",
-    "create_template",
-    "dose_changes",
-    "dose_of",
-    "estimate_minutes",
-    "item_seconds",
-    "plan_warnings",
-    "preview_items",
-    "revise_plan",
-    "template_items_as_input",
-]
 
 
 class PlanConflict(Exception):

@@ -79,7 +79,7 @@ from programs.models import (
     TemplateItem,
 )
 from programs.selectors.schedule import DayPrescription, prescribed_sessions_for_members
-from programs.services.plans import DOSE_FIELDS
+from programs.services.plan_items import DOSE_FIELDS
 
 # Public on purpose, like the demo's: the DEBUG guard keeps it off production servers.
 SCALE_PASSWORD = "demo-pass"  # noqa: S105
