@@ -1,7 +1,7 @@
 """What day it is: the one place that turns "now" into a local date.
 
 A member's dates (sessions, the schedule, questionnaires due) are in the member's own time zone;
-a clinic's dates (review time, billing months, dashboards' "today") are in the organization's.
+a clinic's dates (review time, billing months) are in the organization's.
 A zone name that is not a valid IANA name (an old row, a typo in the admin) reads as UTC rather
 than failing a page.
 """
