@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,7 +24,6 @@ from members.models import (
     Role,
     SessionLog,
     Therapist,
-    User,
 )
 from programs.models import Exercise, Plan, PlanItem, PlanTemplate
 
@@ -37,6 +36,49 @@ def open_assignments(*, on: Any = None) -> Q:
     """The Q (on CareAssignment) of assignments in force on a date (default: today, UTC)."""
     day = on or timezone.now().date()
     return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gt=day))
+
+
+def primary_assignments(*, on: Any = None) -> Q:
+    """The Q (on CareAssignment) of primary assignments in force on a date (default: today,
+    UTC). An assignment with an end date still ahead is in force until that date."""
+    return open_assignments(on=on) & Q(is_primary=True)
+
+
+# Two primary assignments may overlap (the next PT starts before the last one's end date):
+# the newest is the member's PT.
+PRIMARY_NEWEST_FIRST = ("-start_date", "-id")
+
+
+def primary_therapist(member: Member | int, *, on: Any = None) -> Therapist | None:
+    """The member's primary PT on a date (default today): the one PT who gets their alerts,
+    whose name their pages and handouts give. None when they have none."""
+    member_id = member if isinstance(member, int) else member.pk
+    return primary_therapists([member_id], on=on).get(member_id)
+
+
+def primary_therapists(member_ids: Any, *, on: Any = None) -> dict[int, Therapist]:
+    """member id → their primary PT on a date (user loaded), for many members in one query."""
+    found: dict[int, Therapist] = {}
+    rows = (
+        CareAssignment.objects.filter(primary_assignments(on=on), member_id__in=list(member_ids))
+        .select_related("therapist__user")
+        .order_by("member_id", *PRIMARY_NEWEST_FIRST)
+    )
+    for assignment in rows:
+        found.setdefault(assignment.member_id, assignment.therapist)
+    return found
+
+
+def primary_therapist_id(member: Any = None, *, on: Any = None) -> Subquery:
+    """The member's primary PT's id as a subquery (`member`: an id or a member; default the
+    outer query's member), for annotations and filters."""
+    return Subquery(
+        CareAssignment.objects.filter(
+            primary_assignments(on=on), member=OuterRef("pk") if member is None else member
+        )
+        .order_by(*PRIMARY_NEWEST_FIRST)
+        .values("therapist_id")[:1]
+    )
 
 
 def visible_members(user: Any) -> QuerySet[Member]:
@@ -73,18 +115,6 @@ def visible_therapists(user: Any) -> QuerySet[Therapist]:
         mine = CareAssignment.objects.filter(open_assignments(), member=member)
         return qs.filter(pk__in=mine.values("therapist_id"))
     return qs.filter(user__organization_id=user.organization_id)
-
-
-def visible_users(user: Any) -> QuerySet[User]:
-    """Accounts a user may look up: their own, or their organization's for staff roles."""
-    qs = User.objects.select_related("organization")
-    if not _is_authenticated(user):
-        return qs.none()
-    if user.role == Role.STAFF:
-        return qs
-    if user.role in (Role.MEMBER, Role.THERAPIST):
-        return qs.filter(pk=user.pk)
-    return qs.filter(organization_id=user.organization_id)
 
 
 def member_for(user: Any) -> Member | None:

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -168,7 +168,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = data.get("detail", _flatten(response.data)[0] if response.data else "")
         response.data = {"detail": str(detail), "errors": {}}
     return response
-
-
-def json_error(request: HttpRequest, status_code: int, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail, "errors": {}}, status=status_code)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -39,22 +38,15 @@ from reportlab.platypus import (
 )
 
 from members.rules import safety
-from programs.models import ExerciseImage, Plan, PlanItem
-from programs.selectors.library import dose_label
-from programs.services.plans import dose_of
+from programs.models import ExerciseImage, Plan
+from programs.rules.doses import dose_label
+from programs.selectors.plans import ShownItem
 
 logger = logging.getLogger(__name__)
 
 PICTURE_WIDTH = 2.1 * inch
 PICTURE_MAX_HEIGHT = 3 * inch
 RULE = colors.HexColor("#c9d3dd")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-@dataclass(frozen=True)
-class HandoutItem:
-    item: PlanItem
-    picture: ExerciseImage | None
 
 
 def _text(value: object) -> str:
@@ -107,15 +99,8 @@ def _picture(image: ExerciseImage | None) -> Image | None:
     return Image(png, width=width * scale, height=height * scale)
 
 
-def _days(item: PlanItem) -> str:
-    days = sorted(item.days_of_week or [])
-    if not days or len(days) == 7:
-        return "every day"
-    return ", ".join(WEEKDAYS[d] for d in days if 0 <= d < 7)
-
-
 def _exercise_block(
-    entry: HandoutItem,
+    entry: ShownItem,
     number: int,
     styles: dict[str, ParagraphStyle],
     frame: tuple[float, float],
@@ -128,10 +113,9 @@ def _exercise_block(
     below it, free to continue on the next page."""
     item = entry.item
     exercise = item.exercise
-    times = f"{item.times_per_day} times a day" if item.times_per_day > 1 else "once a day"
     head: list[Flowable] = [
         Paragraph(f"{number}. {_text(exercise.name)}", styles["h2"]),
-        Paragraph(_text(f"{dose_label(dose_of(item))}; {times}, {_days(item)}"), styles["dose"]),
+        Paragraph(_text(dose_label(item, dosing=exercise.dosing, days=True)), styles["dose"]),
     ]
     if item.load:
         head.append(Paragraph(f"Load: {_text(item.load)}", styles["body"]))
@@ -158,8 +142,8 @@ def _exercise_block(
         )
     if item.note:
         body.append(Paragraph(f"<i>From your PT:</i> {_text(item.note)}", styles["body"]))
-    picture = _picture(entry.picture)
-    alt = entry.picture.alt_text if entry.picture is not None else ""
+    picture = _picture(entry.image)
+    alt = entry.image.alt_text if entry.image is not None else ""
     left: list[Flowable] = [picture] if picture is not None else []
     if alt:
         left.append(Paragraph(_text(alt), styles["small"]))
@@ -193,7 +177,7 @@ def _exercise_block(
 def render_handout(
     *,
     plan: Plan,
-    items: Sequence[HandoutItem],
+    items: Sequence[ShownItem],
     therapist_line: str,
 ) -> bytes:
     """The handout's PDF bytes. `items` are the items in force, in order, with their pictures."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from programs.services.images import make_thumbnails as make
+
 # Transient: the database or the storage's network went away for a moment. A file Pillow
 # cannot read is not transient and is never retried.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -21,6 +23,9 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutEr
 )
 def make_thumbnails(image_id: int) -> bool:
     """Makes an exercise image's thumbnails; does nothing when they exist or the row is gone."""
-    from programs.services.images import make_thumbnails as make
-
     return make(image_id=image_id)
+
+
+def queue_thumbnails(image_id: int) -> None:
+    """The image service's queue: one task per new image."""
+    make_thumbnails.delay(image_id)

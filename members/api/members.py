@@ -54,9 +54,11 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Member.objects.none()
 
     def get_queryset(self) -> QuerySet[Member]:
-        primary = CareAssignment.objects.filter(
-            access.open_assignments(), is_primary=True
-        ).select_related("therapist__user")
+        primary = (
+            CareAssignment.objects.filter(access.primary_assignments())
+            .select_related("therapist__user")
+            .order_by(*access.PRIMARY_NEWEST_FIRST)
+        )
         return access.visible_members(self.request.user).prefetch_related(
             Prefetch("care_assignments", queryset=primary, to_attr="primary_assignments")
         )

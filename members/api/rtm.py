@@ -6,7 +6,6 @@ does not exist (404). A CSV export is audited as an export.
 from __future__ import annotations
 
 import csv
-import zoneinfo
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exercise_tracker import access, audit
+from exercise_tracker import access, audit, clock
 from exercise_tracker.api import Pagination, only_roles, query_date, query_object
 from exercise_tracker.models import AuditAction
 from members.models import Member, Role, Therapist
@@ -128,21 +127,12 @@ def member_rtm_data(figures: selectors.MemberRtm) -> dict[str, Any]:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _clinic_today(user: Any) -> date:
-    organization = getattr(user, "organization", None)
-    try:
-        zone = zoneinfo.ZoneInfo(organization.timezone if organization is not None else "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return timezone.localtime(timezone.now(), zone).date()
-
-
 def report_range(request: Request) -> tuple[date, date]:
     """`from` and `to`; without either, the clinic's current month; with one, that date's
     month fills in the other."""
     start, end = query_date(request.query_params, "from"), query_date(request.query_params, "to")
     if start is None or end is None:
-        month = (end or start or _clinic_today(request.user)).replace(day=1)
+        month = (end or start or clock.clinic_today(request.user)).replace(day=1)
         start = start or month
         end = end or selectors.month_end(month)
     if start > end:

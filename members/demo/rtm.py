@@ -8,7 +8,6 @@ episode or review time keep theirs, so running the seed again adds nothing."""
 from __future__ import annotations
 
 import random
-import zoneinfo
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
@@ -16,7 +15,8 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from members.models import CareAssignment, Member, MonitoringEpisode, ReviewTime, User
+from exercise_tracker import access, clock
+from members.models import Member, MonitoringEpisode, ReviewTime, User
 from members.services import rtm as services
 
 DEMO_ORG_SLUG = "demo-clinic"
@@ -39,14 +39,7 @@ def seed_demo_rtm(*, say: Callable[[str], object] = print, now: datetime | None 
         .order_by("user__username")
     )
     chosen = [m for index, m in enumerate(members) if index % LEFT_OUT_EVERY != 1]
-    primary = {
-        a.member_id: a.therapist
-        for a in CareAssignment.objects.filter(
-            member__in=chosen, is_primary=True, end_date__isnull=True
-        )
-        .select_related("therapist__user")
-        .order_by("start_date", "pk")
-    }
+    primary = access.primary_therapists(m.pk for m in chosen)
     monitored = set(
         MonitoringEpisode.objects.filter(member__in=chosen).values_list("member_id", flat=True)
     )
@@ -58,7 +51,7 @@ def seed_demo_rtm(*, say: Callable[[str], object] = print, now: datetime | None 
             continue
         rng = random.Random(f"rtm-{member.user.username}")  # noqa: S311 (demo data, repeatable)
         start: date = member.plan_start
-        member_today = timezone.localtime(now, member.tz).date()
+        member_today = clock.local_today(member, now)
         if not member_today - timedelta(days=services.MAX_DAYS_BACK) <= start <= member_today:
             continue  # a plan that starts later, or too long ago to monitor from its start
         if member.pk not in monitored:
@@ -80,9 +73,7 @@ def seed_demo_rtm(*, say: Callable[[str], object] = print, now: datetime | None 
 
 def _review(member: Member, pt: User, start: date, rng: random.Random, now: datetime) -> int:
     """A few reviews a month on dates the member was monitored, up to yesterday."""
-    organization = member.user.organization
-    zone = zoneinfo.ZoneInfo(organization.timezone if organization else "UTC")
-    today = timezone.localtime(now, zone).date()
+    today = clock.clinic_today(member, now)
     first = max(start, today - timedelta(days=REVIEW_DAYS))
     days = [first + timedelta(days=n) for n in range((today - first).days)]
     if not days:

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from exercise_tracker import access, clock
 from members.models import (
     Alert,
     AlertKind,
@@ -90,7 +91,7 @@ class _Member:
         self.pattern = pattern
         # Demo data, not secrets: a seeded generator makes the same logs on every machine.
         self.rng = random.Random(f"sessions-{member.user.username}")  # noqa: S311
-        self.today = timezone.localtime(now, member.tz).date()
+        self.today = clock.local_today(member, now)
         self.base_pain = self.rng.uniform(4.5, 7.0)
         # Most improve; some stay put or get a little worse.
         self.improvement = self.rng.choice([0.55, 0.5, 0.45, 0.4, 0.35, 0.3, 0.2, 0.0, -0.1])
@@ -381,11 +382,8 @@ def _write(seed: _Member, logs: list[tuple[SessionLog, list[SessionEntry]]]) -> 
             entry.session = stored
             entries.append(entry)
     SessionEntry.objects.bulk_create(entries, batch_size=1000)
-    therapist = (
-        seed.member.care_assignments.filter(is_primary=True, end_date__isnull=True)
-        .values_list("therapist_id", flat=True)
-        .first()
-    )
+    primary = access.primary_therapist(seed.member)
+    therapist = primary.pk if primary is not None else None
     alerts = _alerts_for(seed, list(zip(sessions, [items for _, items in logs], strict=True)))
     for alert in alerts:
         alert.therapist_id = therapist

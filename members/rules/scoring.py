@@ -15,7 +15,6 @@ NPRS = "nprs"
 ODI = "odi"
 PSFS = "psfs"
 ZCQ = "zcq"
-INSTRUMENTS = (NPRS, ODI, PSFS, ZCQ)
 
 NPRS_MAX = 10
 ODI_SECTIONS = 10

@@ -19,14 +19,13 @@ from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from exercise_tracker import access
+from exercise_tracker import access, clock
 from members.models import (
     AT_RISK,
     RISK_ORDER,
     AdherenceDay,
     AdherenceWeek,
     Alert,
-    CareAssignment,
     Member,
     MemberAdherence,
     ReminderSchedule,
@@ -208,18 +207,6 @@ def _rollup(rows: Sequence[Row]) -> dict[str, Any]:
 # --- the rows ---------------------------------------------------------------------------------
 
 
-def _primary_therapist(member: Any = None) -> Subquery:
-    """The id of the member's PT now: the primary one, else the latest assigned (`member`: an
-    id or a member; default the outer query's member)."""
-    return Subquery(
-        CareAssignment.objects.filter(
-            access.open_assignments(), member=OuterRef("pk") if member is None else member
-        )
-        .order_by("-is_primary", "-start_date", "-id")
-        .values("therapist_id")[:1]
-    )
-
-
 def _current_template() -> Subquery:
     """The template of the member's plan in force (active, else paused, else the latest)."""
     rank = Case(
@@ -238,7 +225,7 @@ def _current_template() -> Subquery:
 def filtered_members(user: Any, filters: Filters) -> QuerySet[Member]:
     """The dashboard's members for this user and filters, with their PT and template."""
     qs = access.dashboard_members(user).annotate(
-        therapist_id=_primary_therapist(), template_id=_current_template()
+        therapist_id=access.primary_therapist_id(), template_id=_current_template()
     )
     if filters.therapist is not None:
         qs = qs.filter(therapist_id=filters.therapist)
@@ -486,7 +473,7 @@ def member_figures(member: Member, *, start: date | None, end: date | None) -> M
     """One member's figures over [start, end] (default their last 30 local days), with the days
     and weeks for charts. Four queries."""
     summary = MemberAdherence.objects.filter(member=member).first()
-    today = summary.as_of if summary else timezone.localtime(timezone.now(), member.tz).date()
+    today = summary.as_of if summary else clock.local_today(member)
     end = end or today
     start = start or end - timedelta(days=rules.WINDOW_DAYS - 1)
     chart_start = min(start, end - timedelta(weeks=CHART_WEEKS) + timedelta(days=1))
@@ -513,7 +500,9 @@ def member_figures(member: Member, *, start: date | None, end: date | None) -> M
         week[0] += day.due
         week[1] += day.credited
     therapist = (
-        Therapist.objects.filter(pk=_primary_therapist(member)).select_related("user").first()
+        Therapist.objects.filter(pk=access.primary_therapist_id(member))
+        .select_related("user")
+        .first()
     )
     return MemberFigures(
         member=member,

@@ -7,12 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
-
 from members.models import (
     Member,
     Notification,
-    ReminderSchedule,
     SessionLog,
 )
 from programs.selectors.schedule import prescribed_sessions
@@ -45,10 +42,6 @@ def last_logged_date(*, member_id: int, before: date) -> date | None:
         .values_list("local_date", flat=True)
         .first()
     )
-
-
-def reminders_of(member: Member) -> QuerySet[ReminderSchedule]:
-    return ReminderSchedule.objects.filter(member=member).order_by("local_time", "id")
 
 
 def unread_count(user: Any) -> int:

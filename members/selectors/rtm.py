@@ -26,7 +26,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from exercise_tracker import access
+from exercise_tracker import access, clock
 from members.models import (
     AdherenceDay,
     CareAssignment,
@@ -181,6 +181,9 @@ def monitored_members(
     return members.order_by("user__last_name", "user__first_name", "pk")
 
 
+Span = tuple[MonitoringEpisode, int, date, date]  # (episode, period number, first, last)
+
+
 def rtm_for_members(
     members: Sequence[Member], *, start: date, end: date, now: datetime | None = None
 ) -> list[MemberRtm]:
@@ -192,108 +195,132 @@ def rtm_for_members(
         return []
     now = now or timezone.now()
     ids = [m.pk for m in members]
-    todays = {m.pk: timezone.localtime(now, m.tz).date() for m in members}
+    todays = {m.pk: clock.local_today(m, now) for m in members}
+    episodes = _episodes(ids, start, end)
+    primary = access.primary_therapists(ids)
+    spans = {m: _periods_in_range(eps, start, end, todays[m]) for m, eps in episodes.items()}
+    data_days = _data_days(ids, [span for of_member in spans.values() for span in of_member])
+    months = months_between(start, end)
+    minutes = _review_minutes(ids, months)
+    return [
+        MemberRtm(
+            member=member,
+            therapist=primary.get(member.pk),
+            today=todays[member.pk],
+            periods=_period_figures(
+                spans.get(member.pk, []), data_days.get(member.pk, []), todays[member.pk]
+            ),
+            months=_month_figures(
+                months,
+                {month: minutes.get((member.pk, month)) for month in months},
+                episodes.get(member.pk, []),
+                todays[member.pk],
+            ),
+        )
+        for member in members
+    ]
 
+
+def _episodes(ids: list[int], start: date, end: date) -> dict[int, list[MonitoringEpisode]]:
+    """member id → their episodes overlapping [start, end], oldest first (one query)."""
     episodes: dict[int, list[MonitoringEpisode]] = defaultdict(list)
     for episode in MonitoringEpisode.objects.filter(
         _overlapping(start, end), member_id__in=ids
     ).order_by("member_id", "start_date"):
         episodes[episode.member_id].append(episode)
+    return episodes
 
-    primary = {
-        a.member_id: a.therapist
-        for a in CareAssignment.objects.filter(
-            access.open_assignments(), member_id__in=ids, is_primary=True
-        )
-        .select_related("therapist__user")
-        .order_by("member_id", "start_date", "pk")  # the newest primary assignment wins
-    }
 
-    spans = {m: _periods_in_range(eps, start, end, todays[m]) for m, eps in episodes.items()}
-    periods_wanted = [p for spans_of in spans.values() for p in spans_of]
+def _data_days(ids: list[int], spans: list[Span]) -> dict[int, list[date]]:
+    """member id → their days with data over the spans' dates, in order (one query)."""
     data_days: dict[int, list[date]] = defaultdict(list)
-    if periods_wanted:
-        first = min(p[2] for p in periods_wanted)
-        last = max(p[3] for p in periods_wanted)
-        for member_id, day in (
-            AdherenceDay.objects.filter(
-                member_id__in=ids, has_data=True, date__gte=first, date__lte=last
-            )
-            .order_by("member_id", "date")
-            .values_list("member_id", "date")
-        ):
-            data_days[member_id].append(day)
+    if not spans:
+        return data_days
+    first = min(span[2] for span in spans)
+    last = max(span[3] for span in spans)
+    for member_id, day in (
+        AdherenceDay.objects.filter(
+            member_id__in=ids, has_data=True, date__gte=first, date__lte=last
+        )
+        .order_by("member_id", "date")
+        .values_list("member_id", "date")
+    ):
+        data_days[member_id].append(day)
+    return data_days
 
-    months = months_between(start, end)
+
+def _review_minutes(ids: list[int], months: list[date]) -> dict[tuple[int, date], dict[str, Any]]:
+    """(member id, month) → minutes, reviews and live interactions recorded (one query)."""
     minutes: dict[tuple[int, date], dict[str, Any]] = {}
-    if months:
-        for row in (
-            ReviewTime.objects.filter(
-                member_id__in=ids, date__gte=months[0], date__lte=month_end(months[-1])
-            )
-            .annotate(month=TruncMonth("date"))
-            .order_by()
-            .values("member_id", "month")
-            .annotate(
-                minutes=Sum("minutes"),
-                reviews=Count("id"),
-                live=Count("id", filter=Q(live_interaction=True)),
-            )
-        ):
-            month = row["month"]
-            if isinstance(month, datetime):  # some backends truncate a date to a datetime
-                month = month.date()
-            minutes[(row["member_id"], month)] = dict(row)
+    if not months:
+        return minutes
+    for row in (
+        ReviewTime.objects.filter(
+            member_id__in=ids, date__gte=months[0], date__lte=month_end(months[-1])
+        )
+        .annotate(month=TruncMonth("date"))
+        .order_by()
+        .values("member_id", "month")
+        .annotate(
+            minutes=Sum("minutes"),
+            reviews=Count("id"),
+            live=Count("id", filter=Q(live_interaction=True)),
+        )
+    ):
+        month = row["month"]
+        if isinstance(month, datetime):  # some backends truncate a date to a datetime
+            month = month.date()
+        minutes[(row["member_id"], month)] = dict(row)
+    return minutes
 
-    result = []
-    for member in members:
-        today = todays[member.pk]
-        days = data_days.get(member.pk, [])
-        periods = []
-        for episode, number, first, last in spans.get(member.pk, []):
-            counted = (bisect_right(days, last) - bisect_left(days, first)) if days else 0
-            periods.append(
-                PeriodFigures(
-                    episode_id=episode.pk,
-                    number=number,
-                    start=first,
-                    end=last,
-                    complete=last < today or last == episode.end_date,
-                    days_with_data=counted,
-                    supply_code=supply_code(counted),
-                )
-            )
-        member_months = []
-        for month in months:
-            recorded = minutes.get((member.pk, month))
-            if recorded is None and not _monitored_in(episodes.get(member.pk, []), month, today):
-                continue
-            total = recorded["minutes"] if recorded else 0
-            live = bool(recorded and recorded["live"])
-            member_months.append(
-                MonthFigures(
-                    month=month,
-                    minutes=total,
-                    reviews=recorded["reviews"] if recorded else 0,
-                    live_interaction=live,
-                    codes=management_codes(minutes=total, live_interaction=live),
-                )
-            )
-        result.append(
-            MemberRtm(
-                member=member,
-                therapist=primary.get(member.pk),
-                today=today,
-                periods=periods,
-                months=member_months,
+
+def _period_figures(spans: list[Span], days: list[date], today: date) -> list[PeriodFigures]:
+    periods = []
+    for episode, number, first, last in spans:
+        counted = (bisect_right(days, last) - bisect_left(days, first)) if days else 0
+        periods.append(
+            PeriodFigures(
+                episode_id=episode.pk,
+                number=number,
+                start=first,
+                end=last,
+                complete=last < today or last == episode.end_date,
+                days_with_data=counted,
+                supply_code=supply_code(counted),
             )
         )
-    return result
+    return periods
+
+
+def _month_figures(
+    months: list[date],
+    recorded: dict[date, dict[str, Any] | None],
+    episodes: list[MonitoringEpisode],
+    today: date,
+) -> list[MonthFigures]:
+    """A member's months: those with minutes recorded or in which they were monitored."""
+    figures = []
+    for month in months:
+        minutes = recorded[month]
+        if minutes is None and not _monitored_in(episodes, month, today):
+            continue
+        total = minutes["minutes"] if minutes else 0
+        live = bool(minutes and minutes["live"])
+        figures.append(
+            MonthFigures(
+                month=month,
+                minutes=total,
+                reviews=minutes["reviews"] if minutes else 0,
+                live_interaction=live,
+                codes=management_codes(minutes=total, live_interaction=live),
+            )
+        )
+    return figures
 
 
 def _periods_in_range(
     episodes: list[MonitoringEpisode], start: date, end: date, today: date
-) -> list[tuple[MonitoringEpisode, int, date, date]]:
+) -> list[Span]:
     """(episode, number, first, last) of the periods overlapping [start, end], up to the one
     holding today or the episode's end; `last` is cut at the episode's end."""
     found = []

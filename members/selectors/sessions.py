@@ -11,25 +11,21 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from exercise_tracker import access
+from exercise_tracker.clock import local_today
 from members.models import Member, SessionEntry, SessionLog
 from members.models.logs import DONE_STATUSES
 from members.rules import adherence
 from members.selectors.outcomes import DueAssessment, due_assessments
 from programs.models import ExerciseImage, Plan, PlanStatus
-from programs.selectors.library import dose_label
+from programs.rules.doses import dose_label
 from programs.selectors.schedule import DayPrescription, prescribed_sessions
 
 # The streak looks this far back at most: enough for any streak a member would be shown.
 STREAK_WINDOW_DAYS = 120
 # Logged numbers above twice the prescription are refused (members.services.sessions).
 IMPLAUSIBLE_FACTOR = 2
-
-
-def local_today(member: Member, now: datetime | None = None) -> date:
-    return timezone.localtime(now or timezone.now(), member.tz).date()
 
 
 def current_streak(
@@ -188,7 +184,7 @@ def today_for(
                 # What the PT wrote to take care of: the member reads it beside the exercise.
                 precautions=[str(p) for p in exercise.precautions or [] if str(p).strip()],
                 dose=dose,
-                dose_text=dose_label({**dose, "dosing": exercise.dosing}),
+                dose_text=dose_label(dose, dosing=exercise.dosing),
                 note=item.note,
                 times_due=item.times_per_day,
                 times_done=done.get(item.key, 0),

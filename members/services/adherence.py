@@ -12,7 +12,6 @@ snapshots. A fixed number of queries per batch of members, whatever the number o
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from exercise_tracker import clock
 from members.models import (
     AdherenceDay,
     AdherenceWeek,
@@ -62,24 +62,6 @@ SUMMARY_FIELDS = [
     "risk",
     "updated_at",
 ]
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def local_todays(zones: Mapping[int, str], now: datetime) -> dict[int, date]:
-    """member id → their local date at `now` (one zone lookup per distinct zone)."""
-    by_zone: dict[str, date] = {}
-    result = {}
-    for member_id, name in zones.items():
-        if name not in by_zone:
-            by_zone[name] = timezone.localtime(now, _zone(name)).date()
-        result[member_id] = by_zone[name]
-    return result
 
 
 def _earliest_activity(member_ids: list[int]) -> dict[int, date]:
@@ -142,7 +124,7 @@ def _refresh_batch(
     if not zones:
         return 0
     ids = list(zones)
-    todays = local_todays(zones, now)
+    todays = clock.local_todays(zones, now)
     previous = {
         s.member_id: s
         for s in MemberAdherence.objects.filter(member_id__in=ids).only(
@@ -417,7 +399,7 @@ def members_to_roll_over(*, now: datetime | None = None) -> list[int]:
     zones = Member.objects.order_by().values_list("timezone", flat=True).distinct()
     stale: list[int] = []
     for name in zones:
-        today = timezone.localtime(now, _zone(name)).date()
+        today = clock.local_today(name, now)
         stale += MemberAdherence.objects.filter(member__timezone=name, as_of__lt=today).values_list(
             "member_id", flat=True
         )
@@ -459,7 +441,7 @@ def refresh_session_day(*, member: Member | int, day: date, now: datetime | None
     if locked is None:
         return
     zone, as_of, best_before, first_active, last_active = locked
-    today = timezone.localtime(now, _zone(zone)).date()
+    today = clock.local_today(zone, now)
     if as_of != today or day > today or day < today - timedelta(days=HISTORY_DAYS):
         _refresh_batch([member_id], day, now)
         return

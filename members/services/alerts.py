@@ -8,8 +8,7 @@ finding the PT has not resolved yet is not raised twice, whoever races whom. Ins
 
 from __future__ import annotations
 
-import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +17,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from members.models import Alert, AlertKind, AlertStatus, CareAssignment, SessionEntry, SessionLog
+from exercise_tracker import access, clock
+from members.models import Alert, AlertKind, AlertStatus, SessionEntry, SessionLog
 from members.models.alerts import ACTIVE_STATUSES
 from members.models.logs import Feedback
 from programs.models import Plan, PlanStatus
@@ -97,14 +97,6 @@ def too_hard_runs(*, member_id: int, session: SessionLog, exercise_ids: set[int]
     return findings
 
 
-def _primary_therapists(member_ids: Iterable[int]) -> dict[int, int]:
-    """member id → their primary PT's id (open assignment), in one query."""
-    rows = CareAssignment.objects.filter(
-        member_id__in=list(member_ids), is_primary=True, end_date__isnull=True
-    ).values_list("member_id", "therapist_id")
-    return dict(rows)
-
-
 def raise_alerts(
     *, member_id: int, findings: Sequence[Finding], session: SessionLog | None = None
 ) -> int:
@@ -114,7 +106,8 @@ def raise_alerts(
     were asked for (0 costs no query)."""
     if not findings:
         return 0
-    therapist_id = _primary_therapists([member_id]).get(member_id)
+    therapist = access.primary_therapist(member_id)
+    therapist_id = therapist.pk if therapist is not None else None
     Alert.objects.bulk_create(
         [
             Alert(
@@ -188,7 +181,7 @@ def inactive_members(*, now: datetime | None = None) -> dict[int, dict[str, Any]
     )
     candidates: dict[int, tuple[date, date]] = {}
     for member_id, start_date, end_date, zone in plans:
-        today = timezone.localtime(moment, _zone(zone)).date()
+        today = clock.local_today(zone, moment)
         first_quiet_day = today - timedelta(days=INACTIVE_DAYS)
         if start_date <= first_quiet_day and (end_date is None or end_date >= today):
             candidates[member_id] = (today, start_date)
@@ -215,13 +208,6 @@ def inactive_members(*, now: datetime | None = None) -> dict[int, dict[str, Any]
     return found
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 @transaction.atomic
 def raise_inactivity_alerts(*, now: datetime | None = None) -> int:
     """The daily check: an INACTIVE alert for each member found by `inactive_members` who has
@@ -238,7 +224,7 @@ def raise_inactivity_alerts(*, now: datetime | None = None) -> int:
     new = {member_id: details for member_id, details in found.items() if member_id not in already}
     if not new:
         return 0
-    therapists = _primary_therapists(new)
+    therapists = {m: t.pk for m, t in access.primary_therapists(new).items()}
     Alert.objects.bulk_create(
         [
             Alert(

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from exercise_tracker import clock
 from members.models import Assessment, AssessmentSchedule, Instrument, Member, Therapist
 from members.models.outcomes import MAX_EVERY_N_DAYS, MIN_EVERY_N_DAYS
 from members.rules import scoring
@@ -31,10 +32,6 @@ def _check_instrument(instrument: str) -> None:
     if instrument not in Instrument.values:
         choices = ", ".join(Instrument.values)
         raise ValidationError({"instrument": [f"Choose one of: {choices}."]})
-
-
-def _local_today(member: Member, now: datetime) -> date:
-    return timezone.localtime(now, member.tz).date()
 
 
 def _same_submission(existing: Assessment, instrument: str, result: scoring.Score) -> bool:
@@ -60,7 +57,7 @@ def record_assessment(
     except scoring.UnscorableAnswers as exc:
         raise ValidationError({"answers": exc.messages}) from exc
     moment = now or timezone.now()
-    today = _local_today(member, moment)
+    today = clock.local_today(member, moment)
     day = local_date or today
     if day > today:
         raise ValidationError({"date": ["The date is in the future for your time zone."]})
@@ -129,7 +126,7 @@ def schedule_assessment(
     today). A new schedule replaces the active one for that instrument: the PT's latest word."""
     _check_instrument(instrument)
     every = _check_every_n_days(every_n_days)
-    start = start_date or _local_today(member, timezone.now())
+    start = start_date or clock.local_today(member)
     AssessmentSchedule.objects.select_for_update().filter(
         member=member, instrument=instrument, active=True
     ).update(active=False)

@@ -47,14 +47,6 @@ class DispatchResult:
         return asdict(self)
 
 
-def queue_sends(delivery_ids: list[int]) -> None:
-    """Puts one send task per delivery on the broker."""
-    from members.tasks import send_reminder
-
-    for delivery_id in delivery_ids:
-        send_reminder.delay(delivery_id)
-
-
 def grace_window() -> timedelta:
     return timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
 
@@ -64,14 +56,14 @@ def dispatch_due_reminders(
     now: datetime | None = None,
     batch_size: int = BATCH_SIZE,
     max_batches: int = MAX_BATCHES,
-    enqueue: Enqueue | None = None,
+    enqueue: Enqueue,
     on_claimed: Callable[[list[ReminderSchedule]], None] | None = None,
 ) -> DispatchResult:
     """Handles every schedule due at `now`, batch by batch (each batch one transaction, so locks
     are short and sends go out as soon as their batch commits). `enqueue` receives the ids of the
-    deliveries to send (default: Celery); `on_claimed` is a hook for tests of concurrency."""
+    deliveries to send (the task passes `members.tasks.queue_sends`, which puts them on the
+    broker); `on_claimed` is a hook for tests of concurrency."""
     now = now or timezone.now()
-    enqueue = enqueue or queue_sends
     result = DispatchResult()
     # Most minutes nothing is due: one indexed look, outside any transaction, settles it.
     nothing_due = not ReminderSchedule.objects.filter(enabled=True, next_fire_at__lte=now).exists()

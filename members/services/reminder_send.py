@@ -14,19 +14,16 @@ with the mail server closes.
 from __future__ import annotations
 
 import logging
-import os
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from exercise_tracker.access import open_assignments
+from exercise_tracker import access, clock
 from members.models import (
     Alert,
     AlertKind,
-    CareAssignment,
     DeliveryKind,
     DeliveryStatus,
     Member,
@@ -191,9 +188,7 @@ def _missed_days(
     *, schedule: ReminderSchedule, member: Member, last: date | None, today: date
 ) -> bool:
     """No session on the last MISSED_DAYS local dates, for a member reminded that long."""
-    reminded_since = timezone.localtime(
-        schedule.created_at, reminder_times.zone(member.timezone)
-    ).date()
+    reminded_since = clock.local_date(member, schedule.created_at)
     if (today - reminded_since).days < MISSED_DAYS:
         return False
     return last is None or last < today - timedelta(days=MISSED_DAYS)
@@ -218,11 +213,8 @@ def _raise_inactivity_alert(*, member: Member, last: date | None, today: date) -
         member=member, kind=AlertKind.INACTIVE, status__in=ACTIVE_STATUSES
     ).exists():
         return
-    therapist_id = (
-        CareAssignment.objects.filter(open_assignments(on=today), member=member, is_primary=True)
-        .values_list("therapist_id", flat=True)
-        .first()
-    )
+    therapist = access.primary_therapist(member, on=today)
+    therapist_id = therapist.pk if therapist is not None else None
     days = (today - last).days - 1 if last is not None else None
     try:
         with transaction.atomic():
@@ -240,15 +232,6 @@ def _raise_inactivity_alert(*, member: Member, last: date | None, today: date) -
             )
     except IntegrityError:
         pass  # raised meanwhile by the daily inactivity check: one active alert is enough
-
-
-def _pause_for_tests() -> None:
-    """Test-only hook: REMINDER_TEST_PAUSE_SECONDS makes a send wait inside its transaction, so
-    an integration test can SIGKILL the worker mid-task. Unset in every real deployment."""
-    seconds = float(os.environ.get("REMINDER_TEST_PAUSE_SECONDS") or 0)
-    if seconds > 0:
-        logger.warning("reminder send paused for %.0f s (REMINDER_TEST_PAUSE_SECONDS)", seconds)
-        time.sleep(seconds)
 
 
 @transaction.atomic
@@ -270,7 +253,6 @@ def _send_channel(*, delivery_id: int, channel: str) -> None:
         delivery.channel_errors = {**delivery.channel_errors, channel: str(exc)}
     else:
         delivery.channels_sent = [*delivery.channels_sent, channel]
-    _pause_for_tests()
     delivery.save(update_fields=["channels_sent", "channel_errors"])
 
 

@@ -4,7 +4,6 @@ care team writes them."""
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -12,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from exercise_tracker import access
+from exercise_tracker import access, clock
 from members.models import Member, MonitoringEpisode, ReviewTime, User
 from members.models.adherence import MAX_REVIEW_MINUTES
 
@@ -37,21 +36,6 @@ def _lock(member: Member) -> None:
     Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
 
 
-def _member_today(member: Member, now: datetime) -> date:
-    return timezone.localtime(now, member.tz).date()
-
-
-def _clinic_today(member: Member, now: datetime) -> date:
-    """Review dates are the clinic's: the day the PT worked, in the organization's zone."""
-    organization = member.user.organization
-    name = organization.timezone if organization is not None else "UTC"
-    try:
-        zone = zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return timezone.localtime(now, zone).date()
-
-
 def _is_date(value: object) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
@@ -69,7 +53,7 @@ def start_monitoring(
     member consented; `user` (their PT) is recorded as who took the consent."""
     _require_care_team(user, member)
     now = now or timezone.now()
-    today = _member_today(member, now)
+    today = clock.local_today(member, now)
     errors: dict[str, list[str]] = {}
     if not isinstance(consent_at, datetime) or timezone.is_naive(consent_at):
         errors["consent_at"] = ["Give the date and time of consent with a UTC offset."]
@@ -82,7 +66,7 @@ def start_monitoring(
     elif start_date < today - timedelta(days=MAX_DAYS_BACK):
         errors["start_date"] = [f"Monitoring can start at most {MAX_DAYS_BACK} days back."]
     elif "consent_at" not in errors:
-        consented_on = timezone.localtime(consent_at, member.tz).date()
+        consented_on = clock.local_date(member, consent_at)
         if start_date < consented_on:
             errors["start_date"] = [
                 f"Monitoring starts on or after consent (given on {consented_on.isoformat()})."
@@ -136,7 +120,7 @@ def end_monitoring(
     episode = MonitoringEpisode.objects.filter(member=member, end_date__isnull=True).first()
     if episode is None:
         raise ValidationError({"member": ["This member is not being monitored."]})
-    if end_date > _member_today(member, now):
+    if end_date > clock.local_today(member, now):
         raise ValidationError({"end_date": ["Monitoring cannot end in the future."]})
     if end_date < episode.start_date:
         raise ValidationError(
@@ -178,7 +162,8 @@ def record_review_time(
     if not isinstance(live_interaction, bool):
         errors["live_interaction"] = ["Give true or false."]
     day = date
-    today = _clinic_today(member, now)
+    # Review dates are the clinic's: the day the PT worked, in the organization's zone.
+    today = clock.clinic_today(member, now)
     if not _is_date(day):
         errors["date"] = ["Give a date as YYYY-MM-DD."]
     elif day > today:

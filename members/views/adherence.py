@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
-from exercise_tracker import access, audit
+from exercise_tracker import access, audit, clock
 from exercise_tracker.views import role_required
 from members.models import Risk, Role, User
 from members.rules import adherence as rules
@@ -156,7 +156,7 @@ def member_adherence(request: HttpRequest, member_id: int) -> HttpResponse:
         start = end = None
     figures = selectors.member_figures(member, start=start, end=end)
     audit.record_read_by_staff(request=request, member_id=member.pk, obj=member)
-    today = timezone.localtime(timezone.now(), member.tz).date()
+    today = clock.local_today(member)
     # The last 90 days: three supply periods and the months they touch.
     monitored = rtm.rtm_for_members([member], start=today - timedelta(days=89), end=today)
     monitoring = monitored[0] if monitored else None
@@ -242,7 +242,7 @@ def member_monitoring_start(request: HttpRequest, member_id: int) -> HttpRespons
         rtm_services.start_monitoring(
             user=cast(User, request.user),
             member=member,
-            start_date=timezone.localtime(now, member.tz).date(),
+            start_date=clock.local_today(member, now),
             consent_at=now,
         )
     except DjangoValidationError as exc:

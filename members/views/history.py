@@ -8,9 +8,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 
-from exercise_tracker import access, audit
+from exercise_tracker import access, audit, clock
 from exercise_tracker.views import role_required
 from members.models import Member, Role
 from members.selectors.outcomes import (
@@ -31,7 +30,7 @@ STATUS_SYMBOLS = {
 
 
 def _history_context(member: Member) -> dict[str, Any]:
-    today = timezone.localtime(timezone.now(), member.tz).date()
+    today = clock.local_today(member)
     # Whole weeks, Monday first, ending with the week of today.
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=HISTORY_WEEKS - 1)
     sessions = session_history(member=member, start=start, end=today)

@@ -9,9 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
-from exercise_tracker import access
+from exercise_tracker import access, clock
 from exercise_tracker.views import role_required
 from members.models import Instrument, Role
 from members.rules import scoring
@@ -86,7 +85,7 @@ def _form_parts(form: Questionnaire, values: dict[str, str]) -> list[dict[str, A
 @role_required(Role.MEMBER)
 def questionnaires(request: HttpRequest) -> HttpResponse:
     member = access.own_member(request.user)
-    today = timezone.localtime(timezone.now(), member.tz).date()
+    today = clock.local_today(member)
     due = due_assessments(member=member, on=today)
     latest = {
         row.instrument: row

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from exercise_tracker import access
+from exercise_tracker import access, clock
 from exercise_tracker.views import role_required
 from members.models import Channel, Member, ReminderSchedule, Role, User
 from members.models.reminders import DISMISSALS_BEFORE_OFFER
@@ -30,7 +30,6 @@ DAY_CHOICES = [
     (5, "Sat"),
     (6, "Sun"),
 ]
-DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 INBOX_SIZE = 50
 
 
@@ -158,7 +157,7 @@ def _render_settings(
             "rows": rows,
             "add_form": add_form,
             "preferences_form": preferences_form,
-            "day_names": DAY_NAMES,
+            "day_names": clock.DAY_NAMES,
         },
         status=status,
     )

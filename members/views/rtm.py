@@ -5,7 +5,6 @@ page (404)."""
 from __future__ import annotations
 
 import re
-import zoneinfo
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,9 +13,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
-from exercise_tracker import access, audit
+from exercise_tracker import access, audit, clock
 from exercise_tracker.views import role_required
 from members.models import Role, Therapist
 from members.selectors import rtm as selectors
@@ -25,15 +23,6 @@ MEMBERS_PER_PAGE = 50
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # The picker's range: month arithmetic stays inside what dates can hold.
 FIRST_YEAR, LAST_YEAR = 2000, 2999
-
-
-def _clinic_today(user: Any) -> date:
-    organization = getattr(user, "organization", None)
-    try:
-        zone = zoneinfo.ZoneInfo(organization.timezone if organization is not None else "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return timezone.localtime(timezone.now(), zone).date()
 
 
 def _month(raw: str | None, today: date) -> tuple[date, str]:
@@ -64,7 +53,7 @@ def _therapist(user: Any, raw: str | None) -> tuple[Therapist | None, str]:
 
 @role_required(Role.COORDINATOR, Role.THERAPIST)
 def rtm_report(request: HttpRequest) -> HttpResponse:
-    today = _clinic_today(request.user)
+    today = clock.clinic_today(request.user)
     month, month_error = _month(request.GET.get("month"), today)
     therapist, therapist_error = _therapist(request.user, request.GET.get("therapist"))
     start, end = month, selectors.month_end(month)

@@ -8,9 +8,10 @@ have no templates either. Staff read everything, audited, and change plans throu
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,19 +26,15 @@ from rest_framework.views import APIView
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
 from exercise_tracker.models import AuditAction
-from members.models import CareAssignment, Condition, Role
-from programs.handout import HandoutItem, render_handout
-from programs.models import (
-    ExerciseImage,
-    Plan,
-    PlanItem,
-    PlanRevision,
-    PlanStatus,
-    PlanTemplate,
-    Side,
-)
-from programs.models import TemplateItem as TemplateItemModel
+from members.models import Condition, Role
+from programs.api.serializers import DoseSerializer
+from programs.handout import render_handout
+from programs.models import Plan, PlanItem, PlanRevision, PlanStatus, PlanTemplate, TemplateItem
+from programs.rules.doses import dose_label
+from programs.rules.estimates import estimate_minutes
+from programs.selectors import plans as selectors
 from programs.services import plans as services
+from programs.services.plan_items import MAX_ITEMS
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -51,23 +48,25 @@ class ExerciseBriefSerializer(serializers.Serializer[Any]):
     precaution_tags = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
-class DoseSerializer(serializers.Serializer[Any]):
+class ItemDoseSerializer(DoseSerializer):
+    """An item's dose as read: the dose fields of an exercise's default dose, the item's own
+    (order, load, effort, days, note) and `label`, the dose in the words the member reads. The
+    dosing kind is the exercise's."""
+
+    dosing = None  # type: ignore[assignment]  # removes the parent's field: it is in `exercise`
     exercise = ExerciseBriefSerializer(read_only=True)
     order = serializers.IntegerField(read_only=True)
-    sets = serializers.IntegerField(read_only=True)
-    reps = serializers.IntegerField(read_only=True, allow_null=True)
-    hold_seconds = serializers.IntegerField(read_only=True, allow_null=True)
-    duration_seconds = serializers.IntegerField(read_only=True, allow_null=True)
-    rest_seconds = serializers.IntegerField(read_only=True, allow_null=True)
-    side = serializers.CharField(read_only=True)
     load = serializers.CharField(read_only=True)
     target_rpe = serializers.IntegerField(read_only=True, allow_null=True)
-    times_per_day = serializers.IntegerField(read_only=True)
     days_of_week = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     note = serializers.CharField(read_only=True)
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
+
+    def get_label(self, item: PlanItem | TemplateItem) -> str:
+        return dose_label(item, dosing=item.exercise.dosing)
 
 
-class PlanItemSerializer(DoseSerializer):
+class PlanItemSerializer(ItemDoseSerializer):
     """One item version. `id` names this version (logs point at it); `key` stays the same
     across versions of the item."""
 
@@ -77,43 +76,13 @@ class PlanItemSerializer(DoseSerializer):
     valid_to_revision = serializers.IntegerField(read_only=True, allow_null=True)
 
 
-class ItemInputSerializer(serializers.Serializer[Any]):
-    """An item in a request (documentation of the shape; the service checks each field and
-    names it, e.g. `items[2].reps`). Omitted dose fields: the exercise's default dose for a new
-    item, the current value for an item named by `id`."""
-
-    id = serializers.IntegerField(required=False, help_text="The version id of an item kept.")
-    exercise = serializers.IntegerField(required=False)
-    sets = serializers.IntegerField(required=False, min_value=1, max_value=10)
-    reps = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
-    hold_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=300
-    )
-    duration_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=7200
-    )
-    rest_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=600
-    )
-    side = serializers.ChoiceField(choices=Side.choices, required=False)
-    load = serializers.CharField(required=False, allow_blank=True, max_length=80)
-    target_rpe = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    times_per_day = serializers.IntegerField(required=False, min_value=1, max_value=10)
-    days_of_week = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), required=False
-    )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
 class RawItemsField(serializers.ListField):
     """A list of item objects passed as they are to the service, which names each bad field."""
 
     child = serializers.DictField()
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=services.MAX_ITEMS, **kwargs)
+        super().__init__(max_length=MAX_ITEMS, **kwargs)
 
 
 class PlanCreateSerializer(serializers.Serializer[Any]):
@@ -185,6 +154,11 @@ class PlanSerializer(serializers.Serializer[Any]):
 class PlanPreviewResultSerializer(serializers.Serializer[Any]):
     warnings = WarningSerializer(many=True, read_only=True)
     estimated_minutes = serializers.FloatField(read_only=True)
+    labels = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Each item's dose in the words the member will read, in order.",
+    )
 
 
 class RevisionSerializer(serializers.Serializer[Any]):
@@ -204,7 +178,7 @@ class RevisionSerializer(serializers.Serializer[Any]):
         return revision.author.display_name if revision.author is not None else None
 
 
-class TemplateItemSerializer(DoseSerializer):
+class TemplateItemSerializer(ItemDoseSerializer):
     pass
 
 
@@ -228,7 +202,7 @@ class TemplateSerializer(serializers.Serializer[Any]):
         return template.organization_id is None
 
     def get_estimated_minutes(self, template: PlanTemplate) -> float:
-        return services.estimate_minutes(template.items.all())
+        return estimate_minutes(template.items.all())
 
 
 class TemplateCreateSerializer(serializers.Serializer[Any]):
@@ -255,25 +229,6 @@ def _writer_only(request: Request) -> None:
     only_roles(request, Role.THERAPIST)
 
 
-def _items_prefetch(revision: int | None = None) -> Any:
-    items = PlanItem.objects.select_related("exercise").order_by("order", "id")
-    if revision is None:
-        items = items.filter(valid_to_revision__isnull=True)
-    return Prefetch("items", queryset=items, to_attr="all_or_current_items")
-
-
-def _decorate(plan: Plan, revision: int | None = None) -> Plan:
-    """Attaches the items shown (in force now, or at `revision`), the warnings and estimate."""
-    items: list[PlanItem] = plan.all_or_current_items  # type: ignore[attr-defined]
-    if revision is not None:
-        items = [item for item in items if item.in_force_at(revision)]
-    plan.shown_items = items  # type: ignore[attr-defined]
-    warnings, minutes = services.plan_warnings(member=plan.member, items=items)
-    plan.warnings = warnings  # type: ignore[attr-defined]
-    plan.estimated_minutes = minutes  # type: ignore[attr-defined]
-    return plan
-
-
 def _query_int(request: Request, name: str) -> int | None:
     # A parameter given empty is bad input, not an absent one.
     raw = request.query_params.get(name)
@@ -297,12 +252,7 @@ class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
     filter_backends = ()
 
     def get_queryset(self) -> QuerySet[PlanTemplate]:
-        items = TemplateItemModel.objects.select_related("exercise").order_by("order", "id")
-        return (
-            access.visible_templates(self.request.user)
-            .prefetch_related(Prefetch("items", queryset=items))
-            .order_by("condition", "phase", "name", "id")
-        )
+        return selectors.api_templates(self.request.user)
 
     @extend_schema(parameters=[OpenApiParameter("condition", str, enum=Condition.values)])
     def list(self, request: Request) -> Response:
@@ -352,11 +302,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     filter_backends = ()
 
     def get_queryset(self) -> QuerySet[Plan]:
-        return (
-            access.visible_plans(self.request.user)
-            .select_related("member__user", "author__user")
-            .order_by("-start_date", "-id")
-        )
+        return selectors.api_plans(self.request.user)
 
     @extend_schema(
         parameters=[
@@ -373,8 +319,8 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         plan_status = query_choice(request.query_params, "status", PlanStatus.values)
         if plan_status is not None:
             qs = qs.filter(status=plan_status)
-        page = self.paginate_queryset(qs.prefetch_related(_items_prefetch()))
-        plans = [_decorate(plan) for plan in (page or [])]
+        page = self.paginate_queryset(qs.prefetch_related(selectors.items_prefetch()))
+        plans = [selectors.decorate(plan) for plan in (page or [])]
         audit.record_read_by_staff(
             request=request, member_id=member_id, object_type="programs.plan_list"
         )
@@ -389,9 +335,9 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             raise serializers.ValidationError(
                 {"revision": [f"This plan has revisions 1 to {plan.revision}."]}
             )
-        prefetch_related_objects([plan], _items_prefetch(revision))
+        prefetch_related_objects([plan], selectors.items_prefetch(revision))
         audit.record_read_by_staff(request=request, member_id=plan.member_id, obj=plan)
-        return Response(PlanSerializer(_decorate(plan, revision)).data)
+        return Response(PlanSerializer(selectors.decorate(plan, revision)).data)
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
     def create(self, request: Request) -> Response:
@@ -421,7 +367,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             member_id=result.plan.member_id,
             obj=result.plan,
         )
-        return Response(self._fresh(result.plan.pk), status=status.HTTP_201_CREATED)
+        return Response(_fresh(result.plan.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlanPatchSerializer, responses=PlanSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -442,7 +388,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc
         audit.record(request=request, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
-        return Response(self._fresh(result.plan.pk))
+        return Response(_fresh(result.plan.pk))
 
     @extend_schema(request=PlanPreviewSerializer, responses=PlanPreviewResultSerializer)
     @action(detail=False, methods=["post"])
@@ -453,13 +399,13 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         form = PlanPreviewSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        warnings, minutes = services.preview_items(
+        preview = services.preview_items(
             user=request.user,  # type: ignore[arg-type]
             member_id=data["member"],
             raw_items=data["items"],
             plan_id=data.get("plan"),
         )
-        return Response({"warnings": warnings, "estimated_minutes": minutes})
+        return Response(asdict(preview))
 
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -474,13 +420,10 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         )
         return paginator.get_paginated_response(RevisionSerializer(page, many=True).data)
 
-    def _fresh(self, pk: int) -> dict[str, Any]:
-        plan = (
-            Plan.objects.select_related("member__user", "author__user")
-            .prefetch_related(_items_prefetch())
-            .get(pk=pk)
-        )
-        return PlanSerializer(_decorate(plan)).data
+
+def _fresh(pk: int) -> dict[str, Any]:
+    """A plan just written, as the API answers it."""
+    return PlanSerializer(selectors.api_plan(pk)).data
 
 
 # --- handout --------------------------------------------------------------------------------
@@ -504,15 +447,7 @@ class PDFRenderer(BaseRenderer):
 
 def _therapist_line(plan: Plan) -> str:
     """The PT the member calls: the plan's author, else the member's primary PT today."""
-    therapist = plan.author
-    if therapist is None:
-        assignment = (
-            CareAssignment.objects.filter(member_id=plan.member_id, is_primary=True)
-            .filter(end_date__isnull=True)
-            .select_related("therapist__user")
-            .first()
-        )
-        therapist = assignment.therapist if assignment is not None else None
+    therapist = plan.author or access.primary_therapist(plan.member_id)
     if therapist is None:
         return f"Questions? Call {plan.organization.name}" + (
             f" at {plan.organization.contact_phone}." if plan.organization.contact_phone else "."
@@ -539,28 +474,12 @@ class PlanHandoutView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         only_roles(request, *access.PLAN_READERS)
-        plan = (
-            access.visible_plans(request.user)
-            .select_related("member__user", "organization", "author__user")
-            .filter(pk=pk)
-            .first()
-        )
+        plan = selectors.handout_plan(request.user, pk)
         if plan is None:
             raise NotFound
-        items = list(
-            PlanItem.objects.filter(plan=plan, valid_to_revision__isnull=True)
-            .select_related("exercise")
-            .order_by("order", "id")
-        )
-        pictures = {
-            image.exercise_id: image
-            for image in ExerciseImage.objects.filter(
-                exercise_id__in={item.exercise_id for item in items}, is_main=True
-            )
-        }
         pdf = render_handout(
             plan=plan,
-            items=[HandoutItem(item, pictures.get(item.exercise_id)) for item in items],
+            items=selectors.handout_items(plan),
             therapist_line=_therapist_line(plan),
         )
         audit.record_read_by_staff(request=request, member_id=plan.member_id, obj=plan)

@@ -25,7 +25,8 @@ from programs.models.templates import (
     SETS_RANGE,
     TIMES_PER_DAY_RANGE,
 )
-from programs.selectors.library import dose_label, main_image
+from programs.rules.doses import dose_label
+from programs.selectors.library import main_image
 from programs.services.library import (
     DIFFICULTY_RANGE,
     DOSE_NOTE_MAX,
@@ -80,7 +81,7 @@ class DoseSerializer(serializers.Serializer[Any]):
     )
     note = serializers.CharField(max_length=DOSE_NOTE_MAX, allow_blank=True, required=False)
     label = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.label
-        read_only=True, help_text='As on a handout: "3 x 12, 3 s hold".'
+        read_only=True, help_text='The dose in words: "3 sets of 12 reps, hold 3 s each".'
     )
 
 

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from members.models import CareAssignment, Condition, Member
+from exercise_tracker import access
+from members.models import Condition, Member
 from programs.models import Plan, PlanItem, PlanTemplate
 from programs.services import plans as services
 
@@ -98,13 +99,9 @@ def seed_demo_plans(*, say: Callable[[str], object] | None = None) -> int:
     written = 0
     members = Member.objects.filter(plans__isnull=True).select_related("user").order_by("pk")
     for index, member in enumerate(members):
-        assignment = (
-            CareAssignment.objects.filter(member=member, is_primary=True, end_date__isnull=True)
-            .select_related("therapist__user")
-            .first()
-        )
+        therapist = access.primary_therapist(member)
         template = templates.get(TEMPLATE_FOR.get(member.condition, ""))
-        if assignment is None or template is None:
+        if therapist is None or template is None:
             if say is not None:
                 say(
                     f"  skipped {member.user.username}: no PT or no template for "
@@ -113,7 +110,7 @@ def seed_demo_plans(*, say: Callable[[str], object] | None = None) -> int:
             continue
         plan_start = start + timedelta(days=index % 5)
         result = services.create_plan(
-            user=assignment.therapist.user,
+            user=therapist.user,
             member_id=member.pk,
             title=template.name.split(":")[0] + " home program",
             start_date=plan_start,

@@ -18,6 +18,16 @@ DURATION_RANGE = (1, 7200)
 REST_RANGE = (0, 600)
 RPE_RANGE = (0, 10)
 TIMES_PER_DAY_RANGE = (1, 10)
+# An item's whole numbers by field: the builder's inputs, the services' checks.
+ITEM_RANGES = {
+    "sets": SETS_RANGE,
+    "reps": REPS_RANGE,
+    "hold_seconds": HOLD_RANGE,
+    "duration_seconds": DURATION_RANGE,
+    "rest_seconds": REST_RANGE,
+    "target_rpe": RPE_RANGE,
+    "times_per_day": TIMES_PER_DAY_RANGE,
+}
 ALL_DAYS_MASK = 0b1111111  # bit 0 = Monday ... bit 6 = Sunday (date.weekday())
 
 

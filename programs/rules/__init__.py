@@ -1,0 +1,1 @@
+"""Pure rules of the programs app (no database): how a dose is worded."""

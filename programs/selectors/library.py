@@ -1,16 +1,15 @@
-"""Reads of the exercise library: the card list, one exercise's page, search, dose labels."""
+"""Reads of the exercise library: the card list, one exercise's page, search."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from exercise_tracker import access
 from members.models import Role
-from programs.models import Dosing, Exercise, ExerciseImage, Side
+from programs.models import Exercise, ExerciseImage
 
 MAX_SEARCH_TERMS = 8
 
@@ -156,35 +155,3 @@ def search(qs: QuerySet[Exercise], text: str) -> QuerySet[Exercise]:
 def main_image(exercise: Exercise) -> ExerciseImage | None:
     images: list[ExerciseImage] = getattr(exercise, "main_images", None) or []
     return images[0] if images else None
-
-
-def _seconds(value: int) -> str:
-    if value >= 60 and value % 60 == 0:
-        return f"{value // 60} min"
-    return f"{value} s"
-
-
-def dose_label(dose: Mapping[str, Any]) -> str:
-    """A dose as a PT writes it on a handout: "3 x 12, 3 s hold, each side"."""
-    sets = dose.get("sets") or 1
-    reps, hold, duration = dose.get("reps"), dose.get("hold_seconds"), dose.get("duration_seconds")
-    dosing = dose.get("dosing")
-    if dosing == Dosing.DURATION and duration:
-        text = _seconds(duration) if sets == 1 else f"{sets} x {_seconds(duration)}"
-    elif dosing == Dosing.HOLD and hold:
-        text = f"{sets} x {_seconds(hold)} hold"
-    elif reps:
-        text = f"{sets} x {reps}" if sets > 1 else f"{reps} reps"
-        if hold:
-            text += f", {_seconds(hold)} hold"
-    else:
-        text = f"{sets} sets"
-    side = dose.get("side")
-    if side == Side.ALTERNATING:
-        text += ", alternating sides"
-    elif side in (Side.LEFT, Side.RIGHT):
-        text += f", {Side(side).label.lower()} side"
-    times = dose.get("times_per_day") or 1
-    if times > 1:
-        text += f", {times} times a day"
-    return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from functools import partial
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -99,9 +100,21 @@ def add_exercise_image(
 
 
 def _queue_thumbnails(image_id: int) -> None:
-    from programs.tasks import make_thumbnails as task
+    _thumbnail_queue(image_id)
 
-    task.delay(image_id)
+
+def _no_queue(image_id: int) -> None:
+    logger.warning("No thumbnail queue: image %s keeps its original until one is set.", image_id)
+
+
+# What queues an image's thumbnails after commit: the Celery task, set by programs.apps when
+# Django starts (this service does not import the tasks that call it).
+_thumbnail_queue: Callable[[int], None] = _no_queue
+
+
+def set_thumbnail_queue(queue: Callable[[int], None]) -> None:
+    global _thumbnail_queue
+    _thumbnail_queue = queue
 
 
 def make_thumbnails(*, image_id: int) -> bool:

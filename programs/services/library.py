@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,14 +33,7 @@ from programs.models import (
     Region,
     Side,
 )
-from programs.models.templates import (
-    DURATION_RANGE,
-    HOLD_RANGE,
-    REPS_RANGE,
-    REST_RANGE,
-    SETS_RANGE,
-    TIMES_PER_DAY_RANGE,
-)
+from programs.models.templates import ITEM_RANGES
 from programs.services.numbers import clean_numbers, whole_number
 
 DIFFICULTY_RANGE = (1, 3)
@@ -64,14 +58,8 @@ DOSE_FIELDS = {
     "note": "dose_note",
     "dosing": "dosing",
 }
-DOSE_RANGES = {
-    "sets": SETS_RANGE,
-    "reps": REPS_RANGE,
-    "hold_seconds": HOLD_RANGE,
-    "duration_seconds": DURATION_RANGE,
-    "rest_seconds": REST_RANGE,
-    "times_per_day": TIMES_PER_DAY_RANGE,
-}
+# An exercise's default dose has no effort target: a PT sets one on the plan.
+DOSE_RANGES = {name: limits for name, limits in ITEM_RANGES.items() if name != "target_rpe"}
 # What a dose of each kind must give, so that a plan item started from it is valid.
 DOSE_NEEDS: dict[str, tuple[str, ...]] = {
     Dosing.REPS: ("reps",),
@@ -186,6 +174,9 @@ def dose_of(exercise: Exercise) -> dict[str, Any]:
     return {key: getattr(exercise, attr) for key, attr in DOSE_FIELDS.items()}
 
 
+Errors = dict[str, list[str]]
+
+
 @dataclass
 class CleanExercise:
     values: dict[str, Any] = field(default_factory=dict)  # model fields
@@ -222,27 +213,8 @@ def _resolve_link(
     return found
 
 
-def clean_exercise(
-    *,
-    user: User | None,
-    data: Mapping[str, Any],
-    exercise: Exercise | None = None,
-    organization_id: int | None = None,
-) -> CleanExercise:
-    """Checks the given fields (all required ones when `exercise` is None: a create).
-
-    Raises ValidationError naming every field that is wrong.
-    """
-    errors: dict[str, list[str]] = {}
-    clean = CleanExercise()
-    unknown = sorted(set(data) - WRITABLE)
-    if unknown:
-        errors["non_field_errors"] = [f"Unknown fields: {', '.join(unknown)}."]
-    if exercise is None:
-        for name in ("name", "category", "position", "regions", "instructions", "dose"):
-            if name not in data:
-                errors[name] = ["This field is required."]
-
+def _clean_fields(data: Mapping[str, Any], clean: CleanExercise, errors: Errors) -> None:
+    """The exercise's own columns: texts, choices, lists of steps, difficulty, active."""
     for name, limit in TEXT_FIELDS.items():
         if name not in data:
             continue
@@ -285,36 +257,71 @@ def clean_exercise(
             clean.values["is_active"] = data["is_active"]
         else:
             errors["is_active"] = ["Give true or false."]
+
+
+def _clean_regions(raw: Any, errors: Errors) -> list[str] | None:
+    if not isinstance(raw, list | tuple) or not raw:
+        errors["regions"] = ["Give at least one body region."]
+    elif any(code not in Region.values for code in raw):
+        errors["regions"] = [f"Choose from: {_choices(Region)}."]
+    else:
+        return list(dict.fromkeys(raw))
+    return None
+
+
+def _clean_equipment(raw: Any, errors: Errors) -> list[Equipment] | None:
+    if not isinstance(raw, list | tuple) or not all(isinstance(s, str) for s in raw):
+        errors["equipment"] = ["Give a list of equipment slugs."]
+        return None
+    found = {e.slug: e for e in Equipment.objects.filter(slug__in=raw)}
+    missing = [slug for slug in raw if slug not in found]
+    if missing:
+        errors["equipment"] = [f"Unknown equipment: {', '.join(missing)}."]
+        return None
+    return [found[slug] for slug in dict.fromkeys(raw)]
+
+
+def _clean_default_dose(raw: Any, exercise: Exercise | None, errors: Errors) -> dict[str, Any]:
+    """The default dose given over the exercise's own (a new exercise's: 1 set, both sides)."""
+    base = dict.fromkeys(DOSE_FIELDS) | {
+        "dosing": Dosing.REPS,
+        "side": Side.BOTH,
+        "times_per_day": 1,
+        "sets": 1,
+        "note": "",
+    }
+    if exercise is not None:
+        base = dose_of(exercise)
+    return _clean_dose(raw, base, errors)
+
+
+def clean_exercise(
+    *,
+    user: User | None,
+    data: Mapping[str, Any],
+    exercise: Exercise | None = None,
+    organization_id: int | None = None,
+) -> CleanExercise:
+    """Checks the given fields (all required ones when `exercise` is None: a create).
+
+    Raises ValidationError naming every field that is wrong.
+    """
+    errors: Errors = {}
+    clean = CleanExercise()
+    unknown = sorted(set(data) - WRITABLE)
+    if unknown:
+        errors["non_field_errors"] = [f"Unknown fields: {', '.join(unknown)}."]
+    if exercise is None:
+        for name in ("name", "category", "position", "regions", "instructions", "dose"):
+            if name not in data:
+                errors[name] = ["This field is required."]
+    _clean_fields(data, clean, errors)
     if "regions" in data:
-        raw = data["regions"]
-        if not isinstance(raw, list | tuple) or not raw:
-            errors["regions"] = ["Give at least one body region."]
-        elif any(code not in Region.values for code in raw):
-            errors["regions"] = [f"Choose from: {_choices(Region)}."]
-        else:
-            clean.regions = list(dict.fromkeys(raw))
+        clean.regions = _clean_regions(data["regions"], errors)
     if "equipment" in data:
-        raw = data["equipment"]
-        if not isinstance(raw, list | tuple) or not all(isinstance(s, str) for s in raw):
-            errors["equipment"] = ["Give a list of equipment slugs."]
-        else:
-            found = {e.slug: e for e in Equipment.objects.filter(slug__in=raw)}
-            missing = [slug for slug in raw if slug not in found]
-            if missing:
-                errors["equipment"] = [f"Unknown equipment: {', '.join(missing)}."]
-            else:
-                clean.equipment = [found[slug] for slug in dict.fromkeys(raw)]
+        clean.equipment = _clean_equipment(data["equipment"], errors)
     if "dose" in data:
-        base = dict.fromkeys(DOSE_FIELDS) | {
-            "dosing": Dosing.REPS,
-            "side": Side.BOTH,
-            "times_per_day": 1,
-            "sets": 1,
-            "note": "",
-        }
-        if exercise is not None:
-            base = dose_of(exercise)
-        clean.values.update(_clean_dose(data["dose"], base, errors))
+        clean.values.update(_clean_default_dose(data["dose"], exercise, errors))
     for name in ("regression", "progression"):
         if name in data:
             clean.links[name] = _resolve_link(
@@ -469,22 +476,16 @@ def _fixture_values(spec: Mapping[str, Any], equipment: set[str]) -> CleanExerci
 
 
 @transaction.atomic
-def load_library(*, data: Mapping[str, Any], progress: Progress | None = None) -> LoadResult:
-    """Creates or updates the global library from the fixture's data, by slug; idempotent.
-
-    A row is written only when a field differs, so a second load changes nothing (not even
-    `updated_at`). Exercises missing from the fixture are left alone: plans may point at them.
-    """
-    result = LoadResult()
-    specs: Sequence[Mapping[str, Any]] = data.get("exercises", [])
-    slugs = [spec.get("slug") for spec in specs]
+def _check_slugs(slugs: list[Any]) -> None:
     duplicates = sorted({s for s in slugs if slugs.count(s) > 1 and s})
     if duplicates:
         raise LibraryError(f"Slugs appear twice: {', '.join(duplicates)}.")
     if not all(isinstance(s, str) and s == slugify(s) for s in slugs):
         raise LibraryError("Every exercise needs a slug of lowercase letters, digits and dashes.")
 
-    # Regions and equipment first: exercises point at them.
+
+def _load_equipment(data: Mapping[str, Any], result: LoadResult) -> dict[str, Equipment]:
+    """The body regions and the fixture's equipment (created or renamed), by slug."""
     BodyRegion.objects.bulk_create(
         [BodyRegion(code=code) for code in Region.values], ignore_conflicts=True
     )
@@ -501,53 +502,68 @@ def load_library(*, data: Mapping[str, Any], progress: Progress | None = None) -
     for item in renamed:
         item.name = equipment_specs[item.slug]
     Equipment.objects.bulk_update(renamed, ["name"])
-    equipment = {e.slug: e for e in Equipment.objects.filter(slug__in=equipment_specs)}
+    return {e.slug: e for e in Equipment.objects.filter(slug__in=equipment_specs)}
 
-    existing = {
+
+def _global_rows(slugs: list[Any]) -> dict[str, Exercise]:
+    return {
         e.slug: e
         for e in Exercise.objects.filter(organization__isnull=True, slug__in=slugs)
         .prefetch_related("regions", "equipment")
         .order_by()
     }
-    total = len(specs)
-    cleaned: dict[str, CleanExercise] = {}
-    to_create: list[Exercise] = []
-    to_update: list[Exercise] = []
-    now = timezone.now()
+
+
+@dataclass
+class _Written:
+    cleaned: dict[str, CleanExercise] = field(default_factory=dict)
+    created: list[Exercise] = field(default_factory=list)
+    updated: list[Exercise] = field(default_factory=list)
+
+
+def _write_exercises(
+    specs: Sequence[Mapping[str, Any]],
+    equipment: dict[str, Equipment],
+    *,
+    now: datetime,
+    progress: Progress | None,
+) -> _Written:
+    """Creates the new exercises and updates those whose columns differ (no other write)."""
+    existing = _global_rows([spec.get("slug") for spec in specs])
+    written = _Written()
     for done, spec in enumerate(specs, start=1):
         clean = _fixture_values(spec, set(equipment))
         slug = spec["slug"]
-        cleaned[slug] = clean
+        written.cleaned[slug] = clean
         row = existing.get(slug)
         if row is None:
-            to_create.append(Exercise(slug=slug, organization=None, **clean.values))
-        else:
-            differs = [f for f in FIXTURE_FIELDS if getattr(row, f) != clean.values.get(f)]
-            if differs:
-                for name in FIXTURE_FIELDS:
-                    setattr(row, name, clean.values.get(name))
-                row.updated_at = now
-                to_update.append(row)
+            written.created.append(Exercise(slug=slug, organization=None, **clean.values))
+        elif any(getattr(row, f) != clean.values.get(f) for f in FIXTURE_FIELDS):
+            for name in FIXTURE_FIELDS:
+                setattr(row, name, clean.values.get(name))
+            row.updated_at = now
+            written.updated.append(row)
         if progress:
-            progress(done, total, "exercises")
-    Exercise.objects.bulk_create(to_create)
-    if to_update:
-        Exercise.objects.bulk_update(to_update, [*FIXTURE_FIELDS, "updated_at"])
-    result.created = len(to_create)
+            progress(done, len(specs), "exercises")
+    Exercise.objects.bulk_create(written.created)
+    if written.updated:
+        Exercise.objects.bulk_update(written.updated, [*FIXTURE_FIELDS, "updated_at"])
+    return written
 
-    # Re-read: bulk_create does not give primary keys back on every database.
-    rows = {
-        e.slug: e
-        for e in Exercise.objects.filter(organization__isnull=True, slug__in=slugs)
-        .prefetch_related("regions", "equipment")
-        .order_by()
-    }
+
+def _sync_tags(
+    specs: Sequence[Mapping[str, Any]],
+    rows: dict[str, Exercise],
+    cleaned: dict[str, CleanExercise],
+    equipment: dict[str, Equipment],
+) -> set[str]:
+    """Regions and equipment as the fixture lists them; returns the slugs whose tags changed."""
     region_through = Exercise.regions.through
     equipment_through = Exercise.equipment.through
     add_regions, add_equipment = [], []
     drop_regions: list[tuple[int, str]] = []
     drop_equipment: list[tuple[int, int]] = []
-    m2m_changed: set[str] = set()
+    changed: set[str] = set()
     for spec in specs:
         row = rows[spec["slug"]]
         want_regions = set(cleaned[row.slug].regions or [])
@@ -555,7 +571,7 @@ def load_library(*, data: Mapping[str, Any], progress: Progress | None = None) -
         want_equipment = {equipment[s].pk for s in spec.get("equipment", [])}
         have_equipment = {e.pk for e in row.equipment.all()}
         if want_regions != have_regions or want_equipment != have_equipment:
-            m2m_changed.add(row.slug)
+            changed.add(row.slug)
         add_regions += [
             region_through(exercise_id=row.pk, bodyregion_id=code)
             for code in want_regions - have_regions
@@ -572,8 +588,11 @@ def load_library(*, data: Mapping[str, Any], progress: Progress | None = None) -
         region_through.objects.filter(exercise_id=exercise_id, bodyregion_id=code).delete()
     for exercise_id, pk in drop_equipment:
         equipment_through.objects.filter(exercise_id=exercise_id, equipment_id=pk).delete()
+    return changed
 
-    # Links last: an exercise may point at one defined further down the file.
+
+def _link(specs: Sequence[Mapping[str, Any]], rows: dict[str, Exercise]) -> list[Exercise]:
+    """Easier and harder versions, by slug; returns the exercises whose links changed."""
     linked = []
     for spec in specs:
         row = rows[spec["slug"]]
@@ -592,13 +611,38 @@ def load_library(*, data: Mapping[str, Any], progress: Progress | None = None) -
             linked.append(row)
     if linked:
         Exercise.objects.bulk_update(linked, ["regression", "progression"])
+    return linked
+
+
+@transaction.atomic
+def load_library(*, data: Mapping[str, Any], progress: Progress | None = None) -> LoadResult:
+    """Creates or updates the global library from the fixture's data, by slug; idempotent.
+
+    A row is written only when a field differs, so a second load changes nothing (not even
+    `updated_at`). Exercises missing from the fixture are left alone: plans may point at them.
+    """
+    result = LoadResult()
+    specs: Sequence[Mapping[str, Any]] = data.get("exercises", [])
+    slugs = [spec.get("slug") for spec in specs]
+    _check_slugs(slugs)
+    # Regions and equipment first: exercises point at them.
+    equipment = _load_equipment(data, result)
+    now = timezone.now()
+    written = _write_exercises(specs, equipment, now=now, progress=progress)
+    result.created = len(written.created)
+    # Re-read: bulk_create does not give primary keys back on every database.
+    rows = _global_rows(slugs)
+    tags_changed = _sync_tags(specs, rows, written.cleaned, equipment)
+    # Links last: an exercise may point at one defined further down the file.
+    linked = _link(specs, rows)
     result.links_changed = len(linked)
 
-    created = {e.slug for e in to_create}
-    updated = ({row.slug for row in to_update} | m2m_changed | {r.slug for r in linked}) - created
-    touch = updated - {row.slug for row in to_update}
+    created = {e.slug for e in written.created}
+    rewritten = {row.slug for row in written.updated}
+    updated = (rewritten | tags_changed | {r.slug for r in linked}) - created
+    touch = updated - rewritten
     if touch:
         Exercise.objects.filter(organization__isnull=True, slug__in=touch).update(updated_at=now)
     result.updated = len(updated)
-    result.unchanged = total - result.created - result.updated
+    result.unchanged = len(specs) - result.created - result.updated
     return result

@@ -1,96 +1,44 @@
 """Writes about plans and templates: create a plan (revision 1), revise it, create a template.
 
 Every change of a plan is a new PlanRevision; item versions are never updated except to close
-them (`valid_to_revision`). Validation speaks to a PT: errors name the field (`items[2].reps`),
-and advice that should not block saving (a long session, an extension-biased exercise for a
-member with stenosis) comes back as warnings.
+them (`valid_to_revision`). The parts live beside: checking the items a PT sends
+(`plan_items`), the words of a revision's changes (`plan_changes`), and the session estimate
+and warnings (`programs.rules.estimates`), advice that does not block saving (a long session,
+an extension-biased exercise for a member with stenosis).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from exercise_tracker import access
+from exercise_tracker import access, clock
 from members.models import Condition, Member, User
 from members.services import adherence
 from programs.models import (
-    Dosing,
-    Exercise,
     Plan,
     PlanItem,
     PlanRevision,
     PlanStatus,
     PlanTemplate,
-    Side,
     TemplateItem,
 )
-from programs.models.templates import (
-    DURATION_RANGE,
-    HOLD_RANGE,
-    REPS_RANGE,
-    REST_RANGE,
-    RPE_RANGE,
-    SETS_RANGE,
-    TIMES_PER_DAY_RANGE,
-    days_to_mask,
-    mask_to_days,
+from programs.rules.doses import dose_label
+from programs.rules.estimates import DraftItem, plan_warnings
+from programs.selectors.plans import current_items, current_items_by_id
+from programs.services.plan_changes import item_changes
+from programs.services.plan_items import (
+    DOSE_FIELDS,
+    CleanItem,
+    clean_items,
 )
-from programs.rules import precautions as precaution_rules
-from programs.services.numbers import clean_numbers, whole_number
-
-MAX_ITEMS = 30  # a hard limit against abuse; the clinical advice (6) is a warning
-ADVISED_MAX_EXERCISES = 6
-ADVISED_MAX_MINUTES = 30
-# Session estimate: about 3 s a repetition, plus a short set-up per exercise.
-SECONDS_PER_REP = 3
-SETUP_SECONDS_PER_EXERCISE = 15
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-# The dose fields of an item, in the order a PT reads them.
-DOSE_FIELDS = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "duration_seconds",
-    "rest_seconds",
-    "side",
-    "load",
-    "target_rpe",
-    "times_per_day",
-    "days_mask",
-    "note",
-)
-INT_RANGES: dict[str, tuple[tuple[int, int], bool]] = {
-    # field: ((low, high), required)
-    "sets": (SETS_RANGE, True),
-    "reps": (REPS_RANGE, False),
-    "hold_seconds": (HOLD_RANGE, False),
-    "duration_seconds": (DURATION_RANGE, False),
-    "rest_seconds": (REST_RANGE, False),
-    "target_rpe": (RPE_RANGE, False),
-    "times_per_day": (TIMES_PER_DAY_RANGE, True),
-}
-TEXT_LIMITS = {"load": 80, "note": 500}
-# What each dosing kind needs, and how to say it.
-NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
-    Dosing.REPS: (("reps", "repetitions: give reps"),),
-    Dosing.HOLD: (("hold_seconds", "timed holds: give hold_seconds"),),
-    Dosing.REPS_HOLD: (
-        ("reps", "repetitions with a hold: give reps"),
-        ("hold_seconds", "repetitions with a hold: give hold_seconds"),
-    ),
-    Dosing.DURATION: (("duration_seconds", "duration: give duration_seconds"),),
-}
-ITEM_KEYS = {"id", "exercise", "days_of_week", *DOSE_FIELDS} - {"days_mask"}
 
 
 class PlanConflict(Exception):
@@ -107,26 +55,6 @@ class Unset:
 UNSET = Unset()
 
 
-class DoseLike(Protocol):
-    exercise: Exercise
-    sets: int
-    reps: int | None
-    hold_seconds: int | None
-    duration_seconds: int | None
-    rest_seconds: int | None
-    days_mask: int
-
-
-@dataclass
-class CleanItem:
-    """A validated item of a request: the dose to write, and the version it replaces if any."""
-
-    exercise: Exercise
-    dose: dict[str, Any]
-    order: int
-    previous: PlanItem | None = None
-
-
 @dataclass
 class PlanResult:
     plan: Plan
@@ -135,257 +63,7 @@ class PlanResult:
     estimated_minutes: float = 0.0
 
 
-# --- estimates and warnings (pure) -----------------------------------------------------------
-
-
-def item_seconds(item: DoseLike) -> int:
-    """Seconds one sitting of this item takes: sets of reps (3 s each, plus any hold), of holds,
-    or of a duration, the rests between sets, and a short set-up."""
-    reps, hold, duration = item.reps, item.hold_seconds, item.duration_seconds
-    if duration:
-        per_set = duration
-    elif reps:
-        per_set = reps * (SECONDS_PER_REP + (hold or 0))
-    else:
-        per_set = hold or 0
-    sets = max(item.sets or 1, 1)
-    rests = (item.rest_seconds or 0) * (sets - 1)
-    return sets * per_set + rests + SETUP_SECONDS_PER_EXERCISE
-
-
-def estimate_minutes(items: Iterable[DoseLike]) -> float:
-    """Minutes of the longest day's session (items on other weekdays do not add up)."""
-    items = list(items)
-    by_day = [
-        sum(item_seconds(item) for item in items if item.days_mask & (1 << day)) for day in range(7)
-    ]
-    return round(max(by_day, default=0) / 60, 1)
-
-
-def plan_warnings(
-    *, member: Member, items: Sequence[DoseLike]
-) -> tuple[list[dict[str, Any]], float]:
-    """Advice a PT should see but may overrule. Returns (warnings, estimated minutes)."""
-    warnings = precaution_rules.warnings(member=member, items=items)
-    if len(items) > ADVISED_MAX_EXERCISES:
-        warnings.append(
-            {
-                "code": "many_exercises",
-                "field": "items",
-                "message": (
-                    f"{len(items)} exercises: adherence drops with programs of more than "
-                    f"{ADVISED_MAX_EXERCISES}."
-                ),
-            }
-        )
-    minutes = estimate_minutes(items)
-    if minutes > ADVISED_MAX_MINUTES:
-        warnings.append(
-            {
-                "code": "long_session",
-                "field": "items",
-                "message": (
-                    f"A session takes about {minutes:g} minutes: adherence drops with sessions "
-                    f"over {ADVISED_MAX_MINUTES}."
-                ),
-            }
-        )
-    return warnings, minutes
-
-
-# --- item validation -------------------------------------------------------------------------
-
-
-_as_int = whole_number
-
-
-def _defaults_of(exercise: Exercise) -> dict[str, Any]:
-    """A new item starts from the exercise's default dose."""
-    return {
-        "sets": exercise.default_sets or 1,
-        "reps": exercise.default_reps,
-        "hold_seconds": exercise.default_hold_seconds,
-        "duration_seconds": exercise.default_duration_seconds,
-        "rest_seconds": exercise.default_rest_seconds,
-        "side": exercise.default_side or Side.BOTH,
-        "load": "",
-        "target_rpe": None,
-        "times_per_day": exercise.default_times_per_day or 1,
-        "days_mask": days_to_mask(range(7)),
-        "note": exercise.dose_note or "",
-    }
-
-
-def dose_of(item: PlanItem | TemplateItem) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in DOSE_FIELDS}
-
-
-def _clean_dose(raw: dict[str, Any], base: dict[str, Any], where: str) -> tuple[dict, dict]:
-    """Applies the given fields over `base`. Returns (dose, errors by field path)."""
-    dose = dict(base)
-    errors: dict[str, list[str]] = {}
-    counts, count_errors = clean_numbers(
-        raw,
-        {name: limits for name, (limits, _) in INT_RANGES.items()},
-        prefix=where,
-        required=[name for name, (_, required) in INT_RANGES.items() if required],
-    )
-    dose.update(counts)
-    errors.update(count_errors)
-    for name, limit in TEXT_LIMITS.items():
-        if name not in raw:
-            continue
-        value = raw[name]
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            errors[f"{where}.{name}"] = ["Give text."]
-        elif len(value) > limit:
-            errors[f"{where}.{name}"] = [f"At most {limit} characters."]
-        else:
-            dose[name] = value.strip()
-    if "side" in raw:
-        if raw["side"] in Side.values:
-            dose["side"] = raw["side"]
-        else:
-            errors[f"{where}.side"] = [f"Choose one of: {', '.join(Side.values)}."]
-    if "days_of_week" in raw:
-        days = raw["days_of_week"]
-        numbers = [_as_int(day) for day in days] if isinstance(days, list) else None
-        if not numbers or any(day is None or not 0 <= day <= 6 for day in numbers):
-            errors[f"{where}.days_of_week"] = [
-                "Give a non-empty list of weekdays, 0 (Monday) to 6 (Sunday)."
-            ]
-        else:
-            dose["days_mask"] = days_to_mask({day for day in numbers if day is not None})
-    return dose, errors
-
-
-def clean_dose(
-    *,
-    exercise: Exercise,
-    raw: dict[str, Any],
-    where: str,
-    base: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The dose of one item: `raw` over `base` (default: the exercise's default dose), checked
-    against the ranges and what the exercise's dosing kind needs. Returns (dose, errors)."""
-    dose, errors = _clean_dose(raw, base if base is not None else _defaults_of(exercise), where)
-    for name, message in NEEDS.get(exercise.dosing, ()):
-        if dose.get(name) is None and f"{where}.{name}" not in errors:
-            errors[f"{where}.{name}"] = [f"{exercise.name} is dosed in {message}."]
-    return dose, errors
-
-
-def clean_items(
-    *,
-    user: User,
-    raw_items: Any,
-    current: dict[int, PlanItem] | None = None,
-) -> list[CleanItem]:
-    """Validates a whole list of items. `current` maps the ids of the versions in force (for a
-    revision); an item with an `id` must name one of them. Every problem is reported at once."""
-    if not isinstance(raw_items, list):
-        raise ValidationError({"items": ["Give a list of items."]})
-    if len(raw_items) > MAX_ITEMS:
-        raise ValidationError({"items": [f"At most {MAX_ITEMS} exercises in a plan."]})
-    current = current or {}
-    errors: dict[str, list[str]] = {}
-    exercise_ids = {_as_int(raw.get("exercise")) for raw in raw_items if isinstance(raw, dict)} - {
-        None
-    }
-    exercises = access.visible_exercises(user).in_bulk(list(exercise_ids))
-    seen_ids: set[int] = set()
-    cleaned: list[CleanItem] = []
-    for index, raw in enumerate(raw_items):
-        where = f"items[{index}]"
-        if not isinstance(raw, dict):
-            errors[where] = ["Give an object with the exercise and its dose."]
-            continue
-        unknown = set(raw) - ITEM_KEYS
-        if unknown:
-            errors[where] = [f"Unknown field(s): {', '.join(sorted(unknown))}."]
-            continue
-        previous: PlanItem | None = None
-        if raw.get("id") is not None:
-            item_id = _as_int(raw["id"])
-            previous = current.get(item_id) if item_id is not None else None
-            if previous is None or item_id in seen_ids:
-                errors[f"{where}.id"] = ["Not an item in force in this plan."]
-                continue
-            seen_ids.add(item_id)  # type: ignore[arg-type]
-        exercise: Exercise | None
-        if raw.get("exercise") is None and previous is not None:
-            exercise = previous.exercise
-        else:
-            exercise_id = _as_int(raw.get("exercise"))
-            exercise = exercises.get(exercise_id) if exercise_id is not None else None
-            if exercise is None:
-                errors[f"{where}.exercise"] = ["No exercise you can use has this id."]
-                continue
-        base = (
-            dose_of(previous)
-            if previous is not None and previous.exercise_id == exercise.pk
-            else None
-        )
-        dose, item_errors = clean_dose(exercise=exercise, raw=raw, where=where, base=base)
-        errors.update(item_errors)
-        cleaned.append(CleanItem(exercise=exercise, dose=dose, order=index, previous=previous))
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-# --- readable changes ------------------------------------------------------------------------
-
-
-def _days_label(mask: int) -> str:
-    days = mask_to_days(mask)
-    if len(days) == 7:
-        return "every day"
-    return ", ".join(DAY_NAMES[day] for day in days)
-
-
-def _value_label(name: str, value: Any) -> str:
-    if name == "days_mask":
-        return _days_label(value)
-    if value is None or value == "":
-        return "none"
-    return str(value)
-
-
-FIELD_LABELS = {
-    "sets": "sets",
-    "reps": "reps",
-    "hold_seconds": "hold",
-    "duration_seconds": "duration",
-    "rest_seconds": "rest",
-    "side": "side",
-    "load": "load",
-    "target_rpe": "target RPE",
-    "times_per_day": "times a day",
-    "days_mask": "days",
-    "note": "note",
-}
-
-
-def _dose_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    parts = []
-    for name in DOSE_FIELDS:
-        if old.get(name) != new.get(name):
-            if name == "note":
-                parts.append("note changed")
-            else:
-                before, after = _value_label(name, old.get(name)), _value_label(name, new.get(name))
-                parts.append(f"{FIELD_LABELS[name]} {before} → {after}")
-    return parts
-
-
-# --- writes ----------------------------------------------------------------------------------
-
-
-def _local_date(member: Member, at: datetime) -> date:
-    return timezone.localtime(at, member.tz).date()
+# --- writes -----------------------------------------------------------------------------------
 
 
 def _therapist_of(user: User, member: Member) -> Any:
@@ -440,12 +118,7 @@ def _write_items(plan: Plan, items: list[CleanItem], revision: int, at: datetime
 
 
 def _result(plan: Plan, revision: PlanRevision | None) -> PlanResult:
-    items = list(
-        PlanItem.objects.filter(plan=plan, valid_to_revision__isnull=True)
-        .select_related("exercise")
-        .order_by("order", "id")
-    )
-    warnings, minutes = plan_warnings(member=plan.member, items=items)
+    warnings, minutes = plan_warnings(member=plan.member, items=list(current_items(plan)))
     if revision is not None and warnings:
         # Kept with the revision: what the PT was warned of when they saved.
         revision.warnings = warnings
@@ -523,7 +196,7 @@ def create_plan(
         number=1,
         author=user,
         created_at=at,
-        effective_date=_local_date(member, at),
+        effective_date=clock.local_date(member, at),
         reason=reason.strip() or "Plan created",
         status=status,
         start_date=start_date,
@@ -554,6 +227,49 @@ ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
 }
 
 
+def _apply_fields(plan: Plan, **given: Any) -> list[str]:
+    """Sets the plan's own fields given (not UNSET) and different, checking each; returns the
+    words of the changes. The plan is not saved."""
+    changes: list[str] = []
+    status, title = given["status"], given["title"]
+    if not isinstance(status, Unset) and status != plan.status:
+        if status not in PlanStatus.values:
+            raise ValidationError({"status": [f"Choose one of: {', '.join(PlanStatus.values)}."]})
+        if status not in ALLOWED_STATUS_CHANGES[plan.status]:
+            raise ValidationError(
+                {"status": [f"A plan that is {plan.status} cannot become {status}."]}
+            )
+        changes.append(f"Status: {plan.status} → {status}")
+        plan.status = status
+    if not isinstance(title, Unset) and title.strip() != plan.title:
+        if not title.strip():
+            raise ValidationError({"title": ["Give the plan a title."]})
+        changes.append(f"Title: “{plan.title}” → “{title.strip()}”")
+        plan.title = title.strip()
+    start_date, end_date = given["start_date"], given["end_date"]
+    if not isinstance(start_date, Unset) and start_date != plan.start_date:
+        changes.append(f"Start date: {plan.start_date} → {start_date}")
+        plan.start_date = start_date
+    if not isinstance(end_date, Unset) and end_date != plan.end_date:
+        changes.append(f"End date: {plan.end_date or 'none'} → {end_date or 'none'}")
+        plan.end_date = end_date
+    _check_dates(plan.start_date, plan.end_date)
+    goals, note_to_member = given["goals"], given["note_to_member"]
+    if not isinstance(goals, Unset) and goals != plan.goals:
+        changes.append("Goals changed")
+        plan.goals = goals
+    if not isinstance(note_to_member, Unset) and note_to_member != plan.note_to_member:
+        changes.append("Note to member changed")
+        plan.note_to_member = note_to_member
+    return changes
+
+
+def _check_after(last: PlanRevision | None, at: datetime) -> None:
+    if last is not None and at < last.created_at:
+        # Only the seed and tests pass `at`; history is written forwards, never before itself.
+        raise ValueError("A revision cannot be made before the plan's last revision.")
+
+
 @transaction.atomic
 def revise_plan(
     *,
@@ -577,87 +293,27 @@ def revise_plan(
     _therapist_of(user, plan.member)
     if not reason or not reason.strip():
         raise ValidationError({"reason": ["Say why the plan changes: the reason is kept."]})
-    changes: list[str] = []
-
     old_status, old_start = plan.status, plan.start_date
-    if not isinstance(status, Unset) and status != plan.status:
-        if status not in PlanStatus.values:
-            raise ValidationError({"status": [f"Choose one of: {', '.join(PlanStatus.values)}."]})
-        if status not in ALLOWED_STATUS_CHANGES[plan.status]:
-            raise ValidationError(
-                {"status": [f"A plan that is {plan.status} cannot become {status}."]}
-            )
-        changes.append(f"Status: {plan.status} → {status}")
-        plan.status = status
-    if not isinstance(title, Unset) and title.strip() != plan.title:
-        if not title.strip():
-            raise ValidationError({"title": ["Give the plan a title."]})
-        changes.append(f"Title: “{plan.title}” → “{title.strip()}”")
-        plan.title = title.strip()
-    if not isinstance(start_date, Unset) and start_date != plan.start_date:
-        changes.append(f"Start date: {plan.start_date} → {start_date}")
-        plan.start_date = start_date
-    if not isinstance(end_date, Unset) and end_date != plan.end_date:
-        changes.append(f"End date: {plan.end_date or 'none'} → {end_date or 'none'}")
-        plan.end_date = end_date
-    _check_dates(plan.start_date, plan.end_date)
-    if not isinstance(goals, Unset) and goals != plan.goals:
-        changes.append("Goals changed")
-        plan.goals = goals
-    if not isinstance(note_to_member, Unset) and note_to_member != plan.note_to_member:
-        changes.append("Note to member changed")
-        plan.note_to_member = note_to_member
-
-    last = PlanRevision.objects.filter(plan=plan).order_by("-number").first()
-    if last is not None and at < last.created_at:
-        # Only the seed and tests pass `at`; history is written forwards, never before itself.
-        raise ValueError("A revision cannot be made before the plan's last revision.")
+    changes = _apply_fields(
+        plan,
+        status=status,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+        goals=goals,
+        note_to_member=note_to_member,
+    )
+    _check_after(PlanRevision.objects.filter(plan=plan).order_by("-number").first(), at)
     number = plan.revision + 1
-    current = {
-        item.pk: item
-        for item in PlanItem.objects.filter(plan=plan, valid_to_revision__isnull=True)
-        .select_related("exercise")
-        .order_by("order", "id")
-    }
+    current = current_items_by_id(plan)
     to_end: list[PlanItem] = []
     to_write: list[CleanItem] = []
+    remaining = len(current)
     if not isinstance(items, Unset):
         cleaned = clean_items(user=user, raw_items=items, current=current)
-        kept_ids = {item.previous.pk for item in cleaned if item.previous is not None}
-        old_positions = {pk: position for position, pk in enumerate(current)}
-        # A move is a change of place among the items kept; shifts caused by an addition or a
-        # removal are not news to the PT (they still write a version: `order` is in the row).
-        kept_new = [i.previous.pk for i in cleaned if i.previous is not None]
-        kept_old = sorted(kept_new, key=old_positions.__getitem__)
-        moved_ids = {pk for pk, was in zip(kept_new, kept_old, strict=True) if pk != was}
-        for item in cleaned:
-            previous = item.previous
-            if previous is None:
-                changes.append(f"Added {item.exercise.name}")
-                to_write.append(item)
-            elif previous.exercise_id != item.exercise.pk:
-                changes.append(f"Swapped {previous.exercise.name} for {item.exercise.name}")
-                to_end.append(previous)
-                # A different exercise is a different prescription: a new key, not a version.
-                to_write.append(CleanItem(exercise=item.exercise, dose=item.dose, order=item.order))
-            else:
-                dose_changes = _dose_changes(dose_of(previous), item.dose)
-                if previous.pk in moved_ids:
-                    dose_changes.append(
-                        f"moved {old_positions[previous.pk] + 1} → {item.order + 1}"
-                    )
-                if dose_changes:
-                    changes.append(f"{item.exercise.name}: {', '.join(dose_changes)}")
-                if dose_changes or previous.order != item.order:
-                    to_end.append(previous)
-                    to_write.append(item)
-        for pk, previous in current.items():
-            if pk not in kept_ids:
-                changes.append(f"Removed {previous.exercise.name}")
-                to_end.append(previous)
-        remaining = len(cleaned)
-    else:
-        remaining = len(current)
+        diff = item_changes(current, cleaned)
+        changes += diff.changes
+        to_end, to_write, remaining = diff.to_end, diff.to_write, len(cleaned)
 
     if not changes:
         raise ValidationError({"non_field_errors": ["Nothing changed: no revision was made."]})
@@ -676,7 +332,7 @@ def revise_plan(
         number=number,
         author=user,
         created_at=at,
-        effective_date=_local_date(plan.member, at),
+        effective_date=clock.local_date(plan.member, at),
         reason=reason.strip(),
         status=plan.status,
         start_date=plan.start_date,
@@ -737,9 +393,16 @@ def create_template(
     return template
 
 
+@dataclass
+class Preview:
+    warnings: list[dict[str, Any]]
+    estimated_minutes: float
+    labels: list[str]
+
+
 def preview_items(
     *, user: User, member_id: int, raw_items: Any, plan_id: int | None = None
-) -> tuple[list[dict[str, Any]], float]:
+) -> Preview:
     """What saving these items would warn about, and the estimated session time, without
     writing anything: the plan builder asks as the PT edits. Raises ValidationError like a
     save would (fields named `items[2].reps`)."""
@@ -751,24 +414,10 @@ def preview_items(
         plan = access.visible_plans(user).filter(pk=plan_id, member=member).first()
         if plan is None:
             raise ValidationError({"plan": ["No plan of this member has this id."]})
-        current = {
-            item.pk: item
-            for item in PlanItem.objects.filter(plan=plan, valid_to_revision__isnull=True)
-            .select_related("exercise")
-            .order_by("order", "id")
-        }
+        current = current_items_by_id(plan)
     cleaned = clean_items(user=user, raw_items=raw_items, current=current)
-    return plan_warnings(member=member, items=[_DraftItem(c.exercise, c.dose) for c in cleaned])
-
-
-class _DraftItem:
-    """A cleaned item as `plan_warnings` reads it (DoseLike), never saved."""
-
-    def __init__(self, exercise: Exercise, dose: dict[str, Any]) -> None:
-        self.exercise = exercise
-        self.sets: int = dose["sets"]
-        self.reps: int | None = dose.get("reps")
-        self.hold_seconds: int | None = dose.get("hold_seconds")
-        self.duration_seconds: int | None = dose.get("duration_seconds")
-        self.rest_seconds: int | None = dose.get("rest_seconds")
-        self.days_mask: int = dose["days_mask"]
+    warnings, minutes = plan_warnings(
+        member=member, items=[DraftItem(c.exercise, c.dose) for c in cleaned]
+    )
+    labels = [dose_label(c.dose, dosing=c.exercise.dosing) for c in cleaned]
+    return Preview(warnings=warnings, estimated_minutes=minutes, labels=labels)

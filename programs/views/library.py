@@ -19,6 +19,7 @@ from exercise_tracker.views import role_required
 from members.models import Role
 from programs.api.filters import DIFFICULTY_CHOICES, ExerciseFilter
 from programs.models import Category, Equipment, Exercise, Position, PrecautionTag, Region
+from programs.rules.doses import dose_label
 from programs.selectors import library as selectors
 from programs.services.library import dose_of
 
@@ -35,7 +36,7 @@ def _card(exercise: Exercise) -> dict[str, Any]:
         "thumbnail_large": image.thumbnail_large.url if image and image.thumbnail_large else None,
         "alt_text": image.alt_text if image else "",
         "regions": list(exercise.regions.all()),
-        "dose": selectors.dose_label(dose_of(exercise)),
+        "dose": dose_label(dose_of(exercise)),
     }
 
 
@@ -80,7 +81,7 @@ def exercise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "images": images,
         "regions": list(exercise.regions.all()),
         "equipment": list(exercise.equipment.all()),
-        "dose_label": selectors.dose_label(dose),
+        "dose_label": dose_label(dose),
         "dose": dose,
         "can_browse": getattr(request.user, "role", None) in (Role.THERAPIST, Role.STAFF),
         # For the PT: what the plan builder checks against a member's precautions.

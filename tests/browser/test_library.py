@@ -88,7 +88,7 @@ def test_pt_searches_filters_and_opens_an_exercise(
     assert 3 <= steps.count() <= 6
     precautions = page.get_by_role("note").filter(has_text="Take care")
     expect(precautions).to_contain_text("stenosis")
-    expect(page.get_by_test_id("dose")).to_have_text("3 x 30 s hold, alternating sides")
+    expect(page.get_by_test_id("dose")).to_have_text("3 holds of 30 s, each side, alternating")
     pictures = page.locator(".exercise-pictures img")
     expect(pictures.first).to_have_attribute("alt", re.compile(r"Half-kneeling"))
     page.wait_for_function(

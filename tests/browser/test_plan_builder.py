@@ -87,6 +87,10 @@ def test_pt_builds_adjusts_and_prints_a_plan(
     sets.focus()
     page.keyboard.press("Control+A")
     page.keyboard.type("3")
+    # The dose in the words the member will read, as the server words it.
+    expect(_items(page).first.get_by_test_id("dose-label")).to_have_text(
+        re.compile(r"^3 (sets|holds|bouts) of ")
+    )
     second_up = _items(page).nth(1).get_by_role("button", name=re.compile("^Up"))
     second_up.focus()
     page.keyboard.press("Enter")

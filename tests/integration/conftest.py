@@ -44,8 +44,16 @@ def worker_database_url() -> str:
 class WorkerProcess:
     """One `celery -A exercise_tracker worker` in its own process group."""
 
-    def __init__(self, *, env: dict[str, str], pool: str = "prefork", concurrency: int = 1):
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        pool: str = "prefork",
+        concurrency: int = 1,
+        app: str = "exercise_tracker",
+    ):
         self.env = env
+        self.app = app
         self.pool = pool
         self.concurrency = concurrency
         self.nodename = ""
@@ -68,7 +76,7 @@ class WorkerProcess:
             "-m",
             "celery",
             "-A",
-            "exercise_tracker",
+            self.app,
             "worker",
             "--loglevel=INFO",
             f"--hostname={self.nodename}",
@@ -187,8 +195,10 @@ def start_celery_worker(
     require_redis()
     started: list[WorkerProcess] = []
 
-    def start(pool: str = "prefork", concurrency: int = 1, **env: str) -> WorkerProcess:
-        worker = WorkerProcess(env=worker_env(**env), pool=pool, concurrency=concurrency)
+    def start(
+        pool: str = "prefork", concurrency: int = 1, app: str = "exercise_tracker", **env: str
+    ) -> WorkerProcess:
+        worker = WorkerProcess(env=worker_env(**env), pool=pool, concurrency=concurrency, app=app)
         started.append(worker)
         worker.start()
         return worker

@@ -35,7 +35,7 @@ from members.models import (
 from members.services.reminder_dispatch import dispatch_due_reminders
 from members.services.reminders import create_reminder
 from members.tasks import dispatch_due_reminders as dispatch_task
-from members.tasks import send_reminder
+from members.tasks import queue_sends, send_reminder
 from tests import factories
 from tests.services import require_postgres
 
@@ -103,7 +103,9 @@ def test_a_due_reminder_reaches_the_inbox_once_when_its_send_runs_three_times(
     member = active_member()
     schedule = due_now(member, channels=("in_app", "email"))
 
-    result = dispatch_due_reminders()  # sends are queued to Redis after the commit
+    result = dispatch_due_reminders(
+        enqueue=queue_sends
+    )  # sends are queued to Redis after the commit
     assert result.queued == 1
     delivery = delivery_of(schedule)
     again = [send_reminder.delay(delivery.pk) for _ in range(2)]
@@ -127,11 +129,12 @@ def test_a_worker_killed_mid_send_is_redelivered_and_the_reminder_arrives_once(
     if _session_celery_worker.is_running():
         _session_celery_worker.stop()
     short = {"CELERY_VISIBILITY_TIMEOUT": "12", "CELERY_TASK_TIME_LIMIT": "10"}
-    doomed = start_celery_worker(**short, REMINDER_TEST_PAUSE_SECONDS="30")
+    # Its sends pause inside their transaction once the in-app notification is written.
+    doomed = start_celery_worker(**short, app="tests.integration.pausing_worker")
     member = active_member()
     schedule = due_now(member)
 
-    dispatch_due_reminders()
+    dispatch_due_reminders(enqueue=queue_sends)
     received = time.monotonic()
     # The send decided, wrote the in-app notification in its open transaction, then paused.
     wait_for("the send to pause", lambda: "reminder send paused" in doomed.output(), 30)
@@ -195,7 +198,7 @@ def test_skipped_when_todays_session_is_logged_or_in_quiet_hours(
     )
     skipped_done, skipped_quiet = due_now(done), due_now(resting)
 
-    dispatch_due_reminders()
+    dispatch_due_reminders(enqueue=queue_sends)
 
     for schedule, reason in (
         (skipped_done, SkipReason.DONE_TODAY),

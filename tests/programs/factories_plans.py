@@ -48,6 +48,25 @@ class TemplateItemFactory(factory.django.DjangoModelFactory[TemplateItem]):
     reps = 10
 
 
+def walk_and_stretch() -> tuple[Exercise, Exercise]:
+    """A walk dosed in minutes (15 by default) and a stretch held (3 x 30 s by default)."""
+    walk = PlanExerciseFactory.create(
+        name="Walking program",
+        dosing=Dosing.DURATION,
+        default_sets=1,
+        default_reps=None,
+        default_duration_seconds=900,
+    )
+    stretch = PlanExerciseFactory.create(
+        name="Hamstring stretch",
+        dosing=Dosing.HOLD,
+        default_sets=3,
+        default_reps=None,
+        default_hold_seconds=30,
+    )
+    return walk, stretch
+
+
 def item(exercise: Exercise, **dose: Any) -> dict[str, Any]:
     return {"exercise": exercise.pk, **dose}
 

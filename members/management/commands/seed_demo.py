@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from exercise_tracker import access, clock
 from members.models import Member, Organization, Role, Therapist, User
 from members.services import adherence, assign_care, create_person
 from members.services.outcomes import record_assessment, schedule_assessment
@@ -196,13 +197,9 @@ class Command(BaseCommand):
 
     def _member_questionnaires(self, member: Member, instruments: tuple[str, ...]) -> None:
         rng = random.Random(f"outcomes-{member.user.username}")
-        today = timezone.localtime(timezone.now(), member.tz).date()
+        today = clock.local_today(member)
         start = today - timedelta(days=SEED_WEEKS * 7)
-        therapist = (
-            member.care_assignments.filter(is_primary=True, end_date__isnull=True)
-            .select_related("therapist")
-            .first()
-        )
+        therapist = access.primary_therapist(member)
         # Most improve; some stay put or get a little worse; a few stop answering.
         progress = rng.choice([0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.15, 0.0, -0.1])
         rounds = SEED_WEEKS // 2 + 1
@@ -216,7 +213,7 @@ class Command(BaseCommand):
                     member=member,
                     instrument=instrument,
                     every_n_days=14,
-                    therapist=therapist.therapist if therapist else None,
+                    therapist=therapist,
                     start_date=start,
                 )
             baseline = rng.random()

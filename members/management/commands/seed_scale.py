@@ -45,6 +45,7 @@ from django.db import connection, models, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.utils import timezone
 
+from exercise_tracker.clock import local_todays
 from members.demo.sessions import (
     FADING,
     NEVER,
@@ -78,7 +79,7 @@ from programs.models import (
     TemplateItem,
 )
 from programs.selectors.schedule import DayPrescription, prescribed_sessions_for_members
-from programs.services.plans import DOSE_FIELDS
+from programs.services.plan_items import DOSE_FIELDS
 
 # Public on purpose, like the demo's: the DEBUG guard keeps it off production servers.
 SCALE_PASSWORD = "demo-pass"  # noqa: S105
@@ -407,9 +408,30 @@ def write_chunk(
     written: Written,
 ) -> None:
     """Members, care, plans and logs of these profiles, in bulk."""
-    todays = adherence.local_todays({p.number: p.zone for p in profiles}, now)
+    todays = local_todays({p.number: p.zone for p in profiles}, now)
     starts = {number: today - timedelta(days=days) for number, today in todays.items()}
-    # Intake a few days before the plan starts, as a clinic's evaluations come first.
+    members = _write_people(org=org, profiles=profiles, password=password, starts=starts)
+    plans, items = _write_plans(org=org, profiles=profiles, members=members, starts=starts)
+    logs = _write_logs(profiles=profiles, members=members, starts=starts, todays=todays, now=now)
+    written.members += len(members)
+    written.assignments += len(members)
+    written.plans += len(plans)
+    written.plan_items += len(items)
+    written.sessions += len(logs)
+    written.member_ids += [m.pk for m in members]
+    if with_entries:
+        written.entries += _write_entries(
+            logs=logs,
+            members={m.pk: (p, starts[p.number]) for m, p in zip(members, profiles, strict=True)},
+            days=days,
+        )
+
+
+def _write_people(
+    *, org: Organization, profiles: Sequence[Profile], password: str, starts: dict[int, date]
+) -> list[Member]:
+    """The members' accounts, profiles and primary PTs. Intake a few days before the plan
+    starts, as a clinic's evaluations come first."""
     joined = {
         p.number: datetime.combine(
             starts[p.number] - timedelta(days=p.rng.randint(0, 13)),
@@ -460,6 +482,17 @@ def write_chunk(
         ],
         batch_size=ROW_BATCH,
     )
+    return members
+
+
+def _write_plans(
+    *,
+    org: Organization,
+    profiles: Sequence[Profile],
+    members: list[Member],
+    starts: dict[int, date],
+) -> tuple[list[Plan], list[PlanItem]]:
+    """Each member's plan from their template, with its revision 1 and items."""
     # Each plan was made at mid-morning on its start date: revision 1 governs from that day.
     made = {
         p.number: datetime.combine(
@@ -517,6 +550,18 @@ def write_chunk(
         ],
         batch_size=ROW_BATCH,
     )
+    return plans, items
+
+
+def _write_logs(
+    *,
+    profiles: Sequence[Profile],
+    members: list[Member],
+    starts: dict[int, date],
+    todays: dict[int, date],
+    now: datetime,
+) -> list[tuple[SessionLog, list[PlanItem]]]:
+    """The members' session logs from their plan's start to today (entries come after)."""
     schedule = prescribed_sessions_for_members(
         members=[m.pk for m in members], start=min(starts.values()), end=max(todays.values())
     )
@@ -533,18 +578,7 @@ def write_chunk(
     del schedule
     with stamps_as_given(SessionLog):
         SessionLog.objects.bulk_create([log for log, _ in logs], batch_size=SESSION_BATCH)
-    written.members += len(members)
-    written.assignments += len(members)
-    written.plans += len(plans)
-    written.plan_items += len(items)
-    written.sessions += len(logs)
-    written.member_ids += [m.pk for m in members]
-    if with_entries:
-        written.entries += _write_entries(
-            logs=logs,
-            members={m.pk: (p, starts[p.number]) for m, p in zip(members, profiles, strict=True)},
-            days=days,
-        )
+    return logs
 
 
 def _write_entries(

@@ -29,11 +29,6 @@
   function load() { try { return JSON.parse(localStorage.getItem(QUEUE)) || []; } catch (e) { return []; } }
   function save(list) { localStorage.setItem(QUEUE, JSON.stringify(list)); }
   function drop(key) { save(load().filter(function (x) { return x.key !== key; })); }
-  function csrf() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return m ? decodeURIComponent(m[1]) : (field ? field.value : "");
-  }
   function say(text, pending) {
     statusBox.textContent = text;
     statusBox.classList.toggle("pending", !!pending);
@@ -199,7 +194,7 @@
         "Content-Type": "application/json",
         "Accept": "application/json",
         "Idempotency-Key": item.key,
-        "X-CSRFToken": csrf()
+        "X-CSRFToken": window.exerciseTracker.csrfToken()
       },
       body: JSON.stringify(item.body)
     }).then(function (response) {

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from programs.models import Exercise, PlanTemplate, TemplateItem
-from programs.services.plans import clean_dose
+from programs.services.plan_items import clean_dose
 
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "fixtures" / "templates"
 

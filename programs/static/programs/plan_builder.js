@@ -19,13 +19,6 @@
   var previewTimer = null;
   var previewTicket = 0;
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return field ? field.value : "";
-  }
-
   function api(method, url, body) {
     var options = {
       method: method,
@@ -34,7 +27,7 @@
     };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
-      options.headers["X-CSRFToken"] = csrfToken();
+      options.headers["X-CSRFToken"] = window.exerciseTracker.csrfToken();
       options.body = JSON.stringify(body);
     }
     return fetch(url, options).then(function (response) {
@@ -50,7 +43,7 @@
 
   function fromServer(item) {
     var copy = { id: item.id || null, exercise: item.exercise.id, name: item.exercise.name,
-      days_of_week: (item.days_of_week || EVERY_DAY).slice() };
+      days_of_week: (item.days_of_week || EVERY_DAY).slice(), label: item.label || "" };
     DOSE_KEYS.forEach(function (key) { copy[key] = item[key] === undefined ? null : item[key]; });
     return copy;
   }
@@ -82,6 +75,7 @@
     node.dataset.index = String(index);
     field(node, "number").textContent = index + 1 + ".";
     field(node, "name").textContent = item.name;
+    field(node, "dose-label").textContent = item.label || "";
     field(node, "label-up").textContent = " " + item.name;
     field(node, "label-down").textContent = " " + item.name;
     field(node, "label-remove").textContent = " " + item.name;
@@ -185,7 +179,10 @@
     api("POST", config.api.preview, body).then(function (result) {
       if (ticket !== previewTicket) return;
       showItemErrors(result.ok ? {} : (result.data && result.data.errors) || {});
-      if (result.ok) showSummary(result.data.warnings, result.data.estimated_minutes);
+      if (result.ok) {
+        showSummary(result.data.warnings, result.data.estimated_minutes);
+        showLabels(result.data.labels || []);
+      }
     });
   }
 
@@ -199,6 +196,15 @@
       li.className = "warning";
       li.textContent = "Warning: " + warning.message;
       box.appendChild(li);
+    });
+  }
+
+  // The dose in the words the member will read (the server words it: one wording everywhere).
+  function showLabels(labels) {
+    list.querySelectorAll("li.plan-item").forEach(function (li, index) {
+      if (labels[index] === undefined || !state.items[index]) return;
+      state.items[index].label = labels[index];
+      field(li, "dose-label").textContent = labels[index];
     });
   }
 

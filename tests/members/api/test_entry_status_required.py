@@ -11,9 +11,9 @@ import pytest
 from members.models import SessionEntry, SessionLog
 from members.services import sessions as services
 from programs.models import PlanItem
+from tests.members.sessions_helpers import entry, local_today, plan_with_items, session_body
 
 from ...conftest import World, bearer_client
-from tests.members.sessions_helpers import entry, local_today, plan_with_items, session_body
 
 pytestmark = pytest.mark.django_db
 

@@ -62,7 +62,7 @@ def test_today_lists_the_items_in_force_with_dose_picture_and_counts(world: Worl
     assert first["exercise"]["thumbnail"].endswith(".webp")
     assert first["exercise"]["thumbnail_alt_text"] == "Lying on the back, hips lifted"
     assert first["dose"]["sets"] == 3 and first["dose"]["reps"] == 12
-    assert first["dose_text"] == "3 x 12, 2 times a day"
+    assert first["dose_text"] == "3 sets of 12 reps, twice a day"
     assert (first["times_due"], first["times_done"]) == (2, 1)
     assert (second["times_due"], second["times_done"]) == (1, 0)
     assert second["exercise"]["thumbnail"] is None

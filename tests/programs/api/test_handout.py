@@ -64,7 +64,7 @@ def test_the_member_downloads_their_handout_with_names_steps_doses_and_pictures(
         world.org.name,
         world.member.user.display_name,
         "Glute bridge",
-        "3 x 12",
+        "3 sets of 12 reps",
         "Squeeze and lift the hips.",
         "Slow on the way down",
         "Interval walking",

@@ -240,7 +240,7 @@ def test_detail_has_steps_cues_precautions_dose_pictures_and_versions(
     assert body["cues"] == ["Push through the heels."]
     assert body["precautions"] == ["Not too high: it arches the back."]
     assert body["dose"]["dosing"] == "reps_hold"
-    assert body["dose"]["label"] == "3 x 12, 3 s hold"
+    assert body["dose"]["label"] == "3 sets of 12 reps, hold 3 s each"
     assert [i["alt_text"] for i in body["images"]] == ["Start and end of a bridge", "Animation"]
     assert all(i["thumbnail"] for i in body["images"])
     assert body["thumbnail_alt_text"] == "Start and end of a bridge"
@@ -289,7 +289,7 @@ def test_a_pt_creates_an_exercise_for_their_organization(world: World, library) 
     assert created.organization == world.org  # the PT's, whatever the body said
     assert created.slug == "towel-scrunch"
     assert created.created_by == world.pt.user
-    assert data["dose"]["label"] == "2 x 15"
+    assert data["dose"]["label"] == "2 sets of 15 reps"
     assert data["regression"]["id"] == library["chin"].pk
     assert data["precaution_tags"] == []
     # The same name again: a unique slug in the organization.

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from programs.management.commands.load_library import LIBRARY_FILE
 from programs.models import Category, Exercise, ExerciseImage, MovementBias, Region
 from programs.services.library import LibraryError, load_library
-from programs.services.plans import clean_dose
+from programs.services.plan_items import clean_dose
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from members.models import Condition
 from programs.demo.plans import seed_demo_plans
 from programs.models import Dosing, Exercise, Plan, PlanTemplate, TemplateItem
+from programs.rules.estimates import estimate_minutes
 from programs.selectors.schedule import prescribed_sessions
-from programs.services.plans import estimate_minutes
 from tests import factories
 from tests.conftest import World
 from tests.programs.factories_plans import PlanExerciseFactory

@@ -136,7 +136,7 @@ def test_the_exercise_page(world: World, library, django_assert_max_num_queries)
     assert "<h1" in html and "Glute bridge" in html
     assert "<li>Lie on your back.</li>" in html and "<li>Lift the hips.</li>" in html
     assert "Take care" in html and "Lifting too high arches the low back." in html
-    assert "3 x 12, 3 s hold" in html
+    assert "3 sets of 12 reps, hold 3 s each" in html
     assert 'alt="A person lifting the hips"' in html and 'alt="Animation"' in html
     assert f'href="/library/{library["single"].pk}/"' in html  # harder version
     assert "Exercise mat" in html or "exercise mat" in html

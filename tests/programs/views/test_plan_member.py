@@ -41,7 +41,10 @@ def test_member_sees_their_plan_in_order_with_dose_and_notes(world: World, clien
     html = response.content.decode()
     assert html.index("Walking program") < html.index("Glute bridge")
     assert "15 min · Mon, Wed, Fri" in html
-    assert "3 sets of 12 · hold 3 s · rest 30 s between sets · every day · twice a day" in html
+    assert (
+        "3 sets of 12 reps, hold 3 s each · rest 30 s between sets · every day · twice a day"
+        in html
+    )
     assert "Sit when legs tingle" in html and "Go gently." in html
     # What a PT typed is text, never markup.
     assert "&lt;b&gt;shop&lt;/b&gt;" in html
