@@ -91,6 +91,20 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Concurrent requests on the embedded default wait their turn instead of failing with
+    # "database is locked": WAL lets readers run beside the one writer, every transaction takes
+    # the write lock when it begins (BEGIN IMMEDIATE: a reader never has to upgrade, which SQLite
+    # refuses without waiting), and a writer waits up to SQLITE_BUSY_SECONDS for the lock.
+    _busy_seconds = env.int("SQLITE_BUSY_SECONDS", default=30)
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": _busy_seconds,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={_busy_seconds * 1000}; PRAGMA foreign_keys=ON;"
+        ),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
     # Covering indexes (`include`) are a PostgreSQL speed-up; SQLite builds the index without
     # the extra columns, which is all the embedded default needs.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
