@@ -5,11 +5,22 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from exercise_tracker import access
 from members.models import CareAssignment, Member, User
+from members.services.adherence_check import check_adherence
+
+
+def _row_counts() -> dict[str, int]:
+    """Rows of every model of the two apps: a second seed must add none."""
+    return {
+        model._meta.label: model._default_manager.count()
+        for app in ("members", "programs")
+        for model in apps.get_app_config(app).get_models()
+    }
 
 
 @pytest.mark.django_db
@@ -17,8 +28,14 @@ from members.models import CareAssignment, Member, User
 def test_seed_demo_builds_both_clinics_and_is_idempotent() -> None:
     call_command("seed_demo", stdout=io.StringIO())
     counts = (User.objects.count(), Member.objects.count(), CareAssignment.objects.count())
+    rows = _row_counts()
+    assert check_adherence().differences == []
+    # A restarted `make run` seeds again: nothing is added (the "never started" member stays
+    # without sessions) and the figures still agree with the logs.
     call_command("seed_demo", stdout=io.StringIO())
     assert (User.objects.count(), Member.objects.count(), CareAssignment.objects.count()) == counts
+    assert _row_counts() == rows
+    assert check_adherence().differences == []
 
     for username in (
         "demo_pt",
