@@ -8,8 +8,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from django.test import Client
-from pytest_django.fixtures import SettingsWrapper
+from django.test import Client, override_settings
 
 from tests.conftest import World, bearer_client
 from tests.members.sessions_helpers import plan_with_items, session_body
@@ -24,21 +23,23 @@ def _dead_redis_url() -> str:
 
 
 @pytest.fixture
-def redis_down(settings: SettingsWrapper) -> Iterator[str]:
+def redis_down() -> Iterator[str]:
     url = _dead_redis_url()
-    settings.REDIS_URL = url
-    settings.CACHES = {
+    caches = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "et",
         }
     }
-    yield url
+    with override_settings(REDIS_URL=url, CACHES=caches):
+        yield url
 
 
 @pytest.mark.django_db
-def test_members_log_and_pts_read_while_redis_is_down(world: World, redis_down: str) -> None:
+def test_members_log_and_pts_read_while_redis_is_down(
+    world: World, redis_down: str, caplog: pytest.LogCaptureFixture
+) -> None:
     _, items = plan_with_items(pt=world.pt, member=world.member, n=2)
     member_api = bearer_client(world.member.user)
     created = member_api.post("/api/v1/sessions/", session_body(world.member, items), format="json")
@@ -63,3 +64,5 @@ def test_members_log_and_pts_read_while_redis_is_down(world: World, redis_down: 
     assert body["checks"]["database"] == "ok"
     assert body["status"] == "degraded"
     assert {"broker (redis)", "cache (redis)"} <= set(body["unavailable"])
+    # The API's rate limit met the dead cache and let the requests through.
+    assert "rate limit not applied: cache unavailable" in caplog.text
