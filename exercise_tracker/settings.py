@@ -340,6 +340,13 @@ CELERY_BEAT_SCHEDULE["roll-over-adherence"] = {
     "options": {"expires": 14 * 60},
 }
 
+# --- Thumbnails (programs/tasks.py): pictures uploaded while the broker was down get theirs.
+CELERY_BEAT_SCHEDULE["queue-missing-thumbnails"] = {
+    "task": "programs.queue_missing_thumbnails",
+    "schedule": 10 * 60,
+    "options": {"expires": 9 * 60},
+}
+
 # --- Email: console locally; any SMTP through EMAIL_URL in production.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -24,3 +24,11 @@ def make_thumbnails(image_id: int) -> bool:
     from programs.services.images import make_thumbnails as make
 
     return make(image_id=image_id)
+
+
+@shared_task(name="programs.queue_missing_thumbnails")
+def queue_missing_thumbnails() -> int:
+    """Beat, every 10 minutes: thumbnails not queued while the broker was down."""
+    from programs.services.images import queue_missing_thumbnails as queue
+
+    return queue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 from functools import partial
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -13,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from exercise_tracker.api import PayloadTooLarge
 from programs import media
@@ -99,9 +101,39 @@ def add_exercise_image(
 
 
 def _queue_thumbnails(image_id: int) -> None:
+    """After the upload committed: the picture is stored whatever happens here. With the broker
+    down (Redis stopped) the upload still succeeds; `queue_missing_thumbnails` (beat, every 10
+    minutes) queues the thumbnails once it is back."""
     from programs.tasks import make_thumbnails as task
 
-    task.delay(image_id)
+    try:
+        task.delay(image_id)
+    except Exception as exc:  # kombu's OperationalError, a Redis error: the broker is away
+        logger.warning("thumbnails not queued (broker unavailable: %s)", type(exc).__name__)
+
+
+# Thumbnails missing this long after an upload were not queued or their task was lost; a
+# picture older than a day that still has none is one Pillow cannot read: left alone.
+THUMBNAILS_OVERDUE = timedelta(minutes=2)
+THUMBNAILS_GIVE_UP = timedelta(days=1)
+
+
+def queue_missing_thumbnails(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queues the thumbnails of pictures that still lack them (the broker was down when they
+    were uploaded). Making them twice is harmless: the task does nothing when they exist."""
+    from programs.tasks import make_thumbnails as task
+
+    before = (now or timezone.now()) - THUMBNAILS_OVERDUE
+    ids = list(
+        ExerciseImage.objects.filter(created_at__lt=before)
+        .filter(created_at__gte=before - THUMBNAILS_GIVE_UP)
+        .filter(Q(thumbnail_small="") | Q(thumbnail_large=""))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for image_id in ids:
+        task.delay(image_id)
+    return len(ids)
 
 
 def make_thumbnails(*, image_id: int) -> bool:
