@@ -102,7 +102,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "timeout": _busy_seconds,
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            f"PRAGMA busy_timeout={_busy_seconds * 1000}; PRAGMA foreign_keys=ON;"
+            f"PRAGMA busy_timeout={_busy_seconds * 1000};"
         ),
         **DATABASES["default"].get("OPTIONS", {}),
     }

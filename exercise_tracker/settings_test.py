@@ -20,10 +20,10 @@ REST_FRAMEWORK = {
 }
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A test database in a file, not Django's shared in-memory
-    # one: threads then meet SQLite's real locking (WAL, busy timeout, BEGIN IMMEDIATE) as
-    # `make run` does, and the racing tests prove the embedded default too. A fresh file per
-    # run, removed at exit, so --reuse-db never meets an old schema.
+    # A test database in a file, not Django's shared in-memory one: threads then meet SQLite's
+    # real locking (WAL, busy timeout, BEGIN IMMEDIATE) as `make run` does, and the racing tests
+    # prove the embedded default too. A fresh file per run, removed at exit, so --reuse-db never
+    # meets an old schema.
     _TEST_DB_DIR = Path(tempfile.mkdtemp(prefix="et-testdb-"))
     atexit.register(shutil.rmtree, _TEST_DB_DIR, ignore_errors=True)
     DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DB_DIR / "test.sqlite3")}

@@ -361,9 +361,6 @@ def seed_demo_session_logs(
 def _write(seed: _Member, logs: list[tuple[SessionLog, list[SessionEntry]]]) -> int:
     if not logs:
         return 0
-    # Written in bulk, so the figures are refreshed here, from the first day written (inside
-    # seed_demo's `adherence.deferred()` block, once at its end).
-    adherence.refresh_member(member=seed.member.pk, since=min(log.local_date for log, _ in logs))
     stamps = [log.created_at for log, _ in logs]
     sessions = SessionLog.objects.bulk_create([log for log, _ in logs])
     # auto_now_add stamped the seeding time: put back the hour each session was done.
@@ -396,4 +393,7 @@ def _write(seed: _Member, logs: list[tuple[SessionLog, list[SessionEntry]]]) -> 
                 ]
             )
         )
+    # Written in bulk, so the figures are refreshed here, in the same transaction, from the
+    # first day written (inside seed_demo's `adherence.deferred()` block: once, at its end).
+    adherence.refresh_member(member=seed.member.pk, since=min(log.local_date for log, _ in logs))
     return len(sessions)
