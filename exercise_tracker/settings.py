@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "exercise_tracker.unavailable.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -91,6 +92,20 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Concurrent requests on the embedded default wait their turn instead of failing with
+    # "database is locked": WAL lets readers run beside the one writer, every transaction takes
+    # the write lock when it begins (BEGIN IMMEDIATE: a reader never has to upgrade, which SQLite
+    # refuses without waiting), and a writer waits up to SQLITE_BUSY_SECONDS for the lock.
+    _busy_seconds = env.int("SQLITE_BUSY_SECONDS", default=30)
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": _busy_seconds,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={_busy_seconds * 1000};"
+        ),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
     # Covering indexes (`include`) are a PostgreSQL speed-up; SQLite builds the index without
     # the extra columns, which is all the embedded default needs.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -324,6 +339,13 @@ CELERY_BEAT_SCHEDULE["roll-over-adherence"] = {
     "task": "members.roll_over_adherence",
     "schedule": crontab(minute="*/15"),
     "options": {"expires": 14 * 60},
+}
+
+# --- Thumbnails (programs/tasks.py): pictures uploaded while the broker was down get theirs.
+CELERY_BEAT_SCHEDULE["queue-missing-thumbnails"] = {
+    "task": "programs.queue_missing_thumbnails",
+    "schedule": 10 * 60,
+    "options": {"expires": 9 * 60},
 }
 
 # --- Email: console locally; any SMTP through EMAIL_URL in production.

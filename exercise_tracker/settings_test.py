@@ -1,10 +1,12 @@
 """Test settings: fast hashing, temporary media, locmem email, eager tasks (except integration)."""
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
 from .settings import *  # noqa: F403
-from .settings import REST_FRAMEWORK
+from .settings import DATABASES, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="et-media-"))
@@ -16,3 +18,12 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
 }
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A test database in a file, not Django's shared in-memory one: threads then meet SQLite's
+    # real locking (WAL, busy timeout, BEGIN IMMEDIATE) as `make run` does, and the racing tests
+    # prove the embedded default too. A fresh file per run, removed at exit, so --reuse-db never
+    # meets an old schema.
+    _TEST_DB_DIR = Path(tempfile.mkdtemp(prefix="et-testdb-"))
+    atexit.register(shutil.rmtree, _TEST_DB_DIR, ignore_errors=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DB_DIR / "test.sqlite3")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -15,6 +16,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from members.models import Role
 
 from . import login_guard
+from .unavailable import is_database_unavailable, unavailable_response
 
 LANDING: dict[str, str] = {
     Role.MEMBER: "today",
@@ -87,6 +89,9 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Also reached by a database error outside a view (a middleware's query): 503 then.
+    if is_database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
     if _wants_json(request):
         return JsonResponse({"detail": "Server error.", "errors": {}}, status=500)
     return render(request, "500.html", status=500)

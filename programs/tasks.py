@@ -29,3 +29,11 @@ def make_thumbnails(image_id: int) -> bool:
 def queue_thumbnails(image_id: int) -> None:
     """The image service's queue: one task per new image."""
     make_thumbnails.delay(image_id)
+
+
+@shared_task(name="programs.queue_missing_thumbnails")
+def queue_missing_thumbnails() -> int:
+    """Beat, every 10 minutes: thumbnails not queued while the broker was down."""
+    from programs.services.images import queue_missing_thumbnails as queue
+
+    return queue()

@@ -37,6 +37,7 @@ from members.models import (
     SessionLog,
 )
 from members.models.logs import Feedback, SessionStatus
+from members.services import adherence
 from members.services import alerts as alert_rules
 from programs.models import Plan, PlanItem, PlanStatus, Side
 from programs.selectors.schedule import prescribed_sessions_for_members
@@ -318,30 +319,40 @@ def seed_demo_session_logs(
     progress: Callable[[int, int, str], object] | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Writes logs for the demo members who have an active plan and no logs yet. Returns how
-    many sessions were written."""
+    """Writes logs for the demo members who have an active plan and no logs yet, and refreshes
+    their adherence figures from the first day written. Returns how many sessions were written.
+
+    Each member's pattern comes from their place among all the demo members with an active
+    plan, logged or not, so a second run gives everyone the pattern they had: the members who
+    have logs are left as they are, and a "never started" member stays without any."""
     moment = now or timezone.now()
     members = list(
         Member.objects.filter(
-            user__organization__slug__in=DEMO_ORG_SLUGS,
-            plans__status=PlanStatus.ACTIVE,
-            session_logs__isnull=True,
+            user__organization__slug__in=DEMO_ORG_SLUGS, plans__status=PlanStatus.ACTIVE
         )
         .distinct()
         .select_related("user")
         .order_by("user__username")
     )
-    if not members:
-        say("  every demo member with a plan has logs already\n")
-        return 0
-    seeds = [_Member(m, pattern_of(m.user.username, i), moment) for i, m in enumerate(members)]
+    every = [_Member(m, pattern_of(m.user.username, i), moment) for i, m in enumerate(members)]
     # One member (not demo_member, steady) rates an exercise too hard three sessions running.
     runner = next(
-        (s for s in seeds[1:] if s.pattern == STEADY and s.member.user.username != "demo_member"),
+        (s for s in every[1:] if s.pattern == STEADY and s.member.user.username != "demo_member"),
         None,
     )
     if runner is not None:
         runner.too_hard_run = True
+    logged = set(
+        SessionLog.objects.filter(member__in=members)
+        .order_by()
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    seeds = [s for s in every if s.member.pk not in logged and s.pattern != NEVER]
+    if not seeds:
+        say("  every demo member with a plan has logs already (or never started)\n")
+        return 0
+    members = [s.member for s in seeds]
     starts = dict(
         Plan.objects.filter(member__in=members, status=PlanStatus.ACTIVE).values_list(
             "member_id", "start_date"
@@ -399,4 +410,7 @@ def _write(seed: _Member, logs: list[tuple[SessionLog, list[SessionEntry]]]) -> 
                 ]
             )
         )
+    # Written in bulk, so the figures are refreshed here, in the same transaction, from the
+    # first day written (inside seed_demo's `adherence.deferred()` block: once, at its end).
+    adherence.refresh_member(member=seed.member.pk, since=min(log.local_date for log, _ in logs))
     return len(sessions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import partial
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -14,7 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from exercise_tracker.api import PayloadTooLarge
 from programs import media
@@ -100,7 +102,13 @@ def add_exercise_image(
 
 
 def _queue_thumbnails(image_id: int) -> None:
-    _thumbnail_queue(image_id)
+    """After the upload committed: the picture is stored whatever happens here. With the broker
+    down (Redis stopped) the upload still succeeds; `queue_missing_thumbnails` (beat, every 10
+    minutes) queues the thumbnails once it is back."""
+    try:
+        _thumbnail_queue(image_id)
+    except Exception as exc:  # kombu's OperationalError, a Redis error: the broker is away
+        logger.warning("thumbnails not queued (broker unavailable: %s)", type(exc).__name__)
 
 
 def _no_queue(image_id: int) -> None:
@@ -115,6 +123,28 @@ _thumbnail_queue: Callable[[int], None] = _no_queue
 def set_thumbnail_queue(queue: Callable[[int], None]) -> None:
     global _thumbnail_queue
     _thumbnail_queue = queue
+
+
+# Thumbnails missing this long after an upload were not queued or their task was lost; a
+# picture older than a day that still has none is one Pillow cannot read: left alone.
+THUMBNAILS_OVERDUE = timedelta(minutes=2)
+THUMBNAILS_GIVE_UP = timedelta(days=1)
+
+
+def queue_missing_thumbnails(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queues the thumbnails of pictures that still lack them (the broker was down when they
+    were uploaded). Making them twice is harmless: the task does nothing when they exist."""
+    before = (now or timezone.now()) - THUMBNAILS_OVERDUE
+    ids = list(
+        ExerciseImage.objects.filter(created_at__lt=before)
+        .filter(created_at__gte=before - THUMBNAILS_GIVE_UP)
+        .filter(Q(thumbnail_small="") | Q(thumbnail_large=""))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for image_id in ids:
+        _thumbnail_queue(image_id)
+    return len(ids)
 
 
 def make_thumbnails(*, image_id: int) -> bool:

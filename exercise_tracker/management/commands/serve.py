@@ -1,4 +1,11 @@
-"""Runs the whole product on one machine: web server, Celery worker and Celery beat together."""
+"""Runs the whole product on one machine: web server, Celery worker and Celery beat together.
+
+The web server is gunicorn with threads and whitenoise, as in production: a fixed pool of
+WEB_WORKERS x WEB_THREADS threads, each keeping at most one database connection (CONN_MAX_AGE),
+so a burst of requests cannot exhaust PostgreSQL. Django's development server (`--runserver`)
+starts a thread per request and would keep a connection per thread: it runs with persistent
+connections off.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 DEMO_LOGINS = (
@@ -27,7 +35,18 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument(
-            "--gunicorn", action="store_true", help="Serve with gunicorn instead of runserver."
+            "--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")), help="gunicorn"
+        )
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")), help="gunicorn"
+        )
+        parser.add_argument(
+            "--runserver",
+            action="store_true",
+            help="Django's development server instead of gunicorn (no persistent connections).",
+        )
+        parser.add_argument(
+            "--gunicorn", action="store_true", help="The default; kept for scripts."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -35,19 +54,34 @@ class Command(BaseCommand):
         port, host = options["port"], options["host"]
         var = settings.VAR_DIR
         celery = [python, "-m", "celery", "-A", "exercise_tracker"]
-        if options["gunicorn"]:
+        web_env = dict(os.environ)
+        if options["runserver"]:
+            web = [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"]
+            # A thread per request: a persistent connection per thread would pile up.
+            web_env["DJANGO_CONN_MAX_AGE"] = "0"
+        else:
+            if not settings.DEBUG:
+                # Production's static storage serves what collectstatic wrote (with DEBUG on,
+                # whitenoise finds the files in the apps).
+                call_command("collectstatic", "--noinput", verbosity=0)
             web = [
                 python,
                 "-m",
                 "gunicorn",
                 "exercise_tracker.wsgi",
-                "-b",
+                "--bind",
                 f"{host}:{port}",
-                "-w",
-                "2",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                str(options["workers"]),
+                "--threads",
+                str(options["threads"]),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "10",
             ]
-        else:
-            web = [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"]
         commands = {
             "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             "beat": [
@@ -62,13 +96,20 @@ class Command(BaseCommand):
         }
         processes: dict[str, subprocess.Popen[bytes]] = {}
         for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, cwd=settings.BASE_DIR)  # noqa: S603
+            processes[name] = subprocess.Popen(  # noqa: S603
+                command, cwd=settings.BASE_DIR, env=web_env if name == "web" else None
+            )
 
         broker = "Redis" if settings.REDIS_URL else "no broker server (filesystem queue in var/)"
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        server = (
+            "Django's development server"
+            if options["runserver"]
+            else f"gunicorn, {options['workers']} workers x {options['threads']} threads"
+        )
         self.stdout.write(
             self.style.SUCCESS(f"\nMove Daily is running at http://{host}:{port}/")
-            + f"\n  database: {database}; worker and beat: {broker}"
+            + f"\n  web: {server}; database: {database}; worker and beat: {broker}"
             + "\n  demo logins (password demo-pass):"
             + "".join(f"\n    {user:<18} {what}" for user, what in DEMO_LOGINS)
             + f"\n  API docs: http://{host}:{port}/api/docs/   Ctrl-C stops everything.\n"

@@ -13,7 +13,8 @@ What it writes, for `--members N --days D` (default 10,000 and 90) under `--org-
 - with `--entries` also an entry per exercise done. The dashboard and the adherence figures read
   only the session logs, so entries are off by default (about three per session: writing the
   members takes about three times as long);
-- at the end, every new member's adherence figures (members.services.adherence).
+- with each chunk, in its transaction, its members' adherence figures
+  (members.services.adherence), so the figures never lag the logs.
 
 Members are written a chunk at a time (`--chunk-size`, one transaction each) with bulk inserts:
 the number of queries per chunk does not depend on how many members or days it holds (beyond one
@@ -95,9 +96,8 @@ SITTING_HOURS = (7, 13, 18)  # the earliest hour of a day's first, second and th
 REMOVING = "removing the organization's people"
 LIBRARY = "library and templates"
 STAFF = "organization, PTs and coordinator"
-MEMBERS = "members, plans and session logs"
-ADHERENCE = "adherence figures"
-STAGES = (LIBRARY, STAFF, MEMBERS, ADHERENCE)
+MEMBERS = "members, plans, session logs and adherence figures"
+STAGES = (LIBRARY, STAFF, MEMBERS)
 
 ORG_TIMEZONE = "America/New_York"
 # Where a US clinic's members live, roughly by population.
@@ -425,6 +425,8 @@ def write_chunk(
             members={m.pk: (p, starts[p.number]) for m, p in zip(members, profiles, strict=True)},
             days=days,
         )
+    # The figures in the same transaction as the logs: no chunk is ever stored without them.
+    adherence.refresh_adherence(member_ids=[m.pk for m in members], now=now)
 
 
 def _write_people(
@@ -714,10 +716,6 @@ class Command(BaseCommand):
                 )
                 forget_queries()
                 self._progress(numbers[-1], total, "members")
-        with self._stage(ADHERENCE):
-            adherence.refresh_adherence(
-                member_ids=written.member_ids, now=now, progress=self._adherence_progress
-            )
         self._report(written=written, therapists=len(therapists), slug=slug)
 
     @contextmanager
@@ -862,10 +860,6 @@ class Command(BaseCommand):
                 f"Could not delete the people of “{org.slug}”: other records refer to them "
                 f"({exc.args[0]})."
             ) from exc
-
-    def _adherence_progress(self, done: int, total: int) -> None:
-        forget_queries()
-        self._progress(done, total, "members")
 
     def _progress(self, done: int, total: int, label: str) -> None:
         filled = int(BAR_WIDTH * done / total) if total else BAR_WIDTH

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         files = sorted(path.glob("*.json")) if path.is_dir() else [path]
         if not files or not all(f.exists() for f in files):
             raise CommandError(f"No template files at {path}.")
-        counts = {"created": 0, "updated": 0, "skipped": 0}
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
         for file in files:
             try:
                 specs = json.loads(file.read_text(encoding="utf-8"))
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Templates: {counts['created']} created, {counts['updated']} updated, "
-                f"{counts['skipped']} skipped."
+                f"{counts['unchanged']} unchanged, {counts['skipped']} skipped."
             )
         )
 
@@ -73,17 +74,25 @@ class Command(BaseCommand):
         if problems:
             self.stdout.write(self.style.WARNING(f"Skipped {slug}: {problems}"))
             return "skipped"
+        fields = {
+            "name": spec["name"],
+            "condition": spec["condition"],
+            "phase": spec.get("phase"),
+            "description": spec.get("description", ""),
+            "progression_criteria": spec.get("progression_criteria", ""),
+            "is_active": spec.get("is_active", True),
+        }
+        current = PlanTemplate.objects.filter(slug=slug, organization=None).first()
+        if (
+            current is not None
+            and all(getattr(current, name) == value for name, value in fields.items())
+            and _signature(current.items.order_by("order", "pk")) == _signature(items)
+        ):
+            return "unchanged"  # a second run (seed_demo's) writes nothing
         template, created = PlanTemplate.objects.update_or_create(
             slug=slug,
             organization=None,
-            defaults={
-                "name": spec["name"],
-                "condition": spec["condition"],
-                "phase": spec.get("phase"),
-                "description": spec.get("description", ""),
-                "progression_criteria": spec.get("progression_criteria", ""),
-                "is_active": spec.get("is_active", True),
-            },
+            defaults=fields,
         )
         # Template items are not history (plans copy them), so they are simply replaced.
         template.items.all().delete()
@@ -91,3 +100,10 @@ class Command(BaseCommand):
             template_item.template = template
         TemplateItem.objects.bulk_create(items)
         return "created" if created else "updated"
+
+
+def _signature(items: Iterable[TemplateItem]) -> list[tuple[Any, ...]]:
+    """What a template's items prescribe, without their ids."""
+    fields = TemplateItem._meta.concrete_fields
+    names = [f.attname for f in fields if f.attname not in ("id", "template_id")]
+    return [tuple(getattr(item, name) for name in names) for item in items]

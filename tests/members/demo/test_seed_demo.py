@@ -5,11 +5,22 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from exercise_tracker import access
 from members.models import CareAssignment, Member, User
+from members.services.adherence_check import check_adherence
+
+
+def _row_counts() -> dict[str, int]:
+    """Rows of every model of the two apps: a second seed must add none."""
+    return {
+        model._meta.label: model._default_manager.count()
+        for app in ("members", "programs")
+        for model in apps.get_app_config(app).get_models()
+    }
 
 
 @pytest.mark.django_db
@@ -17,8 +28,14 @@ from members.models import CareAssignment, Member, User
 def test_seed_demo_builds_both_clinics_and_is_idempotent() -> None:
     call_command("seed_demo", stdout=io.StringIO())
     counts = (User.objects.count(), Member.objects.count(), CareAssignment.objects.count())
+    rows = _row_counts()
+    assert check_adherence().differences == []
+    # A restarted `make run` seeds again: nothing is added (the "never started" member stays
+    # without sessions) and the figures still agree with the logs.
     call_command("seed_demo", stdout=io.StringIO())
     assert (User.objects.count(), Member.objects.count(), CareAssignment.objects.count()) == counts
+    assert _row_counts() == rows
+    assert check_adherence().differences == []
 
     for username in (
         "demo_pt",
@@ -56,3 +73,32 @@ def test_seed_demo_refuses_in_production_unless_forced() -> None:
         call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", "--force", stdout=io.StringIO())
     assert User.objects.filter(username="demo_pt").exists()
+
+
+@pytest.mark.django_db
+def test_demo_logs_written_on_their_own_leave_the_figures_current() -> None:
+    """The session step outside seed_demo's deferred block (bulk writes): the figures are
+    refreshed from the first day written, and a second run writes nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from members.demo.sessions import seed_demo_session_logs
+    from members.models import SessionLog
+    from tests import factories
+    from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
+
+    org = factories.OrganizationFactory.create(name="Demo Clinic", slug="demo-clinic")
+    pt = factories.TherapistFactory.create(user__organization=org)
+    member = factories.MemberFactory.create(user__organization=org, timezone="UTC")
+    factories.CareAssignmentFactory.create(member=member, therapist=pt)
+    start = timezone.now().date() - timedelta(days=30)
+    make_plan(pt=pt, member=member, items=[item(PlanExerciseFactory.create())], start=start)
+    assert check_adherence().differences == []
+
+    written = seed_demo_session_logs(say=lambda _: None)
+
+    assert written > 10
+    assert check_adherence().differences == []
+    assert seed_demo_session_logs(say=lambda _: None) == 0
+    assert SessionLog.objects.filter(member=member).count() == written

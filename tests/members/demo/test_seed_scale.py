@@ -25,6 +25,7 @@ from members.models import (
     User,
 )
 from members.models.logs import SessionStatus
+from members.services.adherence_check import check_adherence
 from programs.models import Plan, PlanItem, PlanRevision, PlanStatus
 from programs.selectors.schedule import prescribed_sessions_for_members
 
@@ -121,6 +122,7 @@ def test_seeds_members_with_care_plans_and_scheduled_logs() -> None:
     assert not SessionEntry.objects.filter(session__member__in=members).exists()
 
     assert MemberAdherence.objects.filter(member__in=members).count() == 40
+    assert check_adherence(member_ids=[m.pk for m in members]).differences == []
     risks = {m.adherence.risk for m in members}
     assert Risk.NEVER_STARTED in risks and Risk.ON_TRACK in risks
 

@@ -258,10 +258,24 @@ def test_logging_through_the_service_gives_what_a_full_rebuild_gives(world: Worl
     assert logged.created
 
 
+def _counted(queries: list[dict[str, str]]) -> int:
+    """The queries a refresh costs. On PostgreSQL, every one. On SQLite, Django splits a bulk
+    insert into statements of at most 999 variables, so the number of INSERTs grows with the
+    rows written (one more per ~90 day rows): there every other query is counted, and it must
+    not grow with the members or the days any more than on PostgreSQL."""
+    from django.db import connection
+
+    statements = [q["sql"].lstrip().upper() for q in queries]
+    if connection.vendor == "sqlite":
+        statements = [sql for sql in statements if not sql.startswith("INSERT")]
+    return len(statements)
+
+
 @pytest.mark.django_db
-def test_refreshing_many_members_costs_the_same_queries(
-    world: World, django_assert_max_num_queries
-) -> None:
+def test_refreshing_many_members_costs_the_same_queries(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from tests import factories
 
     exercise = PlanExerciseFactory.create()
@@ -277,15 +291,13 @@ def test_refreshing_many_members_costs_the_same_queries(
         return ids
 
     few, many = members(2), members(12)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     counts = []
     for ids in (few, many):
         MemberAdherence.objects.filter(member_id__in=ids).delete()
         with CaptureQueriesContext(connection) as queries:
             service.refresh_adherence(member_ids=ids)
-        counts.append(len(queries))
+        counts.append(_counted(queries.captured_queries))
     assert counts[0] == counts[1], counts
-    with django_assert_max_num_queries(20):
+    with CaptureQueriesContext(connection) as queries:
         service.refresh_adherence(member_ids=many)
+    assert _counted(queries.captured_queries) <= 20

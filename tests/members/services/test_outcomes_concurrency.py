@@ -1,4 +1,5 @@
-"""Retried questionnaires racing each other store one row (PostgreSQL, real threads)."""
+"""Retried questionnaires racing each other store one row (real threads; PostgreSQL and the
+embedded SQLite default alike)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,12 @@ from django.db import connection
 from members.models import Assessment
 from members.services.outcomes import record_assessment
 from tests import factories
-from tests.services import require_postgres
 
 THREADS = 12
 
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_retries_with_one_client_id_store_one_assessment() -> None:
-    require_postgres()
     member = factories.MemberFactory.create()
     client_id = uuid.uuid4()
     barrier = threading.Barrier(THREADS)

@@ -443,3 +443,39 @@ def test_the_upload_is_documented_as_multipart(db: None) -> None:
     fields = schema["components"]["schemas"][ref]["properties"]
     assert {"image", "alt_text"} <= set(fields)
     assert fields["image"]["format"] == "binary"
+
+
+# --- the broker down (Redis stopped) -----------------------------------------------------------
+
+
+def test_an_upload_with_the_broker_down_succeeds_and_gets_thumbnails_later(
+    world: World, django_capture_on_commit_callbacks, monkeypatch, caplog
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    from programs.services.images import queue_missing_thumbnails
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    exercise = make_exercise(world.org)
+    client = bearer_client(world.pt.user)
+    client.raise_request_exception = False
+    monkeypatch.setattr(tasks.make_thumbnails, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_image(client, exercise, png((800, 600)))
+    assert response.status_code == 201, response.content
+    image = ExerciseImage.objects.get(pk=response.json()["id"])
+    assert not image.thumbnail_small
+    assert "thumbnails not queued (broker unavailable" in caplog.text
+
+    # The broker is back: beat's sweep queues what was missed (not before it is overdue).
+    monkeypatch.undo()
+    assert queue_missing_thumbnails() == 0
+    assert queue_missing_thumbnails(now=timezone.now() + timedelta(minutes=3)) == 1
+    image.refresh_from_db()
+    assert image.thumbnail_small and image.thumbnail_large
+    assert queue_missing_thumbnails(now=timezone.now() + timedelta(minutes=3)) == 0
