@@ -10,6 +10,7 @@ from . import (
     assessment_schedules,
     assessments,
     auth,
+    invitations,
     me,
     members,
     monitoring,
@@ -22,6 +23,7 @@ from . import (
 
 router = SimpleRouter()
 router.register("members", members.MemberViewSet, basename="member")
+router.register("invitations", invitations.InvitationViewSet, basename="invitation")
 router.register("assessments", assessments.AssessmentViewSet, basename="assessment")
 router.register(
     "assessment-schedules",
@@ -38,6 +40,12 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("me/", me.MeView.as_view(), name="me"),
+    # Before the router's invitations/{id}/.
+    path(
+        "invitations/accept/",
+        invitations.AcceptInvitationView.as_view(),
+        name="invitation-accept",
+    ),
     path("today/", today.TodayView.as_view(), name="api-today"),
     path(
         "members/<int:member_id>/monitoring/",

@@ -439,6 +439,7 @@ def write_chunk(
             [
                 Member(
                     user=user,
+                    organization_id=user.organization_id,
                     timezone=p.zone,
                     condition=p.template.template.condition,
                     preferred_language=p.language,
