@@ -324,7 +324,18 @@ def update_member(
         values["phone"] = _phone(changes["phone"] or "", errors)
     email = values.get("email", user.email)
     phone = values.get("phone", user.phone)
-    if not email and not phone and not errors.by_field.keys() & {"email", "phone"}:
+    # Checked when an address changes: members made before enrolment existed may have none.
+    changing_address = "email" in values or "phone" in values
+    if (
+        changing_address
+        and not email
+        and not phone
+        and not errors.by_field.keys()
+        & {
+            "email",
+            "phone",
+        }
+    ):
         errors.add("email", "Keep an email address or a mobile phone number.")
     if "date_of_birth" in changes:
         values["date_of_birth"] = _birth_date(changes["date_of_birth"], errors, today=now.date())
