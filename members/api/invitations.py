@@ -22,7 +22,6 @@ from rest_framework.views import APIView
 from exercise_tracker import access
 from exercise_tracker.api import Conflict, only_roles, query_choice
 from exercise_tracker.schema import ErrorSerializer
-from exercise_tracker.throttling import over_limit
 from members.models import (
     STAFF_ROLES,
     Invitation,
@@ -210,20 +209,10 @@ class Gone(exceptions.APIException):
     default_code = "gone"
 
 
-def client_address(request: Any) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def throttle_accept(request: Any, token: str) -> None:
-    """At most API_THROTTLE_INVITATION_ACCEPT tries a minute from one address, and
-    API_THROTTLE_INVITATION_ACCEPT_TOKEN against one token, whoever sends them."""
-    for scope, ident in (
-        ("invitation_accept", client_address(request)),
-        ("invitation_accept_token", services.hash_token(token)[:32]),
-    ):
-        wait = over_limit(scope, ident)
-        if wait is not None:
-            raise exceptions.Throttled(wait=wait)
+    wait = services.accept_wait(request=request, token=token)
+    if wait is not None:
+        raise exceptions.Throttled(wait=wait)
 
 
 class AcceptInvitationView(APIView):

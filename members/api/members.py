@@ -48,7 +48,7 @@ class MemberSerializer(serializers.ModelSerializer[Member]):
 
     class Meta:
         model = Member
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "username",
             "name",
@@ -69,7 +69,7 @@ class MemberSerializer(serializers.ModelSerializer[Member]):
             "primary_therapist",
             "created_at",
         )
-        read_only_fields = fields
+        read_only_fields: tuple[str, ...] = fields
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_primary_therapist(self, member: Member) -> int | None:

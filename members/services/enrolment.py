@@ -371,15 +371,15 @@ def update_member(
     for name in user_fields:
         setattr(user, name, values[name])
     member_fields: list[str] = []
-    for name, attribute in (
+    for key, attribute in (
         ("date_of_birth", "date_of_birth"),
         ("precautions", "precautions"),
         ("timezone", "timezone"),
         ("language", "preferred_language"),
         ("external_id", "external_id"),
     ):
-        if name in values:
-            setattr(member, attribute, values[name])
+        if key in values:
+            setattr(member, attribute, values[key])
             member_fields.append(attribute)
     if "conditions" in values:
         member.conditions = values["conditions"]

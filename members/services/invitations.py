@@ -13,7 +13,7 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from exercise_tracker import audit
 from exercise_tracker.models import AuditAction
+from exercise_tracker.throttling import over_limit
 from members.consents import MONITORING, TERMS
 from members.models import (
     STAFF_ROLES,
@@ -114,9 +115,7 @@ def _queue_send(invitation: Invitation, token: str) -> None:
     from members.tasks import send_invitation
 
     invitation_id = invitation.pk
-    transaction.on_commit(
-        lambda: send_invitation.delay(invitation_id=invitation_id, token=token)  # type: ignore[attr-defined]
-    )
+    transaction.on_commit(lambda: send_invitation.delay(invitation_id=invitation_id, token=token))
 
 
 def _new_token() -> str:
@@ -126,7 +125,7 @@ def _new_token() -> str:
 def email_taken(
     *, organization_id: int | None, email: str, exclude_user: int | None = None
 ) -> bool:
-    if not email:
+    if not email or organization_id is None:
         return False
     qs = User.objects.filter(organization_id=organization_id, email__iexact=email)
     if exclude_user is not None:
@@ -187,7 +186,8 @@ def invite_staff(
     """A coordinator invites a PT or another coordinator of their organization; the account is
     made when the person accepts."""
     now = now or timezone.now()
-    if by.role != Role.COORDINATOR or by.organization_id is None:
+    organization_id = by.organization_id
+    if by.role != Role.COORDINATOR or organization_id is None:
         raise PermissionDenied("Only a coordinator invites staff.")
     errors: dict[str, list[str]] = {}
     if role not in STAFF_ROLES:
@@ -206,15 +206,15 @@ def invite_staff(
         errors.setdefault("first_name", []).append("At most 150 characters.")
     if errors:
         raise ValidationError(errors)
-    if email_taken(organization_id=by.organization_id, email=email):
+    if email_taken(organization_id=organization_id, email=email):
         raise DuplicatePerson("email", "Someone in your organization already has this email.")
-    if open_staff_invitation_exists(organization_id=by.organization_id, email=email, now=now):
+    if open_staff_invitation_exists(organization_id=organization_id, email=email, now=now):
         raise DuplicatePerson(
             "email", "This address already has an invitation waiting: resend that one."
         )
     token = _new_token()
     invitation = Invitation.objects.create(
-        organization_id=by.organization_id,
+        organization_id=organization_id,
         kind=InvitationKind.STAFF,
         role=role,
         email=email,
@@ -356,6 +356,24 @@ def send_invitation(*, invitation_id: int, token: str) -> str:
 # --- accepting --------------------------------------------------------------------------------
 
 
+def client_address(request: Any) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def accept_wait(*, request: Any, token: str) -> float | None:
+    """Counts one try at accepting: None while within API_THROTTLE_INVITATION_ACCEPT from this
+    address and API_THROTTLE_INVITATION_ACCEPT_TOKEN against this token (whoever sends it),
+    else the seconds to wait. For the API and the page alike."""
+    for scope, ident in (
+        ("invitation_accept", client_address(request)),
+        ("invitation_accept_token", hash_token(token)[:32]),
+    ):
+        wait = over_limit(scope, ident)
+        if wait is not None:
+            return wait
+    return None
+
+
 def find_invitation(token: str) -> Invitation:
     """The invitation a token opens, whatever its status; InvitationUnusable(unknown) if none."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
@@ -433,7 +451,9 @@ def accept_invitation(
         raise ValidationError({"password": ["Choose a password."]})
 
     if is_member:
-        user = User.objects.select_for_update().get(member_profile__pk=invitation.member_id)
+        user = User.objects.select_for_update().get(
+            member_profile__pk=cast(int, invitation.member_id)
+        )
         try:
             validate_password(password, user)
         except ValidationError as exc:

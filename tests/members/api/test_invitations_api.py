@@ -4,6 +4,7 @@ accepting (400 for an unknown token, 410 for a used, expired or revoked one, thr
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -104,7 +105,12 @@ def test_a_coordinator_invites_a_pt_who_accepts_and_signs_in(world: World) -> No
 @pytest.mark.django_db
 def test_staff_invitations_refuse_member_roles_and_unknown_fields(world: World) -> None:
     client = bearer_client(world.coordinator)
-    body = {"role": "member", "email": "x@example.org", "first_name": "X", "last_name": "Y"}
+    body: dict[str, Any] = {
+        "role": "member",
+        "email": "x@example.org",
+        "first_name": "X",
+        "last_name": "Y",
+    }
     response = client.post("/api/v1/invitations/", body, format="json")
     assert response.status_code == 400 and "role" in response.json()["errors"]
     body = {**body, "role": "coordinator", "organization": world.other_org.pk}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -20,8 +21,8 @@ from ...conftest import World
 SMS = "members.services.channels.LocmemSMSBackend"
 
 
-def _enroll(by, **overrides):
-    data = {
+def _enroll(by: Any, **overrides: Any) -> Any:
+    data: dict[str, Any] = {
         "first_name": "Rosa",
         "last_name": "Diaz",
         "email": "rosa@example.org",
@@ -63,7 +64,7 @@ def test_a_pt_enrolls_a_member_into_their_caseload_and_the_invitation_goes_out(
     assert result.issued.token not in invitation.token_hash
     assert len(mail.outbox) == 1
     assert result.issued.accept_url in mail.outbox[0].body
-    assert mail.outbox[0].alternatives  # an HTML part too
+    assert mail.outbox[0].alternatives  # type: ignore[attr-defined]  # an HTML part too
     assert LocmemSMSBackend.outbox[-1][0] == "+15551234567"
     assert result.issued.accept_url in LocmemSMSBackend.outbox[-1][1]
     assert len(LocmemSMSBackend.outbox[-1][1]) <= 160

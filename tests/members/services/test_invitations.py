@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
@@ -32,14 +33,14 @@ from ...conftest import World
 PASSWORD = "a long walk by the river"
 
 
-def _enrolled(world: World, **kw):
-    data = {"first_name": "Rosa", "last_name": "Diaz", "email": "rosa@example.org"}
+def _enrolled(world: World, **kw: Any):
+    data: dict[str, Any] = {"first_name": "Rosa", "last_name": "Diaz", "email": "rosa@example.org"}
     data.update(kw)
     return enroll_member(by=world.pt.user, **data)
 
 
-def _staff(world: World, **kw):
-    data = {
+def _staff(world: World, **kw: Any):
+    data: dict[str, Any] = {
         "role": Role.THERAPIST,
         "email": "new.pt@example.org",
         "first_name": "Noor",
@@ -286,7 +287,7 @@ def test_a_send_runs_once_per_token_and_not_for_a_replaced_one(world: World) -> 
     assert services.send_invitation(invitation_id=pk, token=issued.token) == "skipped"
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["rosa@example.org"]
-    html = mail.outbox[0].alternatives[0][0]
+    html = str(mail.outbox[0].alternatives[0][0])  # type: ignore[attr-defined]
     assert issued.accept_url in html and "North Clinic" in html
     resent = services.resend_invitation(by=world.pt.user, invitation=issued.invitation)
     assert services.send_invitation(invitation_id=pk, token=issued.token) == "skipped"
