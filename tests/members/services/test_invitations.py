@@ -287,7 +287,7 @@ def test_a_send_runs_once_per_token_and_not_for_a_replaced_one(world: World) -> 
     assert services.send_invitation(invitation_id=pk, token=issued.token) == "skipped"
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["rosa@example.org"]
-    html = str(mail.outbox[0].alternatives[0][0])  # type: ignore[attr-defined]
+    html = str(mail.outbox[0].alternatives[0][0])  # type: ignore[union-attr]
     assert issued.accept_url in html and "North Clinic" in html
     resent = services.resend_invitation(by=world.pt.user, invitation=issued.invitation)
     assert services.send_invitation(invitation_id=pk, token=issued.token) == "skipped"
