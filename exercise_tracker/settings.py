@@ -247,6 +247,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "programs.models.PlanStatus",
         "SessionStatusEnum": "members.models.logs.SessionStatus",
+        "ConditionEnum": "members.models.Condition",
+        "PrecautionEnum": "members.models.Precaution",
+        "LanguageEnum": "members.models.Language",
+        "RoleEnum": "members.models.Role",
+        "StaffRoleEnum": "members.models.invitations.STAFF_ROLE_CHOICES",
+        "InvitationKindEnum": "members.models.InvitationKind",
+        "InvitationStatusEnum": "members.models.InvitationStatus",
     },
 }
 

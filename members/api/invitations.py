@@ -23,13 +23,13 @@ from exercise_tracker import access
 from exercise_tracker.api import Conflict, only_roles, query_choice
 from exercise_tracker.schema import ErrorSerializer
 from members.models import (
-    STAFF_ROLES,
     Invitation,
     InvitationKind,
     InvitationStatus,
     Role,
     User,
 )
+from members.models.invitations import STAFF_ROLE_CHOICES
 from members.services import invitations as services
 
 
@@ -66,7 +66,7 @@ def invitation_data(invitation: Invitation, accept_url: str | None = None) -> di
 
 
 class StaffInvitationInputSerializer(serializers.Serializer[Any]):
-    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in STAFF_ROLES])
+    role = serializers.ChoiceField(choices=STAFF_ROLE_CHOICES)
     email = serializers.EmailField(max_length=254)
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150)

@@ -46,11 +46,18 @@ def seed_demo_invitations(*, say: Callable[[str], object] = print) -> int:
         (EXPIRED, now - timedelta(days=settings.INVITATION_DAYS + 3)),
     ):
         exists = Invitation.objects.filter(
-            organization_id=coordinator.organization_id, email__iexact=spec["email"]
+            organization__users=coordinator, email__iexact=spec["email"]
         ).exists()
         if exists or User.objects.filter(email__iexact=spec["email"]).exists():
             continue
-        invite_staff(by=coordinator, now=made_at, **spec)
+        invite_staff(
+            by=coordinator,
+            now=made_at,
+            role=spec["role"],
+            email=spec["email"],
+            first_name=spec["first_name"],
+            last_name=spec["last_name"],
+        )
         written += 1
     say(f"  {written} invitations written")
     return written

@@ -32,6 +32,7 @@ class InvitationStatus(models.TextChoices):
 # Roles an invitation can be for: members (through enrolment), PTs and coordinators.
 INVITABLE_ROLES = (Role.MEMBER, Role.THERAPIST, Role.COORDINATOR)
 STAFF_ROLES = (Role.THERAPIST, Role.COORDINATOR)
+STAFF_ROLE_CHOICES = [(role.value, role.label) for role in STAFF_ROLES]
 
 
 class Invitation(models.Model):
