@@ -360,14 +360,15 @@ def client_address(request: Any) -> str:
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
-def accept_wait(*, request: Any, token: str) -> float | None:
+def accept_wait(*, request: Any, token: str, per_token: bool = True) -> float | None:
     """Counts one try at accepting: None while within API_THROTTLE_INVITATION_ACCEPT from this
     address and API_THROTTLE_INVITATION_ACCEPT_TOKEN against this token (whoever sends it),
-    else the seconds to wait. For the API and the page alike."""
-    for scope, ident in (
-        ("invitation_accept", client_address(request)),
-        ("invitation_accept_token", hash_token(token)[:32]),
-    ):
+    else the seconds to wait. For the API and the page alike (opening the page counts against
+    the address only, so that reading it does not use up the tries at the token)."""
+    limits = [("invitation_accept", client_address(request))]
+    if per_token:
+        limits.append(("invitation_accept_token", hash_token(token)[:32]))
+    for scope, ident in limits:
         wait = over_limit(scope, ident)
         if wait is not None:
             return wait

@@ -77,48 +77,51 @@ def _unusable(request: HttpRequest, exc: services.InvitationUnusable) -> HttpRes
     )
 
 
+TOO_MANY = "Too many tries. Wait a minute, then try again."
+
+
 def _throttled(request: HttpRequest, token: str) -> bool:
-    return services.accept_wait(request=request, token=token) is not None
+    per_token = request.method == "POST"
+    return services.accept_wait(request=request, token=token, per_token=per_token) is not None
 
 
 @never_cache
 def accept(request: HttpRequest, token: str) -> HttpResponse:
+    if _throttled(request, token):
+        return render(
+            request,
+            "members/invite_unusable.html",
+            {"message": TOO_MANY, "heading": "Please wait a moment"},
+            status=429,
+        )
     try:
         invitation = services.usable_invitation(token)
     except services.InvitationUnusable as exc:
         return _unusable(request, exc)
     is_member = invitation.kind == InvitationKind.MEMBER
     form = AcceptForm(request.POST or None, is_member=is_member)
-    if request.method == "POST":
-        if _throttled(request, token):
-            return render(
-                request,
-                "members/invite_unusable.html",
-                {"message": "Too many tries. Wait a minute, then try again."},
-                status=429,
+    if request.method == "POST" and form.is_valid():
+        consents: dict[str, Any] = {"terms": True}
+        if is_member:
+            consents["monitoring"] = form.cleaned_data["monitoring"]
+        try:
+            user = services.accept_invitation(
+                token=token,
+                password=form.cleaned_data["password"],
+                consents=consents,
+                request=request,
             )
-        if form.is_valid():
-            consents: dict[str, Any] = {"terms": True}
-            if is_member:
-                consents["monitoring"] = form.cleaned_data["monitoring"]
-            try:
-                user = services.accept_invitation(
-                    token=token,
-                    password=form.cleaned_data["password"],
-                    consents=consents,
-                    request=request,
-                )
-            except services.InvitationUnusable as exc:
-                return _unusable(request, exc)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                login(request, user, backend=MODEL_BACKEND)
-                if user.role == Role.MEMBER:
-                    return redirect("welcome")
-                messages.success(request, "Your account is ready. Welcome.")
-                return redirect("home")
+        except services.InvitationUnusable as exc:
+            return _unusable(request, exc)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            if user.role == Role.MEMBER:
+                return redirect("welcome")
+            messages.success(request, "Your account is ready. Welcome.")
+            return redirect("home")
     return render(
         request,
         "members/invite_accept.html",

@@ -224,3 +224,28 @@ def test_the_first_run_is_for_members_only(world: World) -> None:
     member_client = Client()
     member_client.force_login(world.member.user)
     assert member_client.get("/welcome/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_link_page_is_throttled_per_address_and_per_token(world: World, settings) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "invitation_accept": "5/min",
+            "invitation_accept_token": "2/min",
+        },
+    }
+    issued = _enrolled(world)
+    client = Client()
+    bad = {"password": "short", "password_again": "short", "terms": "on", "monitoring": "no"}
+    assert client.get(f"/invite/{issued.token}/").status_code == 200  # the address only
+    assert client.post(f"/invite/{issued.token}/", bad).status_code == 400
+    assert client.post(f"/invite/{issued.token}/", bad).status_code == 400
+    assert client.post(f"/invite/{issued.token}/", bad).status_code == 429  # the token's third
+    assert client.get("/invite/anything-else/").status_code == 400
+    assert client.get("/invite/anything-else/").status_code == 429  # the address's sixth
+    cache.clear()
