@@ -91,3 +91,50 @@ def test_a_coordinator_invites_and_the_member_starts_on_a_phone(
     again = new_page(viewport=PHONE)
     again.goto(link)
     again.wait_for_selector("text=This link cannot be used")
+
+
+def test_a_coordinator_invites_a_pt_who_accepts_and_enrolls_a_member(
+    new_page: Any, clinic: Any, login: Any, shot: Any
+) -> None:
+    desk = new_page(viewport=DESKTOP)
+    login(desk, "lake_coordinator", factories.PASSWORD)
+    desk.get_by_test_id("invite-staff").click()
+    desk.wait_for_url("**/invitations/staff/new/")
+    desk.get_by_label("Role").select_option("therapist")
+    desk.get_by_label("First name").fill("Noor")
+    desk.get_by_label("Last name").fill("Haddad")
+    desk.get_by_label("Email").fill("noor@example.org")
+    desk.get_by_role("button", name="Send invitation").click()
+    desk.wait_for_selector("text=Noor Haddad is invited.")
+    link = desk.get_by_test_id("accept-url").inner_text().strip()
+    desk.get_by_role("link", name="Invitations").first.click()
+    row = desk.get_by_test_id("invitation").filter(has_text="Noor Haddad")
+    assert row.get_attribute("data-status") == "pending"
+
+    pt_page = new_page(viewport=DESKTOP)
+    pt_page.goto(link)
+    pt_page.wait_for_selector("text=as a physical therapist")
+    assert pt_page.get_by_test_id("monitoring-text").count() == 0
+    pt_page.get_by_label("Choose a password").fill(NEW_PASSWORD)
+    pt_page.get_by_label("Type it again").fill(NEW_PASSWORD)
+    pt_page.get_by_label("I agree to the terms of use").check()
+    pt_page.get_by_role("button", name="Set my password").click()
+    pt_page.wait_for_url("**/caseload/")
+    pt_page.get_by_test_id("add-member").click()
+    pt_page.wait_for_url("**/members/new/")
+    pt_page.get_by_label("First name").fill("Ben")
+    pt_page.get_by_label("Last name").fill("Okafor")
+    pt_page.get_by_label("Mobile phone").fill("+15550001234")
+    pt_page.get_by_label("Hip pain or weakness").check()
+    pt_page.get_by_label("Hip replacement, posterior approach").check()
+    pt_page.get_by_role("button", name="Add and invite").click()
+    pt_page.wait_for_selector("text=Ben Okafor is enrolled and invited.")
+    assert pt_page.locator(".qr svg").count() == 1
+    pt_page.get_by_role("link", name="Caseload").click()
+    assert pt_page.get_by_test_id("caseload-row").filter(has_text="Ben Okafor").count() == 1
+    member = Member.objects.get(user__phone="+15550001234")
+    assert member.precautions == ["hip_replacement_posterior"]
+    assert member.care_assignments.get().therapist.user.username == "noor.haddad"
+    desk.reload()
+    row = desk.get_by_test_id("invitation").filter(has_text="Noor Haddad")
+    assert row.get_attribute("data-status") == "accepted"
