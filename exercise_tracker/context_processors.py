@@ -18,15 +18,10 @@ NAV = {
     ],
     Role.THERAPIST: [
         ("caseload", "Caseload"),
-        ("invitations", "Invitations"),
         ("programs:library", "Library"),
         ("rtm-report", "Reports"),
     ],
-    Role.COORDINATOR: [
-        ("dashboard", "Dashboard"),
-        ("invitations", "Invitations"),
-        ("rtm-report", "Reports"),
-    ],
+    Role.COORDINATOR: [("dashboard", "Dashboard"), ("rtm-report", "Reports")],
     Role.STAFF: [("admin:index", "Admin"), ("programs:library", "Library")],
 }
 
