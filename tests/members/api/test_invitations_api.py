@@ -212,3 +212,22 @@ def test_accepting_is_throttled_per_token_and_per_address(world: World, settings
     assert _accept(other.token, password="short").status_code == 400
     assert _accept(other.token, password="short").status_code == 429
     cache.clear()
+
+
+@pytest.mark.django_db
+def test_the_list_costs_the_same_queries_for_few_or_many(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = bearer_client(world.coordinator)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/invitations/").status_code == 200
+        return len(queries)
+
+    _enrolled(world, email="a0@example.org")
+    few = count()
+    for n in range(1, 8):
+        _enrolled(world, email=f"a{n}@example.org")
+    assert count() == few
