@@ -240,7 +240,7 @@ def enroll_member(
     therapist = _therapist(primary_therapist, by, errors)
     errors.raise_any()
     if therapist is None and by.role == Role.THERAPIST:
-        therapist = Therapist.objects.get(user=by)
+        therapist = Therapist.objects.filter(user=by).first()
 
     if email_taken(organization_id=organization.pk, email=address):
         raise DuplicatePerson("email", DUPLICATE_EMAIL)

@@ -40,7 +40,12 @@ from members.models import (
     Role,
     User,
 )
-from members.services.channels import ChannelUnavailable, TransientChannelError, sms_backend
+from members.services.channels import (
+    SMS_MAX_CHARS,
+    ChannelUnavailable,
+    TransientChannelError,
+    sms_backend,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +302,13 @@ def revoke_invitation(
 # --- sending ----------------------------------------------------------------------------------
 
 SMS_TEXT = "{org} invites you to Move Daily, for your home exercises. Set your password: {url}"
+SMS_SHORT = "Move Daily: set your password: {url}"
+
+
+def sms_text(*, organization: str, url: str) -> str:
+    """The text message; without the clinic's name when that would cut the link off."""
+    text = SMS_TEXT.format(org=organization, url=url)
+    return text if len(text) <= SMS_MAX_CHARS else SMS_SHORT.format(url=url)
 
 
 def send_invitation(*, invitation_id: int, token: str) -> str:
@@ -342,7 +354,7 @@ def send_invitation(*, invitation_id: int, token: str) -> str:
         if invitation.phone:
             try:
                 sms_backend().send(
-                    to=invitation.phone, text=SMS_TEXT.format(org=organization, url=url)
+                    to=invitation.phone, text=sms_text(organization=organization, url=url)
                 )
             except ChannelUnavailable:
                 logger.warning("invitation %s: no text message sent", invitation_id)
@@ -455,13 +467,15 @@ def accept_invitation(
         user = User.objects.select_for_update().get(
             member_profile__pk=cast(int, invitation.member_id)
         )
+        if not user.is_active:
+            # The account was closed since the invitation was made: the link opens nothing.
+            raise InvitationUnusable(InvitationStatus.REVOKED)
         try:
             validate_password(password, user)
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
-        user.is_active = True
-        user.save(update_fields=["password", "is_active"])
+        user.save(update_fields=["password"])
     else:
         draft = User(
             first_name=invitation.first_name,

@@ -343,3 +343,23 @@ def test_staff_do_not_sign_in_with_their_email(world: World) -> None:
     request = RequestFactory().post("/login/")
     assert authenticate(request, username="new.pt@example.org", password=PASSWORD) is None
     assert authenticate(request, username="noor.haddad", password=PASSWORD) is not None
+
+
+def test_a_text_message_keeps_the_whole_link_whatever_the_clinics_name() -> None:
+    url = "https://app.example.org/invite/" + "x" * 43 + "/"
+    short = services.sms_text(organization="North Clinic", url=url)
+    assert "North Clinic" in short and short.endswith(url) and len(short) <= 160
+    long_name = services.sms_text(organization="A" * 90, url=url)
+    assert long_name.endswith(url) and len(long_name) <= 160
+
+
+@pytest.mark.django_db
+def test_a_closed_account_cannot_accept(world: World) -> None:
+    enrolment = enroll_member(
+        by=world.pt.user, first_name="Rosa", last_name="Diaz", email="rosa@example.org"
+    )
+    User.objects.filter(pk=enrolment.member.user_id).update(is_active=False)
+    with pytest.raises(services.InvitationUnusable):
+        services.accept_invitation(
+            token=enrolment.issued.token, password=PASSWORD, consents=CONSENTS
+        )
