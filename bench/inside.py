@@ -155,7 +155,11 @@ def _ensure_reminder_bench_members(now: datetime) -> list[int]:
     )
     Member.objects.bulk_create(
         [
-            Member(user_id=pk, timezone=REMINDER_BENCH_ZONES[pk % len(REMINDER_BENCH_ZONES)])
+            Member(
+                user_id=pk,
+                organization=org,
+                timezone=REMINDER_BENCH_ZONES[pk % len(REMINDER_BENCH_ZONES)],
+            )
             for pk in users
         ],
         batch_size=2000,

@@ -18,6 +18,8 @@ from members.models import (
     Assessment,
     AssessmentSchedule,
     CareAssignment,
+    Invitation,
+    InvitationKind,
     Member,
     Notification,
     ReminderSchedule,
@@ -299,3 +301,20 @@ def nameable_templates(user: Any) -> QuerySet[PlanTemplate]:
     if user.role == Role.STAFF:
         return qs
     return qs.filter(Q(organization__isnull=True) | Q(organization_id=user.organization_id))
+
+
+# Invitations: a PT manages those of their caseload's members; a coordinator every invitation of
+# their organization (members and staff); staff read all. Members have none.
+INVITATION_READERS = (Role.THERAPIST, Role.COORDINATOR, Role.STAFF)
+
+
+def visible_invitations(user: Any) -> QuerySet[Invitation]:
+    qs = Invitation.objects.select_related("member__user", "organization")
+    if not _is_authenticated(user) or user.role not in INVITATION_READERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    in_org = qs.filter(organization_id=user.organization_id)
+    if user.role == Role.COORDINATOR:
+        return in_org
+    return in_org.filter(kind=InvitationKind.MEMBER, member__in=visible_members(user).values("pk"))

@@ -123,6 +123,11 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
 
+    def __init__(self, detail: Any = None, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        # The field whose value clashes (a duplicate email): named in "errors" too.
+        self.errors: dict[str, list[str]] = {field: [str(self.detail)]} if field else {}
+
 
 def _flatten(detail: Any) -> list[str]:
     if isinstance(detail, dict):
@@ -166,5 +171,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         data = response.data if isinstance(response.data, dict) else {}
         detail = data.get("detail", _flatten(response.data)[0] if response.data else "")
-        response.data = {"detail": str(detail), "errors": {}}
+        response.data = {"detail": str(detail), "errors": getattr(exc, "errors", None) or {}}
     return response

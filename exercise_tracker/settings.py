@@ -127,10 +127,15 @@ AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Members may sign in with their email address instead of their username.
+    "members.auth_backends.MemberEmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -223,6 +228,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        # Accepting an invitation guesses at a token: per address and per token (hash).
+        "invitation_accept": env.str("API_THROTTLE_INVITATION_ACCEPT", default="10/min"),
+        "invitation_accept_token": env.str("API_THROTTLE_INVITATION_ACCEPT_TOKEN", default="5/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -255,6 +263,13 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "programs.models.PlanStatus",
         "SessionStatusEnum": "members.models.logs.SessionStatus",
         "EntryStatusEnum": "members.models.logs.EntryStatus",
+        "ConditionEnum": "members.models.Condition",
+        "PrecautionEnum": "members.models.Precaution",
+        "LanguageEnum": "members.models.Language",
+        "RoleEnum": "members.models.Role",
+        "StaffRoleEnum": "members.models.invitations.STAFF_ROLE_CHOICES",
+        "InvitationKindEnum": "members.models.InvitationKind",
+        "InvitationStatusEnum": "members.models.InvitationStatus",
     },
 }
 
@@ -325,6 +340,9 @@ REMINDER_SMS_BACKEND = env.str(
 # Links in reminder emails: the address members open the app at.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# --- Invitations: a link lives this many days; resending makes a new one (the old one dies).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+
 # --- Alerts (members/tasks.py): once a day, members with an active plan and no session for
 # 3 days get an alert for their PT. Each member's days are their local days, so any hour works;
 # mid-afternoon UTC is morning in the Americas, when PTs read their caseload.
@@ -348,9 +366,18 @@ CELERY_BEAT_SCHEDULE["queue-missing-thumbnails"] = {
     "options": {"expires": 9 * 60},
 }
 
-# --- Email: console locally; any SMTP through EMAIL_URL in production.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# --- Email: any SMTP through EMAIL_URL (smtp+tls://user:password@host:587). Without it, a
+# development server (`make run`) writes each email as a file in var/mail/ to open and read
+# (invitation links included); production without EMAIL_URL prints them to the console.
+MAIL_DIR = VAR_DIR / "mail"
+if env.str("EMAIL_URL", default=""):
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    vars().update(EMAIL_CONFIG)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(MAIL_DIR)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Home exercise program <noreply@localhost>"
 )

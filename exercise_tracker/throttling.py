@@ -89,3 +89,27 @@ class UserThrottle(_FixedWindowMixin, UserRateThrottle):
 
 class AnonThrottle(_FixedWindowMixin, AnonRateThrottle):
     """Per address for anonymous requests: API_THROTTLE_ANON."""
+
+
+def over_limit(scope: str, ident: str) -> float | None:
+    """Counts one hit of `ident` against the rate named `scope` in DEFAULT_THROTTLE_RATES:
+    None while within it, else the seconds until the window ends. For limits keyed by something
+    other than the user or address (an invitation token), and for pages as well as the API."""
+    import time
+
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+    if rate is None:
+        return None
+    num, duration = UserRateThrottle().parse_rate(str(rate))
+    if num is None or duration is None:
+        return None
+    now = time.time()
+    window = int(now // duration)
+    try:
+        count = _count_hit(f"throttle_{scope}_{ident}:{window}", ttl=duration + 1)
+    except RedisError:
+        logger.warning("rate limit not applied: cache unavailable")
+        return None
+    if count <= num:
+        return None
+    return max(0.0, (window + 1) * duration - now)

@@ -97,3 +97,21 @@ class SendTask(Task):
 def send_reminder(delivery_id: int) -> str:
     """Sends one delivery if it still needs it; answers sent, skipped, failed or gone."""
     return send_delivery(delivery_id=delivery_id)
+
+
+# An invitation is retried when the mail or SMS server did not take it; a resend in between
+# makes the retry a no-op (its token is no longer the invitation's).
+@shared_task(
+    name="members.send_invitation",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_invitation(invitation_id: int, token: str) -> str:
+    """Emails (and texts) one invitation's link; answers sent, skipped or gone."""
+    from members.services.invitations import send_invitation as send
+
+    return send(invitation_id=invitation_id, token=token)

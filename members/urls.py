@@ -1,12 +1,36 @@
-"""The members app's pages: today, the caseload, alerts, adherence and the dashboard, remote
-monitoring, questionnaires and history, reminder settings and the inbox."""
+"""The members app's pages: today, enrolment and invitations, the caseload, alerts, adherence
+and the dashboard, remote monitoring, questionnaires and history, reminder settings and the
+inbox."""
 
 from django.urls import path
 
-from .views import adherence, alerts, caseload, history, questionnaires, reminders, rtm, today
+from .views import (
+    accept,
+    adherence,
+    alerts,
+    caseload,
+    history,
+    invitations,
+    questionnaires,
+    reminders,
+    rtm,
+    today,
+)
 
 urlpatterns = [
     path("today/", today.today, name="today"),
+    # Enrolment and invitations (PT, coordinator); the link's page (anyone with it); first run.
+    path("members/new/", invitations.enrol, name="member-enrol"),
+    path("invitations/", invitations.invitation_list, name="invitations"),
+    path("invitations/staff/new/", invitations.invite_staff, name="invite-staff"),
+    path("invitations/<int:pk>/", invitations.invitation_page, name="invitation-page"),
+    path(
+        "invitations/<int:pk>/<slug:action>/",
+        invitations.invitation_action,
+        name="invitation-action",
+    ),
+    path("invite/<str:token>/", accept.accept, name="invite-accept"),
+    path("welcome/", accept.welcome, name="welcome"),
     path("caseload/", caseload.caseload, name="caseload"),
     path(
         "caseload/alerts/<int:pk>/<slug:action>/",

@@ -47,6 +47,7 @@ class MemberFactory(factory.django.DjangoModelFactory[Member]):
         model = Member
 
     user = factory.SubFactory(UserFactory, role=Role.MEMBER)
+    organization = factory.SelfAttribute("user.organization")
     timezone = "America/New_York"
     condition = "lumbar_spinal_stenosis"
 

@@ -26,7 +26,7 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ("organization",)
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        ("Role", {"fields": ("role", "organization")}),
+        ("Role", {"fields": ("role", "organization", "phone")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
@@ -92,4 +92,4 @@ class CareAssignmentAdmin(admin.ModelAdmin[CareAssignment]):
     raw_id_fields = ("member",)
 
 
-from . import reminders  # noqa: E402, F401 - registers the reminder admins
+from . import invitations, reminders  # noqa: E402, F401 - registers their admins

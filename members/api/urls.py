@@ -11,6 +11,7 @@ from . import (
     assessments,
     auth,
     instruments,
+    invitations,
     me,
     members,
     monitoring,
@@ -23,6 +24,7 @@ from . import (
 
 router = SimpleRouter()
 router.register("members", members.MemberViewSet, basename="member")
+router.register("invitations", invitations.InvitationViewSet, basename="invitation")
 router.register("assessments", assessments.AssessmentViewSet, basename="assessment")
 router.register(
     "assessment-schedules",
@@ -39,6 +41,12 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("me/", me.MeView.as_view(), name="me"),
+    # Before the router's invitations/{id}/.
+    path(
+        "invitations/accept/",
+        invitations.AcceptInvitationView.as_view(),
+        name="invitation-accept",
+    ),
     path("today/", today.TodayView.as_view(), name="api-today"),
     path("instruments/", instruments.InstrumentListView.as_view(), name="instrument-list"),
     path(

@@ -11,6 +11,15 @@ from .adherence import (
     Risk,
 )
 from .alerts import Alert, AlertKind, AlertStatus
+from .invitations import (
+    INVITABLE_ROLES,
+    STAFF_ROLES,
+    Consent,
+    ConsentKind,
+    Invitation,
+    InvitationKind,
+    InvitationStatus,
+)
 from .logs import EntrySide, EntryStatus, Feedback, SessionEntry, SessionLog, SessionStatus
 from .outcomes import Assessment, AssessmentSchedule, Instrument, InstrumentWording
 from .people import (
@@ -71,6 +80,15 @@ __all__ = [
     "Therapist",
     "User",
     "validate_timezone",
+]
+__all__ += [
+    "INVITABLE_ROLES",
+    "STAFF_ROLES",
+    "Consent",
+    "ConsentKind",
+    "Invitation",
+    "InvitationKind",
+    "InvitationStatus",
 ]
 __all__ += [
     "Channel",

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 def validate_timezone(value: str) -> None:
@@ -52,6 +53,8 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
+    # A mobile number in E.164 (+15551234567): invitations go to it by text message.
+    phone = models.CharField(max_length=20, blank=True)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -62,6 +65,14 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 condition=Q(role__in=[r.value for r in Role]), name="user_role_valid"
+            ),
+            # One account per address in an organization: invitations and the email login
+            # (members.auth_backends) must name one person.
+            models.UniqueConstraint(
+                Lower("email"),
+                "organization",
+                condition=~Q(email=""),
+                name="user_email_unique_in_organization",
             ),
         ]
         indexes = [models.Index(fields=["organization", "role"], name="user_org_role")]
@@ -117,6 +128,14 @@ class Member(models.Model):
     """A patient's profile: the person whose plan, logs and outcomes everything else is about."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="member_profile")
+    # The user's organization, repeated here for the database to hold external ids unique per
+    # organization; set by the services that create members (enroll_member, create_person).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The clinic's own record number for this person (optional, unique in the organization).
+    external_id = models.CharField(max_length=64, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
     timezone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_timezone]
     )
@@ -132,13 +151,16 @@ class Member(models.Model):
 
     class Meta:
         ordering = ("user__last_name", "user__first_name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~Q(external_id=""),
+                name="member_external_id_unique_in_organization",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.user.display_name
-
-    @property
-    def organization_id(self) -> int | None:
-        return self.user.organization_id
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

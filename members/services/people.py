@@ -57,6 +57,7 @@ def create_person(
     if role == Role.MEMBER:
         member = Member(
             user=user,
+            organization=organization,
             timezone=timezone_name,
             condition=condition,
             conditions=[] if condition == Condition.OTHER else [condition],

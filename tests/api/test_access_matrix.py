@@ -633,6 +633,162 @@ ROUTES += [
 ]
 
 
+# --- enrolment and invitations (issue 13) ------------------------------------------------------
+
+
+def _member_invitation_path(w: World, suffix: str = "") -> str:
+    """An invitation of the member (in the PT's caseload), made by their PT."""
+    from members.services.invitations import issue_member_invitation
+
+    w.member.user.email = "matrix.member@example.org"
+    w.member.user.save(update_fields=["email"])
+    issued = issue_member_invitation(by=w.pt.user, member=w.member)
+    return f"/api/v1/invitations/{issued.invitation.pk}/{suffix}"
+
+
+def _staff_invitation_path(w: World, suffix: str = "") -> str:
+    """A coordinator's invitation of a PT (made directly: the service's own audit row would
+    count against the route's)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from members.models import Invitation
+    from members.services.invitations import hash_token
+
+    invitation = Invitation.objects.create(
+        organization=w.org,
+        kind="staff",
+        role="therapist",
+        email="matrix.pt@example.org",
+        first_name="Matrix",
+        last_name="Therapist",
+        token_hash=hash_token("matrix-staff-token"),
+        expires_at=timezone.now() + timedelta(days=7),
+        created_by=w.coordinator,
+    )
+    return f"/api/v1/invitations/{invitation.pk}/{suffix}"
+
+
+ENROLLERS = frozenset({"pt", "pt_other", "coordinator", "foreign_pt", "foreign_coordinator"})
+# Members and staff see the members collection (members themselves), so enrolling is refused
+# (403) rather than hidden.
+MEMBER_ENROL = dict.fromkeys(ACTORS, 201) | {
+    "anonymous": 401,
+    "member": 403,
+    "other_member": 403,
+    "foreign_member": 403,
+    "staff": 403,
+}
+# PATCH: whoever sees the member; the member themselves and staff may not change enrolment.
+MEMBER_PATCH = MEMBER_RECORD | {"member": 403, "staff": 403}
+INVITATION_LIST = dict.fromkeys(ACTORS, 200) | {
+    "anonymous": 401,
+    "member": 404,
+    "other_member": 404,
+    "foreign_member": 404,
+}
+MEMBER_INVITATION = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "pt": 200,
+    "coordinator": 200,
+    "staff": 200,
+}
+MEMBER_INVITATION_WRITE = MEMBER_INVITATION | {"staff": 403}
+STAFF_INVITATION = MEMBER_INVITATION | {"pt": 404}
+STAFF_INVITATION_WRITE = STAFF_INVITATION | {"staff": 403}
+STAFF_INVITE = INVITATION_LIST | {
+    "pt": 403,
+    "pt_other": 403,
+    "foreign_pt": 403,
+    "staff": 403,
+    "coordinator": 201,
+    "foreign_coordinator": 201,
+}
+ROUTES += [
+    Route(
+        "members-create",
+        "post",
+        lambda w: "/api/v1/members/",
+        MEMBER_ENROL,
+        body=lambda w: {
+            "first_name": "Matrix",
+            "last_name": "Person",
+            "email": "matrix@example.org",
+            "conditions": ["hip"],
+            "precautions": ["osteoporosis"],
+            "timezone": "America/Chicago",
+            "language": "en",
+        },
+        audited=ENROLLERS,
+    ),
+    Route(
+        "member-patch",
+        "patch",
+        lambda w: f"/api/v1/members/{w.member.pk}/",
+        MEMBER_PATCH,
+        body=lambda w: {"first_name": "Renamed", "precautions": ["pregnancy"]},
+        audited=frozenset({"pt", "coordinator"}),
+    ),
+    Route("invitations-list", "get", lambda w: "/api/v1/invitations/", INVITATION_LIST),
+    Route("invitation-detail-member", "get", _member_invitation_path, MEMBER_INVITATION),
+    Route("invitation-detail-staff", "get", _staff_invitation_path, STAFF_INVITATION),
+    Route(
+        "invitations-create",
+        "post",
+        lambda w: "/api/v1/invitations/",
+        STAFF_INVITE,
+        body=lambda w: {
+            "role": "therapist",
+            "email": "invited.pt@example.org",
+            "first_name": "Invited",
+            "last_name": "Therapist",
+        },
+        audited=frozenset({"coordinator", "foreign_coordinator"}),
+    ),
+    Route(
+        "invitation-resend-member",
+        "post",
+        lambda w: _member_invitation_path(w, "resend/"),
+        MEMBER_INVITATION_WRITE,
+        audited=frozenset({"pt", "coordinator"}),
+    ),
+    Route(
+        "invitation-revoke-member",
+        "post",
+        lambda w: _member_invitation_path(w, "revoke/"),
+        MEMBER_INVITATION_WRITE,
+        audited=frozenset({"pt", "coordinator"}),
+    ),
+    Route(
+        "invitation-resend-staff",
+        "post",
+        lambda w: _staff_invitation_path(w, "resend/"),
+        STAFF_INVITATION_WRITE,
+        audited=frozenset({"coordinator"}),
+    ),
+    Route(
+        "invitation-revoke-staff",
+        "post",
+        lambda w: _staff_invitation_path(w, "revoke/"),
+        STAFF_INVITATION_WRITE,
+        audited=frozenset({"coordinator"}),
+    ),
+    # Anyone may try a token (signed in or not: the header is not read); a wrong one is a 400.
+    Route(
+        "invitations-accept",
+        "post",
+        lambda w: "/api/v1/invitations/accept/",
+        dict.fromkeys(ACTORS, 400),
+        body=lambda w: {
+            "token": "no-such-token-anywhere-in-this-database-000000",
+            "password": "a long walk by the river",
+            "consents": {"terms": True, "monitoring": True},
+        },
+    ),
+]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)

@@ -51,6 +51,7 @@ class Command(BaseCommand):
         steps.append(("session logs", self._session_logs))
         steps.append(("remote monitoring", self._monitoring))
         steps.append(("reminders", self._reminders))
+        steps.append(("invitations", self._invitations))
         # Plans, questionnaires and logs change adherence figures: computed once, at the end.
         with adherence.deferred(
             progress=lambda done, total: self._progress(done, total, "members")
@@ -84,6 +85,11 @@ class Command(BaseCommand):
         from members.demo.reminders import seed_demo_reminders
 
         seed_demo_reminders(say=self.stdout.write)
+
+    def _invitations(self, data: dict[str, Any]) -> None:
+        from members.demo.invitations import seed_demo_invitations
+
+        seed_demo_invitations(say=self.stdout.write)
 
     def _session_logs(self, data: dict[str, Any]) -> None:
         # Logs follow the plans' items and revisions: this runs after the "plans" step.

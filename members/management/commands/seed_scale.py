@@ -463,6 +463,7 @@ def _write_people(
             [
                 Member(
                     user=user,
+                    organization_id=user.organization_id,
                     timezone=p.zone,
                     condition=p.template.template.condition,
                     preferred_language=p.language,

@@ -1,0 +1,43 @@
+"""The texts a person agrees to when they accept an invitation, each with a version: a consent
+row names the version that was shown. Change a text, change its version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    kind: str
+    version: str
+    title: str
+    paragraphs: tuple[str, ...]
+
+
+TERMS = ConsentText(
+    kind="terms",
+    version="2026-12",
+    title="Terms of use",
+    paragraphs=(
+        "Move Daily helps you follow the home exercise program your clinic gives you. It does "
+        "not replace your physical therapist's advice or an emergency service.",
+        "Your clinic's staff can see what you record here. Keep your password to yourself.",
+        "If pain gets much worse, or you notice new numbness, weakness or trouble with your "
+        "bladder or bowels, stop the exercises and contact your clinic or a doctor the same day.",
+    ),
+)
+
+MONITORING = ConsentText(
+    kind="monitoring",
+    version="2026-12",
+    title="Remote monitoring",
+    paragraphs=(
+        "With your agreement, your physical therapist reviews the sessions and pain scores you "
+        "record here between visits and may contact you about them.",
+        "This review can be billed to your insurer as remote therapeutic monitoring, and a "
+        "co-payment may apply. You can use the app without it, and you can stop it at any time "
+        "by telling your clinic.",
+    ),
+)
+
+TEXTS = {TERMS.kind: TERMS, MONITORING.kind: MONITORING}
