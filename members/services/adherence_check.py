@@ -22,9 +22,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from exercise_tracker.clock import local_todays
 from members.models import AdherenceDay, AdherenceWeek, Assessment, Member, MemberAdherence
 from members.models.logs import SessionLog
-from members.services.adherence import SUMMARY_FIELDS, local_todays, refresh_adherence
+from members.services.adherence import SUMMARY_FIELDS, refresh_adherence
 from programs.models import Plan
 
 BATCH = 200
