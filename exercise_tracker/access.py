@@ -259,3 +259,46 @@ def nameable_templates(user: Any) -> QuerySet[PlanTemplate]:
     if user.role == Role.STAFF:
         return qs
     return qs.filter(Q(organization__isnull=True) | Q(organization_id=user.organization_id))
+
+
+# The care team and the staff list are the coordinator's to manage (staff see all of them).
+TEAM_MANAGERS = (Role.COORDINATOR, Role.STAFF)
+
+
+def visible_care_assignments(user: Any) -> QuerySet[CareAssignment]:
+    """Care assignments, past and present: a coordinator's organization's; all for staff."""
+    qs = CareAssignment.objects.select_related("member__user", "therapist__user")
+    if not _is_authenticated(user) or not user.is_active or user.role not in TEAM_MANAGERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(member__user__organization_id=user.organization_id)
+
+
+def visible_staff(user: Any) -> QuerySet[User]:
+    """PT and coordinator accounts (deactivated ones too) a coordinator manages: their
+    organization's; all for staff."""
+    qs = User.objects.filter(role__in=(Role.THERAPIST, Role.COORDINATOR)).select_related(
+        "organization"
+    )
+    if not _is_authenticated(user) or not user.is_active or user.role not in TEAM_MANAGERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(organization_id=user.organization_id)
+
+
+def team_members(user: Any) -> QuerySet[Member]:
+    """Members a coordinator may assign to PTs: their organization's (all for staff)."""
+    if not _is_authenticated(user) or user.role not in TEAM_MANAGERS:
+        return Member.objects.none()
+    return visible_members(user)
+
+
+def may_write_as_member(user: Any) -> bool:
+    """False for a discharged member: their history and handout stay readable, nothing more.
+    The member profile is loaded with the user, so this costs no query."""
+    if not _is_authenticated(user) or getattr(user, "role", None) != Role.MEMBER:
+        return True
+    member = getattr(user, "member_profile", None)
+    return member is None or member.discharged_on is None

@@ -91,3 +91,33 @@ class SendTask(Task):
 def send_reminder(delivery_id: int) -> str:
     """Sends one delivery if it still needs it; answers sent, skipped, failed or gone."""
     return send_delivery(delivery_id=delivery_id)
+
+
+@shared_task(
+    name="members.send_password_reset",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_password_reset(user_id: int) -> bool:
+    """Emails a password-reset link to one account; gone or inactive accounts get nothing."""
+    from members.services.accounts import send_reset_email
+
+    return send_reset_email(user_id=user_id)
+
+
+@shared_task(
+    name="members.close_discharged_accounts",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def close_discharged_accounts() -> int:
+    """The daily close of accounts whose read-only access after discharge has run out.
+    Idempotent: a closed episode is not found again. Returns how many accounts were closed."""
+    from members.services.discharge import close_expired_accounts
+
+    return close_expired_accounts()

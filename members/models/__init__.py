@@ -11,6 +11,7 @@ from .adherence import (
     Risk,
 )
 from .alerts import Alert, AlertKind, AlertStatus
+from .episodes import DischargeReason, Episode
 from .logs import EntrySide, Feedback, SessionEntry, SessionLog, SessionStatus
 from .outcomes import Assessment, AssessmentSchedule, Instrument
 from .people import (
@@ -51,7 +52,9 @@ __all__ = [
     "CareAssignment",
     "Condition",
     "Coordinator",
+    "DischargeReason",
     "EntrySide",
+    "Episode",
     "Feedback",
     "Instrument",
     "Language",

@@ -52,6 +52,14 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +15551234567.")
+    # Staff roles' own zone and language (members keep theirs on Member); blank: the
+    # organization's zone, English.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    language = models.CharField(max_length=8, blank=True)
+    # Embedded in every JWT: a password change, a logout or a deactivation adds one, and tokens
+    # carrying an older number stop working at once (not only when they expire).
+    token_version = models.PositiveIntegerField(default=0)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -128,6 +136,12 @@ class Member(models.Model):
     condition = models.CharField(max_length=40, choices=Condition.choices, default=Condition.OTHER)
     conditions = models.JSONField(default=list, blank=True)
     precautions = models.JSONField(default=list, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    # The clinic's record number: unique per organization (checked by the services).
+    external_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # Set while the member's last episode of care is ended (discharged): figures stop counting
+    # after this local date. Cleared when they are enrolled again (a new episode).
+    discharged_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

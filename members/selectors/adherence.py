@@ -209,11 +209,14 @@ def _rollup(rows: Sequence[Row]) -> dict[str, Any]:
 
 
 def _primary_therapist(member: Any = None) -> Subquery:
-    """The id of the member's PT now: the primary one, else the latest assigned (`member`: an
-    id or a member; default the outer query's member)."""
+    """The id of the member's PT now: the primary one, else the latest assigned, among active
+    PT accounts (`member`: an id or a member; default the outer query's member)."""
     return Subquery(
         CareAssignment.objects.filter(
-            access.open_assignments(), member=OuterRef("pk") if member is None else member
+            access.open_assignments(),
+            member=OuterRef("pk") if member is None else member,
+            # A deactivated PT's members show as without a PT until they are transferred.
+            therapist__user__is_active=True,
         )
         .order_by("-is_primary", "-start_date", "-id")
         .values("therapist_id")[:1]
