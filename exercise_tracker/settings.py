@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "programs.models.PlanStatus",
         "SessionStatusEnum": "members.models.logs.SessionStatus",
+        "LanguageEnum": "members.models.Language",
     },
 }
 

@@ -7,13 +7,19 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from exercise_tracker import access
 from exercise_tracker.api import MAX_ID, only_roles, query_choice, query_object
+from exercise_tracker.schema import ErrorSerializer
 from members.models import CareAssignment, Role, Therapist, User
 from members.services import care_team
 
@@ -27,9 +33,13 @@ def _conflict(exc: care_team.CareTeamConflict) -> Response:
     )
 
 
-class PersonRefSerializer(serializers.Serializer[Any]):
+class CareTeamPersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
+
+
+class CareTeamTherapistSerializer(CareTeamPersonSerializer):
+    is_active = serializers.BooleanField(read_only=True)
 
 
 class CareAssignmentSerializer(serializers.ModelSerializer[CareAssignment]):
@@ -42,9 +52,11 @@ class CareAssignmentSerializer(serializers.ModelSerializer[CareAssignment]):
         fields = ("id", "member", "therapist", "is_primary", "start_date", "end_date", "active")
         read_only_fields = fields
 
+    @extend_schema_field(CareTeamPersonSerializer)
     def get_member(self, obj: CareAssignment) -> dict[str, Any]:
         return {"id": obj.member_id, "name": obj.member.user.display_name}
 
+    @extend_schema_field(CareTeamTherapistSerializer)
     def get_therapist(self, obj: CareAssignment) -> dict[str, Any]:
         return {
             "id": obj.therapist_id,
@@ -52,6 +64,7 @@ class CareAssignmentSerializer(serializers.ModelSerializer[CareAssignment]):
             "is_active": obj.therapist.user.is_active,
         }
 
+    @extend_schema_field(serializers.BooleanField())
     def get_active(self, obj: CareAssignment) -> bool:
         return obj.end_date is None or obj.end_date > care_team._today()
 
@@ -133,7 +146,10 @@ class CareAssignmentViewSet(
 
     @extend_schema(
         request=CareAssignmentCreateSerializer,
-        responses={201: CareAssignmentSerializer, 409: OpenApiResponse(description="conflict")},
+        responses={
+            201: CareAssignmentSerializer,
+            409: OpenApiResponse(response=ErrorSerializer, description="conflict"),
+        },
         description=(
             "Assigns a member to a PT from today. A new primary PT is a transfer: the previous "
             "primary assignment ends today and is kept. is_primary false adds a second PT."
@@ -162,7 +178,10 @@ class CareAssignmentViewSet(
 
     @extend_schema(
         request=CareAssignmentChangeSerializer,
-        responses={200: CareAssignmentSerializer, 409: OpenApiResponse(description="conflict")},
+        responses={
+            200: CareAssignmentSerializer,
+            409: OpenApiResponse(response=ErrorSerializer, description="conflict"),
+        },
         description=(
             "{therapist}: transfers the member to another PT from today (this assignment ends "
             "and is kept; the answer is the new one). {end: true}: the assignment ends today."
@@ -255,7 +274,10 @@ class StaffViewSet(
 
     @extend_schema(
         request=StaffChangeSerializer,
-        responses={200: StaffSerializer, 409: OpenApiResponse(description="conflict")},
+        responses={
+            200: StaffSerializer,
+            409: OpenApiResponse(response=ErrorSerializer, description="conflict"),
+        },
         description=(
             "is_active false deactivates the account: it signs in nowhere, its sessions and "
             "tokens end, and its members show as without a PT until they are transferred."

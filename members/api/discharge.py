@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access
+from exercise_tracker.schema import ErrorSerializer
 from members.models import DischargeReason, Episode, User
 from members.services import discharge
 
@@ -20,7 +21,7 @@ class DischargeSerializer(serializers.Serializer[Any]):
     reason = serializers.ChoiceField(choices=DischargeReason.choices)
 
 
-class EpisodeSerializer(serializers.ModelSerializer[Episode]):
+class CareEpisodeSerializer(serializers.ModelSerializer[Episode]):
     class Meta:
         model = Episode
         fields = ("id", "member", "started_on", "ended_on", "reason", "access_until")
@@ -31,8 +32,8 @@ class DischargeView(APIView):
     @extend_schema(
         request=DischargeSerializer,
         responses={
-            200: EpisodeSerializer,
-            409: OpenApiResponse(description="already discharged"),
+            200: CareEpisodeSerializer,
+            409: OpenApiResponse(response=ErrorSerializer, description="already discharged"),
         },
         description=(
             "Ends the member's episode of care today (their local date): the active plan is "
@@ -57,4 +58,4 @@ class DischargeView(APIView):
             )
         except discharge.EpisodeConflict as exc:
             return Response({"detail": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
-        return Response(EpisodeSerializer(episode).data)
+        return Response(CareEpisodeSerializer(episode).data)

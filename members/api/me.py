@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker.authentication import load_user
+from exercise_tracker.schema import ErrorSerializer
 from members.models import Language, Member, Organization, User
 from members.services import accounts
 
@@ -113,14 +114,21 @@ class MeView(APIView):
 
     @extend_schema(
         request=MeUpdateSerializer,
-        responses={200: MeSerializer, 409: OpenApiResponse(description="email in use")},
+        responses={
+            200: MeSerializer,
+            409: OpenApiResponse(response=ErrorSerializer, description="email in use"),
+        },
         description=(
             "Changes the caller's own name, email, phone, time zone or language. A member's new "
             "time zone moves their reminders (same wall time, new zone) and their today."
         ),
     )
     def patch(self, request: Request) -> Response:
-        data = request.data if isinstance(request.data, dict) else {}
+        data = request.data
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send a JSON object of the fields to change."]}
+            )
         unknown = sorted(set(data) - READ_ONLY_KEYS - set(MeUpdateSerializer().fields))
         if unknown:
             raise serializers.ValidationError(

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exercise_tracker.schema import ErrorSerializer
 from exercise_tracker.throttling import count_hit
 from members.models import User
 from members.services import accounts
@@ -83,7 +84,10 @@ class PasswordResetView(APIView):
 
     @extend_schema(
         request=PasswordResetSerializer,
-        responses={202: DetailSerializer, 429: OpenApiResponse(description="too many")},
+        responses={
+            202: DetailSerializer,
+            429: OpenApiResponse(response=ErrorSerializer, description="too many"),
+        },
         description="Answers the same whether or not an account uses the address.",
     )
     def post(self, request: Request) -> Response:
