@@ -10,6 +10,7 @@ which re-read the state and do nothing when the work is done.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Task, shared_task
@@ -18,6 +19,8 @@ from django.db import InterfaceError, OperationalError
 from members.services.channels import TransientChannelError
 from members.services.reminder_dispatch import dispatch_due_reminders as dispatch
 from members.services.reminder_send import mark_failed, send_delivery
+
+logger = logging.getLogger(__name__)
 
 # A database that went away for a moment may answer on the next try; a bug would not.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -121,3 +124,17 @@ def close_discharged_accounts() -> int:
     from members.services.discharge import close_expired_accounts
 
     return close_expired_accounts()
+
+
+@shared_task(name="members.invite_imported_members", acks_late=True)
+def invite_imported_members(member_ids: list[int]) -> int:
+    """Invites the members a CSV import enrolled (queued after the import committed).
+
+    TODO(merge): the invitation service (issue 13, items 1-3) is built beside this; at merge
+    the import calls `enroll_member`, which invites, and this task goes. Until then it only
+    counts the members still to invite (no personal data in the log)."""
+    from members.models import Member
+
+    waiting = Member.objects.filter(pk__in=member_ids).count()
+    logger.info("import: %d member(s) to invite once invitations exist", waiting)
+    return waiting
