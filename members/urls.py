@@ -3,7 +3,18 @@ monitoring, questionnaires and history, reminder settings and the inbox."""
 
 from django.urls import path
 
-from .views import adherence, alerts, caseload, history, questionnaires, reminders, rtm, today
+from .views import (
+    account,
+    adherence,
+    alerts,
+    caseload,
+    history,
+    people,
+    questionnaires,
+    reminders,
+    rtm,
+    today,
+)
 
 urlpatterns = [
     path("today/", today.today, name="today"),
@@ -64,6 +75,25 @@ urlpatterns = [
         "settings/reminders/<int:pk>/delete/",
         reminders.reminder_delete,
         name="reminder-settings-delete",
+    ),
+    # Own account and password (every role), forgotten password (signed out).
+    path("settings/account/", account.account_settings, name="account-settings"),
+    path("settings/password/", account.password_change, name="password-change"),
+    path("password/reset/", account.password_reset, name="password-reset"),
+    path(
+        "password/reset/<str:token>/",
+        account.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
+    # The coordinator's people page: staff and the care team; the CSV import.
+    path("people/", people.people, name="people"),
+    path("people/import/", people.import_page, name="people-import"),
+    path("people/staff/<int:pk>/active/", people.staff_active, name="people-staff-active"),
+    path("people/members/<int:member_id>/assign/", people.assign, name="people-assign"),
+    path(
+        "people/assignments/<int:pk>/<slug:action>/",
+        people.assignment_action,
+        name="people-assignment",
     ),
     path("notifications/", reminders.inbox, name="inbox"),
     path("notifications/read-all/", reminders.notifications_read_all, name="inbox-read-all"),
