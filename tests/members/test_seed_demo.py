@@ -56,3 +56,21 @@ def test_seed_demo_refuses_in_production_unless_forced() -> None:
         call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", "--force", stdout=io.StringIO())
     assert User.objects.filter(username="demo_pt").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_a_transferred_and_a_discharged_member() -> None:
+    from members.models import Episode
+
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())
+    moved = CareAssignment.objects.filter(member__user__username="member29").order_by("start_date")
+    assert [(a.therapist.user.username, a.end_date is None) for a in moved] == [
+        ("demo_pt", False),
+        ("demo_pt2", True),
+    ]
+    discharged = Member.objects.get(user__username="member30")
+    assert discharged.discharged_on is not None
+    assert Episode.objects.filter(member=discharged, ended_on__isnull=False).count() == 1
+    assert not discharged.plans.filter(status="active").exists()
