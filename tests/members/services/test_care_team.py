@@ -25,6 +25,12 @@ def _open(member) -> list[tuple[str, bool]]:
     )
 
 
+def _therapists(world: World) -> dict[int, int | None]:
+    """The dashboard's PT per member (None: shown as without a PT)."""
+    members = filtered_members(world.coordinator, Filters())
+    return {m.pk: getattr(m, "therapist_id") for m in members}  # noqa: B009 - an annotation
+
+
 def test_transfer_ends_the_old_assignment_and_keeps_it(world: World) -> None:
     old = CareAssignment.objects.get(member=world.member, therapist=world.pt)
     alert = Alert.objects.create(member=world.member, therapist=world.pt, kind=AlertKind.INACTIVE)
@@ -95,13 +101,13 @@ def test_a_deactivated_pt_signs_in_nowhere_and_their_members_show_unassigned(
     assert client.get("/api/v1/me/").status_code == 200
     care_team.set_staff_active(by=world.coordinator, account=world.pt.user, is_active=False)
     assert client.get("/api/v1/me/").status_code == 401
-    rows = {m.pk: m.therapist_id for m in filtered_members(world.coordinator, Filters())}
+    rows = _therapists(world)
     assert rows[world.member.pk] is None  # "No PT" on the dashboard
     assert rows[world.other_member.pk] == world.pt_other.pk
     # Transferred, the member has a PT again.
     assignment = CareAssignment.objects.get(member=world.member, therapist=world.pt)
     care_team.transfer(by=world.coordinator, assignment=assignment, therapist=world.pt_other)
-    rows = {m.pk: m.therapist_id for m in filtered_members(world.coordinator, Filters())}
+    rows = _therapists(world)
     assert rows[world.member.pk] == world.pt_other.pk
 
 

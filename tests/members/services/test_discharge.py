@@ -69,7 +69,9 @@ def test_discharge_completes_the_plan_and_stops_reminders_and_monitoring(
     today = NOW.date()
     plan = Plan.objects.get(member=world.member)
     assert plan.status == PlanStatus.COMPLETED
-    assert plan.revisions.order_by("-number").first().reason == "Discharged: Goals met."
+    last = plan.revisions.order_by("-number").first()
+    assert last is not None
+    assert last.reason == "Discharged: Goals met."
     assert not ReminderSchedule.objects.filter(member=world.member, enabled=True).exists()
     assert MonitoringEpisode.objects.get(member=world.member).end_date == today
     world.member.refresh_from_db()
