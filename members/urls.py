@@ -8,6 +8,7 @@ from .views import (
     adherence,
     alerts,
     caseload,
+    discharge,
     history,
     people,
     questionnaires,
@@ -40,6 +41,8 @@ urlpatterns = [
         adherence.member_monitoring_start,
         name="member-monitoring-page",
     ),
+    path("members/<int:member_id>/discharge/", discharge.discharge_page, name="member-discharge"),
+    path("members/<int:member_id>/enrol-again/", discharge.enrol_again, name="member-enrol-again"),
     path("reports/rtm/", rtm.rtm_report, name="rtm-report"),
     path("questionnaires/", questionnaires.questionnaires, name="questionnaires"),
     path(

@@ -125,3 +125,20 @@ def test_import_page_reports_then_imports(world: World) -> None:
     assert done.status_code == 200
     assert Member.objects.filter(external_id="MRN-9", user__organization=world.org).exists()
     assert _client(world.pt.user).get("/people/import/").status_code == 404
+
+
+def test_discharge_page_for_the_members_pt_then_enrol_again(world: World) -> None:
+    path = f"/members/{world.member.pk}/discharge/"
+    for someone in (world.pt_other.user, world.coordinator, world.member.user):
+        assert _client(someone).get(path).status_code == 404
+    client = _client(world.pt.user)
+    assert b"discharge-link" in client.get(f"/members/{world.member.pk}/adherence/").content
+    assert client.post(path, {"reason": "bored"}).status_code == 400
+    done = client.post(path, {"reason": "goals_met"}, follow=True)
+    assert b'data-testid="discharged"' in done.content
+    world.member.refresh_from_db()
+    assert world.member.discharged_on is not None
+    again = client.post(f"/members/{world.member.pk}/enrol-again/", follow=True)
+    assert again.status_code == 200
+    world.member.refresh_from_db()
+    assert world.member.discharged_on is None
