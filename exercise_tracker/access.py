@@ -19,6 +19,7 @@ from members.models import (
     AssessmentSchedule,
     CareAssignment,
     Member,
+    MemberImport,
     Notification,
     ReminderSchedule,
     Role,
@@ -302,3 +303,11 @@ def may_write_as_member(user: Any) -> bool:
         return True
     member = getattr(user, "member_profile", None)
     return member is None or member.discharged_on is None
+
+
+def visible_member_imports(user: Any) -> QuerySet[MemberImport]:
+    """CSV imports: a coordinator's organization's."""
+    qs = MemberImport.objects.all()
+    if not _is_authenticated(user) or user.role != Role.COORDINATOR:
+        return qs.none()
+    return qs.filter(organization_id=user.organization_id)

@@ -138,3 +138,18 @@ def invite_imported_members(member_ids: list[int]) -> int:
     waiting = Member.objects.filter(pk__in=member_ids).count()
     logger.info("import: %d member(s) to invite once invitations exist", waiting)
     return waiting
+
+
+@shared_task(
+    name="members.run_member_import",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def run_member_import(job_id: int) -> str:
+    """Enrols the members of a CSV file uploaded on the import page (checked before queuing).
+    Idempotent: members already enrolled are left as they are; a finished import does nothing."""
+    from members.services.imports import run_import
+
+    return run_import(job_id=job_id)

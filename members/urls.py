@@ -91,6 +91,7 @@ urlpatterns = [
     # The coordinator's people page: staff and the care team; the CSV import.
     path("people/", people.people, name="people"),
     path("people/import/", people.import_page, name="people-import"),
+    path("people/import/<int:pk>/", people.import_job, name="people-import-job"),
     path("people/staff/<int:pk>/active/", people.staff_active, name="people-staff-active"),
     path("people/members/<int:member_id>/assign/", people.assign, name="people-assign"),
     path(

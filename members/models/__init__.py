@@ -11,7 +11,7 @@ from .adherence import (
     Risk,
 )
 from .alerts import Alert, AlertKind, AlertStatus
-from .episodes import DischargeReason, Episode
+from .episodes import DischargeReason, Episode, ImportStatus, MemberImport
 from .logs import EntrySide, Feedback, SessionEntry, SessionLog, SessionStatus
 from .outcomes import Assessment, AssessmentSchedule, Instrument
 from .people import (
@@ -56,10 +56,12 @@ __all__ = [
     "EntrySide",
     "Episode",
     "Feedback",
+    "ImportStatus",
     "Instrument",
     "Language",
     "Member",
     "MemberAdherence",
+    "MemberImport",
     "MonitoringEpisode",
     "Organization",
     "Precaution",

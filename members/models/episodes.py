@@ -58,3 +58,38 @@ class Episode(models.Model):
 
     def __str__(self) -> str:
         return f"Episode of member {self.member_id} from {self.started_on}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class MemberImport(models.Model):
+    """A CSV file a coordinator uploaded, enrolled by a Celery task (members.run_member_import)
+    after every row was checked; the page shows its progress and report."""
+
+    organization = models.ForeignKey(
+        "members.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    content = models.TextField()
+    skip_bad_rows = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"

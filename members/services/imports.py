@@ -368,3 +368,91 @@ def import_members(
     report.created = len(report.created_ids)
     report.written = True
     return report
+
+
+# --- the page's imports, run by Celery --------------------------------------------------------
+
+PROGRESS_KEY = "member-import-progress:{}"
+
+
+def check_only(*, organization: Organization, text: str, skip_bad_rows: bool) -> ImportReport:
+    """The dry run the page shows first: every row checked, nothing written."""
+    return import_members(
+        organization=organization, text=text, dry_run=True, skip_bad_rows=skip_bad_rows
+    )
+
+
+def queue_import(
+    *, organization: Organization, text: str, by: User, file_name: str, skip_bad_rows: bool
+) -> Any:
+    """Stores the checked file and queues its enrolment once the row is committed."""
+    from members.models import MemberImport
+
+    rows, _ = read_rows(text)
+    job = MemberImport.objects.create(
+        organization=organization,
+        created_by=by,
+        file_name=file_name[:200],
+        content=text,
+        skip_bad_rows=skip_bad_rows,
+        total=len(rows),
+    )
+    from django.core.cache import cache
+
+    cache.delete(PROGRESS_KEY.format(job.pk))  # ids come back after a rollback
+    transaction.on_commit(lambda: _queue_run(job.pk))
+    return job
+
+
+def _queue_run(job_id: int) -> None:
+    from members.tasks import run_member_import
+
+    run_member_import.delay(job_id)
+
+
+def run_import(*, job_id: int) -> str:
+    """The task's work. Safe to run again (a redelivered message, a worker that died): members
+    enrolled by an earlier run are found as already enrolled; a finished import does nothing."""
+    from django.core.cache import cache
+
+    from members.models import ImportStatus, MemberImport
+
+    job = MemberImport.objects.filter(pk=job_id).select_related("organization").first()
+    if job is None:
+        return "gone"
+    if job.status == ImportStatus.DONE:
+        return "done already"
+    MemberImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    key = PROGRESS_KEY.format(job.pk)
+
+    def progress(done: int, total: int) -> None:
+        cache.set(key, [done, total], 24 * 60 * 60)
+
+    try:
+        report = import_members(
+            organization=job.organization,
+            text=job.content,
+            by=job.created_by,
+            skip_bad_rows=job.skip_bad_rows,
+            progress=progress,
+        )
+    except Exception:
+        MemberImport.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
+    MemberImport.objects.filter(pk=job.pk).update(
+        status=ImportStatus.DONE,
+        report=report.as_dict(),
+        finished_at=timezone.now(),
+        content="",  # the file holds personal data: not kept once it is imported
+    )
+    return "done"
+
+
+def import_progress(job: Any) -> tuple[int, int]:
+    """(rows enrolled so far, rows to enrol) of a running import, from the cache."""
+    from django.core.cache import cache
+
+    found = cache.get(PROGRESS_KEY.format(job.pk))
+    return (int(found[0]), int(found[1])) if found else (0, job.total)

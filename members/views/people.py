@@ -19,9 +19,15 @@ from django.views.decorators.http import require_POST
 
 from exercise_tracker import access
 from exercise_tracker.views import role_required
-from members.models import CareAssignment, Role, User
+from members.models import CareAssignment, ImportStatus, Role, User
 from members.services import care_team
-from members.services.imports import COLUMNS, MAX_BYTES, import_members
+from members.services.imports import (
+    COLUMNS,
+    MAX_BYTES,
+    check_only,
+    import_progress,
+    queue_import,
+)
 
 MANAGERS = (Role.COORDINATOR,)
 PAGE_SIZE = 50
@@ -180,11 +186,16 @@ class ImportForm(forms.Form):
 
 @role_required(*MANAGERS)
 def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload: every row is checked at once and the report shown; when the file is good (or
+    bad rows are skipped) and it is not a dry run, the enrolment is queued and its own page
+    shows the progress."""
     user = cast(User, request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
+    failed = False
     status = 200
     if request.method == "POST":
+        text = None
         if form.is_valid():
             upload = form.cleaned_data["file"]
             if upload.size > MAX_BYTES:
@@ -194,19 +205,43 @@ def import_page(request: HttpRequest) -> HttpResponse:
                     text = upload.read().decode("utf-8-sig")
                 except UnicodeDecodeError:
                     form.add_error("file", "Save the file as CSV in UTF-8 and try again.")
-                else:
-                    report = import_members(
-                        organization=user.organization,  # type: ignore[arg-type]
-                        text=text,
-                        by=user,
-                        dry_run=form.cleaned_data["dry_run"],
-                        skip_bad_rows=form.cleaned_data["skip_bad_rows"],
-                    )
-        if report is None or (report.problems and not report.written):
+        if text is not None and user.organization is not None:
+            skip = form.cleaned_data["skip_bad_rows"]
+            report = check_only(organization=user.organization, text=text, skip_bad_rows=skip)
+            failed = bool(report.problems) and not skip
+            if not form.cleaned_data["dry_run"] and not failed and report.created:
+                job = queue_import(
+                    organization=user.organization,
+                    text=text,
+                    by=user,
+                    file_name=str(upload.name or ""),
+                    skip_bad_rows=skip,
+                )
+                return redirect("people-import-job", pk=job.pk)
+            status = 400 if failed else 200
+        else:
             status = 400
     return render(
         request,
         "members/people_import.html",
-        {"form": form, "report": report, "columns": COLUMNS},
+        {
+            "form": form,
+            "report": report,
+            "failed": failed,
+            "dry_run": bool(form.is_bound and form.is_valid() and form.cleaned_data["dry_run"]),
+            "columns": COLUMNS,
+        },
         status=status,
+    )
+
+
+@role_required(*MANAGERS)
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(access.visible_member_imports(request.user), pk=pk)
+    running = job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+    done, total = import_progress(job) if running else (job.total, job.total)
+    return render(
+        request,
+        "members/people_import_job.html",
+        {"job": job, "running": running, "done": done, "total": total, "report": job.report},
     )

@@ -119,3 +119,23 @@ def test_the_command_reports_and_fails_without_writing(world: World, tmp_path: P
     )
     assert "2/2 members enrolled" in out.getvalue()
     assert "2 enrolled" in out.getvalue()
+
+
+def test_the_queued_import_runs_once_in_effect(world: World) -> None:
+    from members.models import ImportStatus, MemberImport
+    from members.services.imports import import_progress, queue_import, run_import
+
+    job = queue_import(
+        organization=world.org, text=_csv(*GOOD), by=world.coordinator, file_name="m.csv",
+        skip_bad_rows=False,
+    )  # fmt: skip
+    assert run_import(job_id=job.pk) == "done"
+    assert import_progress(job) == (2, 2)
+    assert run_import(job_id=job.pk) == "done already"
+    # A redelivered message after a worker died mid-way: the rows enrolled are found again.
+    MemberImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, content=_csv(*GOOD))
+    assert run_import(job_id=job.pk) == "done"
+    job.refresh_from_db()
+    assert (job.report["created"], job.report["already_enrolled"]) == (0, 2)
+    assert Member.objects.filter(external_id__startswith="MRN").count() == 2
+    assert run_import(job_id=10**9) == "gone"

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 
-from members.models import CareAssignment, Member
+from members.models import CareAssignment, Member, MemberImport
 from members.services.imports import COLUMNS
 from tests import factories
 from tests.conftest import World
@@ -113,7 +113,7 @@ def test_people_page_transfers_and_deactivates(world: World) -> None:
     assert page.content.count(b'data-testid="unassigned"') == 2  # both members: no active PT
 
 
-def test_import_page_reports_then_imports(world: World) -> None:
+def test_import_page_reports_then_imports_with_progress(world: World) -> None:
     client = _client(world.coordinator)
     header = ",".join(COLUMNS)
     bad = f"{header}\nAna,,ana@example.org,,,,,,,,\n".encode()
@@ -121,10 +121,43 @@ def test_import_page_reports_then_imports(world: World) -> None:
     assert report.status_code == 400
     assert b"last_name" in report.content and b"Nobody was enrolled" in report.content
     good = f"{header}\nAna,Silva,ana@example.org,,,hip,,,,pt,MRN-9\n".encode()
-    done = client.post("/people/import/", {"file": SimpleUploadedFile("m.csv", good, "text/csv")})
-    assert done.status_code == 200
+    dry = client.post(
+        "/people/import/",
+        {"file": SimpleUploadedFile("m.csv", good, "text/csv"), "dry_run": "on"},
+    )
+    assert dry.status_code == 200 and b"dry run" in dry.content
+    assert not Member.objects.filter(external_id="MRN-9").exists()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        queued = client.post(
+            "/people/import/", {"file": SimpleUploadedFile("m.csv", good, "text/csv")}
+        )
+    assert queued.status_code == 302
+    job = MemberImport.objects.get()
+    assert queued["Location"] == f"/people/import/{job.pk}/"
+    page = client.get(queued["Location"])
+    assert b'data-status="done"' in page.content
+    assert b'http-equiv="refresh"' not in page.content
     assert Member.objects.filter(external_id="MRN-9", user__organization=world.org).exists()
+    job.refresh_from_db()
+    assert (job.report["created"], job.content) == (1, "")
+    # Another organization's coordinator does not see it; a PT has no import page.
+    assert _client(world.foreign_coordinator).get(queued["Location"]).status_code == 404
     assert _client(world.pt.user).get("/people/import/").status_code == 404
+
+
+def test_a_queued_import_page_refreshes_itself(world: World) -> None:
+    from members.services.imports import queue_import
+
+    job = queue_import(
+        organization=world.org,
+        text=",".join(COLUMNS) + "\nAna,Silva,ana@example.org,,,,,,,,\n",
+        by=world.coordinator,
+        file_name="m.csv",
+        skip_bad_rows=False,
+    )
+    page = _client(world.coordinator).get(f"/people/import/{job.pk}/")
+    assert b'http-equiv="refresh"' in page.content
+    assert b"0 of 1 so far" in page.content
 
 
 def test_discharge_page_for_the_members_pt_then_enrol_again(world: World) -> None:
