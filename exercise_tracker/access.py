@@ -21,11 +21,13 @@ from members.models import (
     Invitation,
     InvitationKind,
     Member,
+    MemberImport,
     Notification,
     ReminderSchedule,
     Role,
     SessionLog,
     Therapist,
+    User,
 )
 from programs.models import Exercise, Plan, PlanItem, PlanTemplate
 
@@ -42,8 +44,9 @@ def open_assignments(*, on: Any = None) -> Q:
 
 def primary_assignments(*, on: Any = None) -> Q:
     """The Q (on CareAssignment) of primary assignments in force on a date (default: today,
-    UTC). An assignment with an end date still ahead is in force until that date."""
-    return open_assignments(on=on) & Q(is_primary=True)
+    UTC). An assignment with an end date still ahead is in force until that date. A deactivated
+    PT is nobody's PT: their members show as without one until the coordinator transfers them."""
+    return open_assignments(on=on) & Q(is_primary=True, therapist__user__is_active=True)
 
 
 # Two primary assignments may overlap (the next PT starts before the last one's end date):
@@ -318,3 +321,54 @@ def visible_invitations(user: Any) -> QuerySet[Invitation]:
     if user.role == Role.COORDINATOR:
         return in_org
     return in_org.filter(kind=InvitationKind.MEMBER, member__in=visible_members(user).values("pk"))
+
+
+# The care team and the staff list are the coordinator's to manage (staff see all of them).
+TEAM_MANAGERS = (Role.COORDINATOR, Role.STAFF)
+
+
+def visible_care_assignments(user: Any) -> QuerySet[CareAssignment]:
+    """Care assignments, past and present: a coordinator's organization's; all for staff."""
+    qs = CareAssignment.objects.select_related("member__user", "therapist__user")
+    if not _is_authenticated(user) or not user.is_active or user.role not in TEAM_MANAGERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(member__user__organization_id=user.organization_id)
+
+
+def visible_staff(user: Any) -> QuerySet[User]:
+    """PT and coordinator accounts (deactivated ones too) a coordinator manages: their
+    organization's; all for staff."""
+    qs = User.objects.filter(role__in=(Role.THERAPIST, Role.COORDINATOR)).select_related(
+        "organization"
+    )
+    if not _is_authenticated(user) or not user.is_active or user.role not in TEAM_MANAGERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(organization_id=user.organization_id)
+
+
+def team_members(user: Any) -> QuerySet[Member]:
+    """Members a coordinator may assign to PTs: their organization's (all for staff)."""
+    if not _is_authenticated(user) or user.role not in TEAM_MANAGERS:
+        return Member.objects.none()
+    return visible_members(user)
+
+
+def may_write_as_member(user: Any) -> bool:
+    """False for a discharged member: their history and handout stay readable, nothing more.
+    The member profile is loaded with the user, so this costs no query."""
+    if not _is_authenticated(user) or getattr(user, "role", None) != Role.MEMBER:
+        return True
+    member = getattr(user, "member_profile", None)
+    return member is None or member.discharged_on is None
+
+
+def visible_member_imports(user: Any) -> QuerySet[MemberImport]:
+    """CSV imports: a coordinator's organization's."""
+    qs = MemberImport.objects.all()
+    if not _is_authenticated(user) or user.role != Role.COORDINATOR:
+        return qs.none()
+    return qs.filter(organization_id=user.organization_id)

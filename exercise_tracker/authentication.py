@@ -16,6 +16,8 @@ from rest_framework_simplejwt.settings import api_settings
 
 from members.models import User
 
+from .tokens import STALE, version_of
+
 
 class _CompiledUserQuery:
     """The user with organization and member profile: SQL built by the ORM once per connection.
@@ -88,6 +90,9 @@ class ScopedJWTAuthentication(JWTAuthentication):
             raise InvalidToken("Token contained no recognizable user identification") from exc
         if user is None or not user.is_active:
             raise AuthenticationFailed("User not found or inactive", code="user_not_found")
+        # The version is a column of the row just loaded: no second query.
+        if version_of(validated_token) != user.token_version:
+            raise InvalidToken(STALE)
         return user
 
 

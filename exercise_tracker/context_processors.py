@@ -21,7 +21,7 @@ NAV = {
         ("programs:library", "Library"),
         ("rtm-report", "Reports"),
     ],
-    Role.COORDINATOR: [("dashboard", "Dashboard"), ("rtm-report", "Reports")],
+    Role.COORDINATOR: [("dashboard", "Dashboard"), ("people", "People"), ("rtm-report", "Reports")],
     Role.STAFF: [("admin:index", "Admin"), ("programs:library", "Library")],
 }
 

@@ -39,3 +39,30 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
         return True
+
+
+# Pages a discharged member may still post to: signing out, their account and password, the
+# inbox. (The API has its own check: exercise_tracker.permissions.)
+DISCHARGED_MAY_POST = ("/logout/", "/settings/account/", "/settings/password/", "/notifications/")
+
+
+class DischargedReadOnlyMiddleware:
+    """A discharged member's pages are read-only: a form posted elsewhere answers a calm 403."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(
+            ("/api/", *DISCHARGED_MAY_POST)
+        ):
+            from django.shortcuts import render
+
+            from . import access
+            from .permissions import DISCHARGED_MESSAGE
+
+            if not access.may_write_as_member(getattr(request, "user", None)):
+                return render(
+                    request, "members/discharged.html", {"message": DISCHARGED_MESSAGE}, status=403
+                )
+        return self.get_response(request)

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "exercise_tracker.middleware.DischargedReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "exercise_tracker.unavailable.DatabaseUnavailableMiddleware",
@@ -216,7 +217,10 @@ REST_FRAMEWORK = {
         "exercise_tracker.authentication.ScopedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "exercise_tracker.permissions.DischargedMembersReadOnly",
+    ],
     "DEFAULT_PAGINATION_CLASS": "exercise_tracker.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["exercise_tracker.api.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "exercise_tracker.schema.ErrorAutoSchema",
@@ -246,7 +250,18 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SIGNING_KEY": SECRET_KEY,
+    # Tokens carry the account's token version (exercise_tracker/tokens.py).
+    "TOKEN_OBTAIN_SERIALIZER": "exercise_tracker.tokens.VersionedTokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "exercise_tracker.tokens.VersionedTokenRefreshSerializer",
 }
+# Emailed password-reset links work this long (and once: they die with the old password).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_SECONDS", default=2 * 60 * 60)
+# Reset requests answered per address and per hour (more are refused with 429, whether or not
+# the address belongs to anyone).
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=5)
+# A discharged member keeps read-only access to their history and handout this many days; a
+# daily task then closes the account.
+DISCHARGE_ACCESS_DAYS = env.int("DISCHARGE_ACCESS_DAYS", default=90)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Home exercise program tracker API",
@@ -349,6 +364,13 @@ INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 CELERY_BEAT_SCHEDULE["raise-inactivity-alerts"] = {
     "task": "members.raise_inactivity_alerts",
     "schedule": crontab(hour=13, minute=5),
+    "options": {"expires": 6 * 60 * 60},
+}
+# --- Discharge (members/tasks.py): once a day, accounts whose read-only access after discharge
+# has run out are closed.
+CELERY_BEAT_SCHEDULE["close-discharged-accounts"] = {
+    "task": "members.close_discharged_accounts",
+    "schedule": crontab(hour=3, minute=17),
     "options": {"expires": 6 * 60 * 60},
 }
 # --- Adherence (members/tasks.py): every 15 minutes, members whose local day has ended since

@@ -49,6 +49,19 @@ def _count_hit(key: str, *, ttl: int) -> int:
         return 1
 
 
+def count_hit(key: str, *, window_seconds: int, now: float | None = None) -> int:
+    """Counts one hit of `key` in the current fixed window and returns the window's count
+    (0 when the cache is down: limits degrade, requests do not fail)."""
+    import time
+
+    window = int((now if now is not None else time.time()) // window_seconds)
+    try:
+        return _count_hit(f"{key}:{window}", ttl=window_seconds + 1)
+    except RedisError:
+        logger.warning("rate limit not applied: cache unavailable")
+        return 0
+
+
 class _FixedWindowMixin:
     scope: str | None
     timer: Any

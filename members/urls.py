@@ -6,11 +6,14 @@ from django.urls import path
 
 from .views import (
     accept,
+    account,
     adherence,
     alerts,
     caseload,
+    discharge,
     history,
     invitations,
+    people,
     questionnaires,
     reminders,
     rtm,
@@ -53,6 +56,8 @@ urlpatterns = [
         adherence.member_monitoring_start,
         name="member-monitoring-page",
     ),
+    path("members/<int:member_id>/discharge/", discharge.discharge_page, name="member-discharge"),
+    path("members/<int:member_id>/enrol-again/", discharge.enrol_again, name="member-enrol-again"),
     path("reports/rtm/", rtm.rtm_report, name="rtm-report"),
     path("questionnaires/", questionnaires.questionnaires, name="questionnaires"),
     path(
@@ -88,6 +93,26 @@ urlpatterns = [
         "settings/reminders/<int:pk>/delete/",
         reminders.reminder_delete,
         name="reminder-settings-delete",
+    ),
+    # Own account and password (every role), forgotten password (signed out).
+    path("settings/account/", account.account_settings, name="account-settings"),
+    path("settings/password/", account.password_change, name="password-change"),
+    path("password/reset/", account.password_reset, name="password-reset"),
+    path(
+        "password/reset/<str:token>/",
+        account.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
+    # The coordinator's people page: staff and the care team; the CSV import.
+    path("people/", people.people, name="people"),
+    path("people/import/", people.import_page, name="people-import"),
+    path("people/import/<int:pk>/", people.import_job, name="people-import-job"),
+    path("people/staff/<int:pk>/active/", people.staff_active, name="people-staff-active"),
+    path("people/members/<int:member_id>/assign/", people.assign, name="people-assign"),
+    path(
+        "people/assignments/<int:pk>/<slug:action>/",
+        people.assignment_action,
+        name="people-assignment",
     ),
     path("notifications/", reminders.inbox, name="inbox"),
     path("notifications/read-all/", reminders.notifications_read_all, name="inbox-read-all"),

@@ -12,11 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView
 
 from exercise_tracker import audit, login_guard
 from exercise_tracker.models import AuditAction
+from members.services import accounts
 
 
 def _typed_username(request: Request) -> str:
@@ -58,7 +60,8 @@ class TokenView(TokenObtainPairView):
 
 
 class LogoutView(APIView):
-    """Ends an API session: the refresh token is blacklisted and can mint no more access."""
+    """Ends the account's API sessions: the refresh token is blacklisted, and every access token
+    issued so far stops working (the account's token version moves on)."""
 
     permission_classes = (AllowAny,)
 
@@ -71,7 +74,12 @@ class LogoutView(APIView):
         if not raw or not isinstance(raw, str):
             raise serializers.ValidationError({"refresh": ["This field is required."]})
         try:
-            RefreshToken(raw).blacklist()  # type: ignore[arg-type]
+            token = RefreshToken(raw)  # type: ignore[arg-type]
+            token.blacklist()
         except TokenError as exc:
             raise serializers.ValidationError({"refresh": [str(exc)]}) from exc
+        # Signing out ends the account's access tokens too (they carry the old version).
+        user_id = token.payload.get(api_settings.USER_ID_CLAIM)
+        if user_id is not None:
+            accounts.end_tokens(user_id=int(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

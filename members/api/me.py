@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from members.models import Member, Organization, User
+from exercise_tracker.authentication import load_user
+from exercise_tracker.schema import ErrorSerializer
+from members.models import Language, Member, Organization, User
+from members.services import accounts
 
 
 class OrganizationRefSerializer(serializers.ModelSerializer[Organization]):
@@ -26,7 +29,12 @@ class MeSerializer(serializers.Serializer[User]):
     display_name = serializers.CharField(read_only=True)
     role = serializers.CharField(read_only=True)
     organization = OrganizationRefSerializer(read_only=True, allow_null=True)
+    first_name = serializers.CharField(read_only=True)
+    last_name = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True)
     timezone = serializers.SerializerMethodField()
+    language = serializers.SerializerMethodField()
     member_id = serializers.SerializerMethodField()
 
     # Only members have a member_id; for other roles the key is left out (see the schema class).
@@ -40,7 +48,16 @@ class MeSerializer(serializers.Serializer[User]):
         member = self._member(user)
         if member is not None:
             return member.timezone
+        if user.timezone:
+            return user.timezone
         return user.organization.timezone if user.organization else "UTC"
+
+    @extend_schema_field(serializers.CharField())
+    def get_language(self, user: User) -> str:
+        member = self._member(user)
+        if member is not None:
+            return member.preferred_language
+        return user.language or "en"
 
     @extend_schema_field(serializers.IntegerField())
     def get_member_id(self, user: User) -> int | None:
@@ -60,7 +77,12 @@ class MeSerializer(serializers.Serializer[User]):
             "organization": (
                 {"id": organization.pk, "name": str(organization.name)} if organization else None
             ),
+            "first_name": str(instance.first_name),
+            "last_name": str(instance.last_name),
+            "email": str(instance.email),
+            "phone": str(instance.phone),
             "timezone": self.get_timezone(instance),
+            "language": self.get_language(instance),
         }
         member_id = self.get_member_id(instance)
         if member_id is not None:
@@ -68,7 +90,62 @@ class MeSerializer(serializers.Serializer[User]):
         return data
 
 
+class MeUpdateSerializer(serializers.Serializer[User]):
+    """PATCH: any of these; what GET answers may be sent back (read-only keys are ignored)."""
+
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    timezone = serializers.CharField(required=False, max_length=64)
+    language = serializers.ChoiceField(required=False, choices=Language.choices)
+
+
+READ_ONLY_KEYS = frozenset(MeSerializer().fields) - frozenset(MeUpdateSerializer().fields)
+
+
 class MeView(APIView):
+    # A discharged member may still correct their own details.
+    allow_discharged = True
+
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(cast(User, request.user)).data)
+
+    @extend_schema(
+        request=MeUpdateSerializer,
+        responses={
+            200: MeSerializer,
+            409: OpenApiResponse(response=ErrorSerializer, description="email in use"),
+        },
+        description=(
+            "Changes the caller's own name, email, phone, time zone or language. A member's new "
+            "time zone moves their reminders (same wall time, new zone) and their today."
+        ),
+    )
+    def patch(self, request: Request) -> Response:
+        data = request.data
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send a JSON object of the fields to change."]}
+            )
+        unknown = sorted(set(data) - READ_ONLY_KEYS - set(MeUpdateSerializer().fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field: it cannot be changed here."] for name in unknown}
+            )
+        serializer = MeUpdateSerializer(data=data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            accounts.update_account(
+                user=cast(User, request.user),
+                changes=dict(serializer.validated_data),
+                request=request._request,
+            )
+        except accounts.AccountConflict as exc:
+            return Response(
+                {"detail": exc.message, "errors": {exc.field: [exc.message]}},
+                status=status.HTTP_409_CONFLICT,
+            )
+        user = load_user(request.user.pk)
+        return Response(MeSerializer(user).data)

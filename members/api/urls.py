@@ -10,12 +10,15 @@ from . import (
     assessment_schedules,
     assessments,
     auth,
+    care_team,
+    discharge,
     instruments,
     invitations,
     me,
     members,
     monitoring,
     notifications,
+    password,
     reminders,
     rtm,
     sessions,
@@ -35,12 +38,30 @@ router.register("sessions", sessions.SessionViewSet, basename="session")
 router.register("alerts", alerts.AlertViewSet, basename="alert")
 router.register("reminders", reminders.ReminderViewSet, basename="reminder")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("care-assignments", care_team.CareAssignmentViewSet, basename="care-assignment")
+router.register("staff", care_team.StaffViewSet, basename="staff")
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
+    path(
+        "auth/password/change/",
+        password.PasswordChangeView.as_view(),
+        name="api-password-change",
+    ),
+    path("auth/password/reset/", password.PasswordResetView.as_view(), name="api-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        password.PasswordResetConfirmView.as_view(),
+        name="api-password-reset-confirm",
+    ),
     path("me/", me.MeView.as_view(), name="me"),
+    path(
+        "members/<int:pk>/discharge/",
+        discharge.DischargeView.as_view(),
+        name="api-member-discharge",
+    ),
     # Before the router's invitations/{id}/.
     path(
         "invitations/accept/",

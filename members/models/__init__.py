@@ -11,6 +11,7 @@ from .adherence import (
     Risk,
 )
 from .alerts import Alert, AlertKind, AlertStatus
+from .episodes import DischargeReason, Episode, ImportStatus, MemberImport
 from .invitations import (
     INVITABLE_ROLES,
     STAFF_ROLES,
@@ -60,14 +61,18 @@ __all__ = [
     "CareAssignment",
     "Condition",
     "Coordinator",
+    "DischargeReason",
     "EntrySide",
     "EntryStatus",
+    "Episode",
     "Feedback",
+    "ImportStatus",
     "Instrument",
     "InstrumentWording",
     "Language",
     "Member",
     "MemberAdherence",
+    "MemberImport",
     "MonitoringEpisode",
     "Organization",
     "Precaution",

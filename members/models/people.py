@@ -55,6 +55,13 @@ class User(AbstractUser):
     )
     # A mobile number in E.164 (+15551234567): invitations go to it by text message.
     phone = models.CharField(max_length=20, blank=True)
+    # Staff roles' own zone and language (members keep theirs on Member); blank: the
+    # organization's zone, English.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    language = models.CharField(max_length=8, blank=True)
+    # Embedded in every JWT: a password change, a logout or a deactivation adds one, and tokens
+    # carrying an older number stop working at once (not only when they expire).
+    token_version = models.PositiveIntegerField(default=0)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -147,6 +154,9 @@ class Member(models.Model):
     condition = models.CharField(max_length=40, choices=Condition.choices, default=Condition.OTHER)
     conditions = models.JSONField(default=list, blank=True)
     precautions = models.JSONField(default=list, blank=True)
+    # Set while the member's last episode of care is ended (discharged): figures stop counting
+    # after this local date. Cleared when they are enrolled again (a new episode).
+    discharged_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

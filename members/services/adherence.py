@@ -115,16 +115,21 @@ def _refresh_batch(
     member_ids: list[int], since: date | Mapping[int, date] | None, now: datetime
 ) -> int:
     # Lock in id order (the same order everywhere: no deadlock between two refreshes).
-    zones = dict(
+    locked = list(
         Member.objects.select_for_update()
         .filter(pk__in=member_ids)
         .order_by("pk")
-        .values_list("pk", "timezone")
+        .values_list("pk", "timezone", "discharged_on")
     )
-    if not zones:
+    if not locked:
         return 0
+    zones = {pk: zone for pk, zone, _ in locked}
     ids = list(zones)
     todays = clock.local_todays(zones, now)
+    # A discharged member's figures stop at their discharge date: nothing after it counts.
+    for pk, _, discharged_on in locked:
+        if discharged_on is not None and discharged_on < todays[pk]:
+            todays[pk] = discharged_on
     previous = {
         s.member_id: s
         for s in MemberAdherence.objects.filter(member_id__in=ids).only(
@@ -400,11 +405,13 @@ def members_to_roll_over(*, now: datetime | None = None) -> list[int]:
     stale: list[int] = []
     for name in zones:
         today = clock.local_today(name, now)
-        stale += MemberAdherence.objects.filter(member__timezone=name, as_of__lt=today).values_list(
-            "member_id", flat=True
-        )
+        stale += MemberAdherence.objects.filter(
+            member__timezone=name, as_of__lt=today, member__discharged_on__isnull=True
+        ).values_list("member_id", flat=True)
     stale += (
-        Member.objects.filter(adherence__isnull=True, plans__isnull=False)
+        Member.objects.filter(
+            adherence__isnull=True, plans__isnull=False, discharged_on__isnull=True
+        )
         .values_list("pk", flat=True)
         .distinct()
     )

@@ -6,6 +6,7 @@ member's data by someone other than that member must leave exactly one audit row
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -825,3 +826,102 @@ def test_member_list_is_scoped(world: World, actor: str, visible: set[str]) -> N
     expected = {getattr(world, name).pk for name in visible}
     assert ids == expected
     assert body["count"] == len(expected)
+
+
+# --- own account, passwords, care team, staff, discharge (issue 13) -----------------------------
+AUTHENTICATED = frozenset(a for a in ACTORS if a != "anonymous")
+EVERYONE = dict.fromkeys(ACTORS, 202)
+# The care team and the staff list are the coordinator's (and staff's); to others they do not
+# exist. Another organization's coordinator sees an empty list, and 404 for our rows.
+TEAM_LIST = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "coordinator": 200,
+    "foreign_coordinator": 200,
+    "staff": 200,
+}
+TEAM_ROW = TEAM_LIST | {"foreign_coordinator": 404}
+TEAM_WRITERS = frozenset({"coordinator", "staff"})
+
+
+def _assignment_path(w: World) -> str:
+    from members.models import CareAssignment
+
+    assignment = CareAssignment.objects.get(member=w.member, therapist=w.pt)
+    return f"/api/v1/care-assignments/{assignment.pk}/"
+
+
+ROUTES += [
+    Route(
+        "me-patch",
+        "patch",
+        lambda w: "/api/v1/me/",
+        ALL_AUTHENTICATED_OK,
+        body=lambda w: {"first_name": "Robin", "language": "en"},
+        audited=AUTHENTICATED,
+    ),
+    Route(
+        "password-change",
+        "post",
+        lambda w: "/api/v1/auth/password/change/",
+        ALL_AUTHENTICATED_OK,
+        body=lambda w: {
+            "old_password": "correct-horse-battery",
+            "new_password": "matrix-new-passphrase-93",
+        },
+        audited=AUTHENTICATED,
+    ),
+    Route(
+        "password-reset",
+        "post",
+        lambda w: "/api/v1/auth/password/reset/",
+        EVERYONE,
+        # A new address each time: resets are counted per address across tests.
+        body=lambda w: {"email": f"nobody-{uuid.uuid4().hex}@example.org"},
+    ),
+    Route(
+        "password-reset-confirm",
+        "post",
+        lambda w: "/api/v1/auth/password/reset/confirm/",
+        dict.fromkeys(ACTORS, 400),
+        body=lambda w: {
+            "token": f"MQ.{uuid.uuid4().hex}",
+            "new_password": "matrix-new-passphrase-93",
+        },
+    ),
+    Route("care-assignments-list", "get", lambda w: "/api/v1/care-assignments/", TEAM_LIST),
+    Route("care-assignment-detail", "get", _assignment_path, TEAM_ROW),
+    Route(
+        "care-assignments-create",
+        "post",
+        lambda w: "/api/v1/care-assignments/",
+        TEAM_LIST | {"coordinator": 201, "staff": 201, "foreign_coordinator": 400},
+        body=lambda w: {"member": w.member.pk, "therapist": w.pt_other.pk, "is_primary": False},
+        audited=TEAM_WRITERS,
+    ),
+    Route(
+        "care-assignment-end",
+        "patch",
+        _assignment_path,
+        TEAM_ROW,
+        body=lambda w: {"end": True},
+        audited=TEAM_WRITERS,
+    ),
+    Route("staff-list", "get", lambda w: "/api/v1/staff/", TEAM_LIST),
+    Route("staff-detail", "get", lambda w: f"/api/v1/staff/{w.pt_other.user.pk}/", TEAM_ROW),
+    Route(
+        "staff-deactivate",
+        "patch",
+        lambda w: f"/api/v1/staff/{w.pt_other.user.pk}/",
+        TEAM_ROW,
+        body=lambda w: {"is_active": False},
+        audited=TEAM_WRITERS,
+    ),
+    Route(
+        "member-discharge",
+        "post",
+        lambda w: f"/api/v1/members/{w.member.pk}/discharge/",
+        dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "pt": 200},
+        body=lambda w: {"reason": "goals_met"},
+        audited=frozenset({"pt"}),
+    ),
+]

@@ -32,7 +32,12 @@ def test_token_pair_then_me_with_bearer(world: World, api_client: APIClient) -> 
         "display_name": world.member.user.display_name,
         "role": "member",
         "organization": {"id": world.org.pk, "name": "North Clinic"},
+        "first_name": world.member.user.first_name,
+        "last_name": world.member.user.last_name,
+        "email": world.member.user.email,
+        "phone": "",
         "timezone": "America/New_York",
+        "language": "en",
         "member_id": world.member.pk,
     }
 

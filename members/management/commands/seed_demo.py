@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from exercise_tracker import access, clock
-from members.models import Member, Organization, Role, Therapist, User
+from members.models import CareAssignment, Member, Organization, Role, Therapist, User
 from members.services import adherence, assign_care, create_person
 from members.services.outcomes import record_assessment, schedule_assessment
 from programs.demo.plans import seed_demo_plans
@@ -52,6 +52,7 @@ class Command(BaseCommand):
         steps.append(("remote monitoring", self._monitoring))
         steps.append(("reminders", self._reminders))
         steps.append(("invitations", self._invitations))
+        steps.append(("a transfer and a discharge", self._care_team))
         # Plans, questionnaires and logs change adherence figures: computed once, at the end.
         with adherence.deferred(
             progress=lambda done, total: self._progress(done, total, "members")
@@ -176,11 +177,20 @@ class Command(BaseCommand):
                 ).update(
                     created_at=timezone.now() - timedelta(days=CARE_START_DAYS_AGO + index % 14)
                 )
-                assign_care(
-                    member=member, therapist=therapists[spec["therapist"]], start_date=start
-                )
+                # Once: a later transfer (members/demo/care_team.py) is not undone on a rerun.
+                if not CareAssignment.objects.filter(member=member).exists():
+                    assign_care(
+                        member=member, therapist=therapists[spec["therapist"]], start_date=start
+                    )
                 done += 1
                 self._progress(done, total, "people")
+
+    # --- care team: a transferred member, a discharged member ---------------------------------
+
+    def _care_team(self, data: dict[str, Any]) -> None:
+        from members.demo.care_team import seed_care_team
+
+        seed_care_team()
 
     # --- questionnaires (outcomes) ---------------------------------------------------------
 

@@ -102,3 +102,20 @@ def test_demo_logs_written_on_their_own_leave_the_figures_current() -> None:
     assert check_adherence().differences == []
     assert seed_demo_session_logs(say=lambda _: None) == 0
     assert SessionLog.objects.filter(member=member).count() == written
+
+
+def test_seed_demo_shows_a_transferred_and_a_discharged_member() -> None:
+    from members.models import Episode
+
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())
+    moved = CareAssignment.objects.filter(member__user__username="member29").order_by("start_date")
+    assert [(a.therapist.user.username, a.end_date is None) for a in moved] == [
+        ("demo_pt", False),
+        ("demo_pt2", True),
+    ]
+    discharged = Member.objects.get(user__username="member30")
+    assert discharged.discharged_on is not None
+    assert Episode.objects.filter(member=discharged, ended_on__isnull=False).count() == 1
+    assert not discharged.plans.filter(status="active").exists()

@@ -1,0 +1,61 @@
+"""`/api/v1/members/{id}/discharge/`: a PT of the member's care team ends their episode."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from exercise_tracker import access
+from exercise_tracker.schema import ErrorSerializer
+from members.models import DischargeReason, Episode, User
+from members.services import discharge
+
+
+class DischargeSerializer(serializers.Serializer[Any]):
+    reason = serializers.ChoiceField(choices=DischargeReason.choices)
+
+
+class CareEpisodeSerializer(serializers.ModelSerializer[Episode]):
+    class Meta:
+        model = Episode
+        fields = ("id", "member", "started_on", "ended_on", "reason", "access_until")
+        read_only_fields = fields
+
+
+class DischargeView(APIView):
+    @extend_schema(
+        request=DischargeSerializer,
+        responses={
+            200: CareEpisodeSerializer,
+            409: OpenApiResponse(response=ErrorSerializer, description="already discharged"),
+        },
+        description=(
+            "Ends the member's episode of care today (their local date): the active plan is "
+            "completed, reminders and remote monitoring stop, figures stop counting after "
+            "today. The member keeps read-only access until access_until, then the account "
+            "is closed. Only a PT of the member's care team; to anyone else it does not exist."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = cast(User, request.user)
+        member = access.visible_members(user).filter(pk=pk).first()
+        if member is None or not access.is_care_team(user, member):
+            raise NotFound
+        data = DischargeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            episode = discharge.discharge_member(
+                by=user,
+                member=member,
+                reason=data.validated_data["reason"],
+                request=request._request,
+            )
+        except discharge.EpisodeConflict as exc:
+            return Response({"detail": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
+        return Response(CareEpisodeSerializer(episode).data)
