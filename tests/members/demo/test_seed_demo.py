@@ -104,6 +104,7 @@ def test_demo_logs_written_on_their_own_leave_the_figures_current() -> None:
     assert SessionLog.objects.filter(member=member).count() == written
 
 
+@pytest.mark.django_db
 def test_seed_demo_shows_a_transferred_and_a_discharged_member() -> None:
     from members.models import Episode
 

@@ -154,10 +154,22 @@ def test_a_reminder_fires_once_on_the_new_dates_after_a_move(world: World) -> No
     create_reminder(member=member, local_time=time(9, 0), now=NOW)
     accounts.update_account(user=member.user, changes={"timezone": "Pacific/Honolulu"}, now=NOW)
     # At 18:59 UTC on 3 December nothing is due yet; at 19:01 (09:01 in Honolulu) it is, once.
-    assert dispatch_due_reminders(now=datetime(2026, 12, 3, 18, 59, tzinfo=UTC)).claimed == 0
-    fired = dispatch_due_reminders(now=datetime(2026, 12, 3, 19, 1, tzinfo=UTC))
+    assert (
+        dispatch_due_reminders(
+            now=datetime(2026, 12, 3, 18, 59, tzinfo=UTC), enqueue=lambda ids: None
+        ).claimed
+        == 0
+    )
+    fired = dispatch_due_reminders(
+        now=datetime(2026, 12, 3, 19, 1, tzinfo=UTC), enqueue=lambda ids: None
+    )
     assert (fired.claimed, fired.zone_changed) == (1, 0)
-    assert dispatch_due_reminders(now=datetime(2026, 12, 3, 19, 2, tzinfo=UTC)).claimed == 0
+    assert (
+        dispatch_due_reminders(
+            now=datetime(2026, 12, 3, 19, 2, tzinfo=UTC), enqueue=lambda ids: None
+        ).claimed
+        == 0
+    )
 
 
 # --- password change ----------------------------------------------------------------------------
