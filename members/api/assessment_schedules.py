@@ -109,6 +109,7 @@ class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
             every_n_days=form.validated_data["every_n_days"],
             start_date=form.validated_data.get("start_date"),
             therapist=getattr(request.user, "therapist_profile", None),
+            by=request.user,
         )
         return Response(ScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
 
@@ -120,5 +121,7 @@ class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
             raise NotFound
         form = ScheduleUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        schedule = services.update_schedule(schedule=schedule, **form.validated_data)
+        schedule = services.update_schedule(
+            schedule=schedule, by=request.user, **form.validated_data
+        )
         return Response(ScheduleSerializer(schedule).data)

@@ -183,6 +183,7 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
                 answers=form.validated_data["answers"],
                 client_id=form.validated_data.get("client_id"),
                 local_date=form.validated_data.get("date"),
+                by=request.user,
             )
         except services.ClientIdReused as exc:
             raise Conflict(

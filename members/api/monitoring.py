@@ -16,7 +16,6 @@ from rest_framework.response import Response
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, only_roles
-from exercise_tracker.models import AuditAction
 from members.models import Member, MonitoringEpisode, ReviewTime, Role, User
 from members.models.adherence import MAX_REVIEW_MINUTES
 from members.selectors import rtm as selectors
@@ -139,7 +138,6 @@ class MonitoringViewSet(viewsets.GenericViewSet[MonitoringEpisode]):
             )
         except services.AlreadyMonitored as exc:
             raise Conflict(exc.messages[0]) from exc
-        audit.record(request=request, action=AuditAction.CREATE, member_id=member.pk, obj=episode)
         return Response(episode_data(episode), status=status.HTTP_201_CREATED)
 
 
@@ -182,5 +180,4 @@ class ReviewTimeViewSet(viewsets.GenericViewSet[ReviewTime]):
             minutes=form.validated_data["minutes"],
             live_interaction=form.validated_data["live_interaction"],
         )
-        audit.record(request=request, action=AuditAction.CREATE, member_id=member.pk, obj=entry)
         return Response(review_time_data(entry), status=status.HTTP_201_CREATED)

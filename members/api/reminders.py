@@ -193,7 +193,7 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         member = access.own_member(request.user)
         form = ReminderInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        reminder = services.create_reminder(member=member, **form.validated_data)
+        reminder = services.create_reminder(member=member, by=request.user, **form.validated_data)
         return Response(ReminderSerializer(reminder).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReminderPatchSerializer, responses=ReminderSerializer)
@@ -201,11 +201,13 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         reminder = self.get_object()
         form = ReminderPatchSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        reminder = services.update_reminder(schedule=reminder, **form.validated_data)
+        reminder = services.update_reminder(
+            schedule=reminder, by=request.user, **form.validated_data
+        )
         return Response(ReminderSerializer(reminder).data)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
-        services.delete_reminder(schedule=self.get_object())
+        services.delete_reminder(schedule=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -230,7 +232,9 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         if request.method == "PATCH":
             form = PreferencesInputSerializer(data=request.data)
             form.is_valid(raise_exception=True)
-            prefs = services.update_preferences(member=member, **form.validated_data)
+            prefs = services.update_preferences(
+                member=member, by=request.user, **form.validated_data
+            )
         else:
             prefs = services.preferences_of(member)
         return Response(PreferencesSerializer(preferences_data(member, prefs)).data)

@@ -115,6 +115,7 @@ def questionnaire(request: HttpRequest, instrument: str) -> HttpResponse:
                 instrument=instrument,
                 answers=_answers_from_post(instrument, request.POST),
                 client_id=client_id,
+                by=request.user,
             )
         except ValidationError as exc:
             errors = [message for messages in exc.message_dict.values() for message in messages]
