@@ -2,62 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from exercise_tracker import access
 from exercise_tracker.views import role_required
-from members.models import Alert, AlertStatus, Role
-from members.models.alerts import ACTIVE_STATUSES
+from members.models import Role
 from members.selectors import adherence
-from members.selectors.alerts import alert_message, alerts_for
-from programs.models import Plan, PlanStatus
-
-# The caseload page lists at most this many alerts not yet resolved (the API pages through all).
-CASELOAD_ALERTS = 50
+from members.selectors import caseload as selectors
 
 
 @role_required(Role.THERAPIST)
 def caseload(request: HttpRequest) -> HttpResponse:
-    # The plan a PT works on for each member: the newest not completed (one subquery, no loop).
-    current_plan = (
-        Plan.objects.filter(member=OuterRef("pk"))
-        .exclude(status=PlanStatus.COMPLETED)
-        .order_by("-start_date", "-id")
-    )
-    # Members with open alerts come first: they are who the PT should look at today.
-    open_alerts = (
-        Alert.objects.filter(member=OuterRef("pk"), status=AlertStatus.OPEN)
-        .order_by()
-        .values("member")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    members = (
-        access.visible_members(request.user)
-        .select_related("user")
-        .annotate(
-            plan_id=Subquery(current_plan.values("id")[:1]),
-            plan_status=Subquery(current_plan.values("status")[:1]),
-            open_alerts=Coalesce(Subquery(open_alerts), 0),
-        )
-    )
-    # The dashboard's figures for the caseload, in its order (at risk first); members with
-    # new alerts before everyone else.
-    board = adherence.dashboard(request.user, adherence.Filters(), with_weeks=False)
-    place = {row.member_id: index for index, row in enumerate(board.rows)}
-    figures = {row.member_id: row for row in board.rows}
-    rows = sorted(members, key=lambda m: (-m.open_alerts, place.get(m.pk, len(place))))
-    alerts = alerts_for(request.user).filter(status__in=ACTIVE_STATUSES)[:CASELOAD_ALERTS]
+    found = selectors.caseload(request.user)
     return render(
         request,
         "pages/caseload.html",
         {
-            "members": [(member, figures.get(member.pk)) for member in rows],
-            "summary": board.summary(),
+            "members": found.members,
+            "summary": found.summary,
             "source_note": adherence.SOURCE_NOTE,
-            "alerts": [(alert, alert_message(alert)) for alert in alerts],
+            "alerts": found.alerts,
         },
     )

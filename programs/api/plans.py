@@ -24,7 +24,6 @@ from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
-from exercise_tracker.models import AuditAction
 from members.models import CareAssignment, Condition, Role
 from programs.handout import HandoutItem, render_handout
 from programs.models import (
@@ -405,12 +404,6 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             )
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc
-        audit.record(
-            request=request,
-            action=AuditAction.CREATE,
-            member_id=result.plan.member_id,
-            obj=result.plan,
-        )
         return Response(self._fresh(result.plan.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlanPatchSerializer, responses=PlanSerializer)
@@ -431,7 +424,6 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             )
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc
-        audit.record(request=request, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
         return Response(self._fresh(result.plan.pk))
 
     @extend_schema(request=PlanPreviewSerializer, responses=PlanPreviewResultSerializer)

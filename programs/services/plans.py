@@ -19,7 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from exercise_tracker import access
+from exercise_tracker import access, audit
+from exercise_tracker.models import AuditAction
 from members.models import Condition, Member, User
 from members.services import adherence
 from programs.models import (
@@ -541,6 +542,7 @@ def create_plan(
     )
     if status != PlanStatus.DRAFT:  # a draft prescribes nothing: no figure changes
         adherence.refresh_member(member=member, since=min(start_date, revision.effective_date))
+    audit.record_write(by=user, action=AuditAction.CREATE, member_id=member.pk, obj=plan)
     return _result(plan, revision)
 
 
@@ -698,6 +700,7 @@ def revise_plan(
         adherence.refresh_member(
             member=plan.member, since=min(old_start, plan.start_date, revision.effective_date)
         )
+    audit.record_write(by=user, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
     return _result(plan, revision)
 
 

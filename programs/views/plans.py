@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from exercise_tracker import access
+from exercise_tracker import access, audit
 from exercise_tracker.views import role_required
 from members.models import Role
 from programs.models import Category, ExerciseImage, Plan, PlanItem, PlanStatus, Region, Side
@@ -144,6 +144,12 @@ def plan_builder(
         )
     if member is None or not access.is_care_team(request.user, member):
         raise Http404
+    audit.record_read_by_staff(
+        user=request.user,
+        member_id=member.pk,
+        obj=plan,
+        object_type="" if plan is not None else "programs.plan_builder",
+    )
     templates = list(
         access.visible_templates(request.user)
         .filter(is_active=True)
