@@ -24,8 +24,10 @@ from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
+from exercise_tracker.inputs import InputSerializer
 from members.models import CareAssignment, Condition, Role
 from programs.handout import HandoutItem, render_handout
+from programs.inputs import ItemsField
 from programs.models import (
     ExerciseImage,
     Plan,
@@ -33,7 +35,6 @@ from programs.models import (
     PlanRevision,
     PlanStatus,
     PlanTemplate,
-    Side,
 )
 from programs.models import TemplateItem as TemplateItemModel
 from programs.services import plans as services
@@ -75,46 +76,9 @@ class PlanItemSerializer(DoseSerializer):
     valid_to_revision = serializers.IntegerField(read_only=True, allow_null=True)
 
 
-class ItemInputSerializer(serializers.Serializer[Any]):
-    """An item in a request (documentation of the shape; the service checks each field and
-    names it, e.g. `items[2].reps`). Omitted dose fields: the exercise's default dose for a new
-    item, the current value for an item named by `id`."""
+class PlanCreateSerializer(InputSerializer):
+    read_from = "programs.api.plans.PlanSerializer"
 
-    id = serializers.IntegerField(required=False, help_text="The version id of an item kept.")
-    exercise = serializers.IntegerField(required=False)
-    sets = serializers.IntegerField(required=False, min_value=1, max_value=10)
-    reps = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
-    hold_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=300
-    )
-    duration_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=7200
-    )
-    rest_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=600
-    )
-    side = serializers.ChoiceField(choices=Side.choices, required=False)
-    load = serializers.CharField(required=False, allow_blank=True, max_length=80)
-    target_rpe = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    times_per_day = serializers.IntegerField(required=False, min_value=1, max_value=10)
-    days_of_week = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), required=False
-    )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
-class RawItemsField(serializers.ListField):
-    """A list of item objects passed as they are to the service, which names each bad field."""
-
-    child = serializers.DictField()
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=services.MAX_ITEMS, **kwargs)
-
-
-class PlanCreateSerializer(serializers.Serializer[Any]):
     member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     title = serializers.CharField(max_length=160)
     template = serializers.IntegerField(
@@ -126,10 +90,15 @@ class PlanCreateSerializer(serializers.Serializer[Any]):
     note_to_member = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    items = RawItemsField(required=False)
+    items = ItemsField(required=False)
 
 
-class PlanPatchSerializer(serializers.Serializer[Any]):
+class PlanPatchSerializer(InputSerializer):
+    """A new revision: the fields given change; `items` is the whole new list. A plan sent back
+    as GET returned it (one field changed) is taken as it is: read-only fields are ignored."""
+
+    read_from = "programs.api.plans.PlanSerializer"
+
     reason = serializers.CharField(max_length=500)
     title = serializers.CharField(required=False, max_length=160)
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
@@ -137,13 +106,13 @@ class PlanPatchSerializer(serializers.Serializer[Any]):
     end_date = serializers.DateField(required=False, allow_null=True)
     goals = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     note_to_member = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    items = RawItemsField(required=False)
+    items = ItemsField(required=False)
 
 
-class PlanPreviewSerializer(serializers.Serializer[Any]):
+class PlanPreviewSerializer(InputSerializer):
     member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
-    items = RawItemsField()
+    items = ItemsField()
 
 
 class WarningSerializer(serializers.Serializer[Any]):
@@ -224,12 +193,14 @@ class TemplateSerializer(serializers.Serializer[Any]):
         return services.estimate_minutes(template.items.all())
 
 
-class TemplateCreateSerializer(serializers.Serializer[Any]):
+class TemplateCreateSerializer(InputSerializer):
+    read_from = "programs.api.plans.TemplateSerializer"
+
     name = serializers.CharField(max_length=160)
     condition = serializers.ChoiceField(choices=Condition.choices)
     phase = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9)
     description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    items = RawItemsField()
+    items = ItemsField()
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -35,18 +35,7 @@ from programs.models import (
     Side,
     TemplateItem,
 )
-from programs.models.templates import (
-    DURATION_RANGE,
-    HOLD_RANGE,
-    REPS_RANGE,
-    REST_RANGE,
-    RPE_RANGE,
-    SETS_RANGE,
-    TIMES_PER_DAY_RANGE,
-    days_to_mask,
-    mask_to_days,
-)
-from programs.services.numbers import clean_numbers, whole_number
+from programs.models.templates import days_to_mask, mask_to_days
 
 MAX_ITEMS = 30  # a hard limit against abuse; the clinical advice (6) is a warning
 ADVISED_MAX_EXERCISES = 6
@@ -70,17 +59,6 @@ DOSE_FIELDS = (
     "days_mask",
     "note",
 )
-INT_RANGES: dict[str, tuple[tuple[int, int], bool]] = {
-    # field: ((low, high), required)
-    "sets": (SETS_RANGE, True),
-    "reps": (REPS_RANGE, False),
-    "hold_seconds": (HOLD_RANGE, False),
-    "duration_seconds": (DURATION_RANGE, False),
-    "rest_seconds": (REST_RANGE, False),
-    "target_rpe": (RPE_RANGE, False),
-    "times_per_day": (TIMES_PER_DAY_RANGE, True),
-}
-TEXT_LIMITS = {"load": 80, "note": 500}
 # What each dosing kind needs, and how to say it.
 NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     Dosing.REPS: (("reps", "repetitions: give reps"),),
@@ -91,7 +69,6 @@ NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     Dosing.DURATION: (("duration_seconds", "duration: give duration_seconds"),),
 }
-ITEM_KEYS = {"id", "exercise", "days_of_week", *DOSE_FIELDS} - {"days_mask"}
 
 
 class PlanConflict(Exception):
@@ -207,10 +184,30 @@ def plan_warnings(
     return warnings, minutes
 
 
-# --- item validation -------------------------------------------------------------------------
+# --- items: what depends on the exercise and the plan -------------------------------------
 
 
-_as_int = whole_number
+class ItemInput(TypedDict, total=False):
+    """An item as a request gives it, its shape already checked (programs.inputs): numbers
+    within the dose's ranges, `side` among Side's, text within its length, weekdays 0-6."""
+
+    id: int | None
+    exercise: int | None
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    duration_seconds: int | None
+    rest_seconds: int | None
+    side: str
+    load: str
+    target_rpe: int | None
+    times_per_day: int
+    days_of_week: list[int]
+    note: str
+
+
+# The dose fields an item gives as they are stored (days come as `days_of_week`).
+GIVEN_DOSE = tuple(name for name in DOSE_FIELDS if name != "days_mask")
 
 
 def _defaults_of(exercise: Exercise) -> dict[str, Any]:
@@ -234,59 +231,22 @@ def dose_of(item: PlanItem | TemplateItem) -> dict[str, Any]:
     return {name: getattr(item, name) for name in DOSE_FIELDS}
 
 
-def _clean_dose(raw: dict[str, Any], base: dict[str, Any], where: str) -> tuple[dict, dict]:
-    """Applies the given fields over `base`. Returns (dose, errors by field path)."""
-    dose = dict(base)
-    errors: dict[str, list[str]] = {}
-    counts, count_errors = clean_numbers(
-        raw,
-        {name: limits for name, (limits, _) in INT_RANGES.items()},
-        prefix=where,
-        required=[name for name, (_, required) in INT_RANGES.items() if required],
-    )
-    dose.update(counts)
-    errors.update(count_errors)
-    for name, limit in TEXT_LIMITS.items():
-        if name not in raw:
-            continue
-        value = raw[name]
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            errors[f"{where}.{name}"] = ["Give text."]
-        elif len(value) > limit:
-            errors[f"{where}.{name}"] = [f"At most {limit} characters."]
-        else:
-            dose[name] = value.strip()
-    if "side" in raw:
-        if raw["side"] in Side.values:
-            dose["side"] = raw["side"]
-        else:
-            errors[f"{where}.side"] = [f"Choose one of: {', '.join(Side.values)}."]
-    if "days_of_week" in raw:
-        days = raw["days_of_week"]
-        numbers = [_as_int(day) for day in days] if isinstance(days, list) else None
-        if not numbers or any(day is None or not 0 <= day <= 6 for day in numbers):
-            errors[f"{where}.days_of_week"] = [
-                "Give a non-empty list of weekdays, 0 (Monday) to 6 (Sunday)."
-            ]
-        else:
-            dose["days_mask"] = days_to_mask({day for day in numbers if day is not None})
-    return dose, errors
-
-
 def clean_dose(
     *,
     exercise: Exercise,
-    raw: dict[str, Any],
+    raw: ItemInput,
     where: str,
     base: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The dose of one item: `raw` over `base` (default: the exercise's default dose), checked
-    against the ranges and what the exercise's dosing kind needs. Returns (dose, errors)."""
-    dose, errors = _clean_dose(raw, base if base is not None else _defaults_of(exercise), where)
+    against what the exercise's dosing kind needs. Returns (dose, errors)."""
+    dose = dict(base if base is not None else _defaults_of(exercise))
+    dose.update({name: raw[name] for name in GIVEN_DOSE if name in raw})  # type: ignore[literal-required]
+    if "days_of_week" in raw:
+        dose["days_mask"] = days_to_mask(raw["days_of_week"])
+    errors: dict[str, list[str]] = {}
     for name, message in NEEDS.get(exercise.dosing, ()):
-        if dose.get(name) is None and f"{where}.{name}" not in errors:
+        if dose.get(name) is None:
             errors[f"{where}.{name}"] = [f"{exercise.name} is dosed in {message}."]
     return dose, errors
 
@@ -294,45 +254,33 @@ def clean_dose(
 def clean_items(
     *,
     user: User,
-    raw_items: Any,
+    raw_items: Sequence[ItemInput],
     current: dict[int, PlanItem] | None = None,
 ) -> list[CleanItem]:
-    """Validates a whole list of items. `current` maps the ids of the versions in force (for a
-    revision); an item with an `id` must name one of them. Every problem is reported at once."""
-    if not isinstance(raw_items, list):
-        raise ValidationError({"items": ["Give a list of items."]})
-    if len(raw_items) > MAX_ITEMS:
-        raise ValidationError({"items": [f"At most {MAX_ITEMS} exercises in a plan."]})
+    """Checks a whole list of items against the plan and the library. `current` maps the ids
+    of the versions in force (for a revision); an item with an `id` must name one of them.
+    Every problem is reported at once, each on its field (`items[2].exercise`)."""
     current = current or {}
     errors: dict[str, list[str]] = {}
-    exercise_ids = {_as_int(raw.get("exercise")) for raw in raw_items if isinstance(raw, dict)} - {
-        None
-    }
+    exercise_ids = {raw.get("exercise") for raw in raw_items} - {None}
     exercises = access.visible_exercises(user).in_bulk(list(exercise_ids))
     seen_ids: set[int] = set()
     cleaned: list[CleanItem] = []
     for index, raw in enumerate(raw_items):
         where = f"items[{index}]"
-        if not isinstance(raw, dict):
-            errors[where] = ["Give an object with the exercise and its dose."]
-            continue
-        unknown = set(raw) - ITEM_KEYS
-        if unknown:
-            errors[where] = [f"Unknown field(s): {', '.join(sorted(unknown))}."]
-            continue
         previous: PlanItem | None = None
-        if raw.get("id") is not None:
-            item_id = _as_int(raw["id"])
-            previous = current.get(item_id) if item_id is not None else None
+        item_id = raw.get("id")
+        if item_id is not None:
+            previous = current.get(item_id)
             if previous is None or item_id in seen_ids:
                 errors[f"{where}.id"] = ["Not an item in force in this plan."]
                 continue
-            seen_ids.add(item_id)  # type: ignore[arg-type]
+            seen_ids.add(item_id)
         exercise: Exercise | None
-        if raw.get("exercise") is None and previous is not None:
+        exercise_id = raw.get("exercise")
+        if exercise_id is None and previous is not None:
             exercise = previous.exercise
         else:
-            exercise_id = _as_int(raw.get("exercise"))
             exercise = exercises.get(exercise_id) if exercise_id is not None else None
             if exercise is None:
                 errors[f"{where}.exercise"] = ["No exercise you can use has this id."]
@@ -475,7 +423,7 @@ def create_plan(
     note_to_member: str = "",
     status: str = PlanStatus.DRAFT,
     template_id: int | None = None,
-    items: list[dict[str, Any]] | None = None,
+    items: Sequence[ItemInput] | None = None,
     reason: str = "",
     at: datetime | None = None,
 ) -> PlanResult:
@@ -546,13 +494,13 @@ def create_plan(
     return _result(plan, revision)
 
 
-def template_items_as_input(template: PlanTemplate) -> list[dict[str, Any]]:
+def template_items_as_input(template: PlanTemplate) -> list[ItemInput]:
     return [
-        {
-            "exercise": item.exercise_id,
-            "days_of_week": item.days_of_week,
-            **{name: getattr(item, name) for name in DOSE_FIELDS if name != "days_mask"},
-        }
+        ItemInput(  # type: ignore[typeddict-item]
+            exercise=item.exercise_id,
+            days_of_week=item.days_of_week,
+            **{name: getattr(item, name) for name in GIVEN_DOSE},
+        )
         for item in template.items.order_by("order", "id")
     ]
 
@@ -577,7 +525,7 @@ def revise_plan(
     end_date: date | Unset | None = UNSET,
     goals: str | Unset = UNSET,
     note_to_member: str | Unset = UNSET,
-    items: list[dict[str, Any]] | Unset = UNSET,
+    items: Sequence[ItemInput] | Unset = UNSET,
     at: datetime | None = None,
 ) -> PlanResult:
     """Makes the next revision. Arguments left UNSET keep their value; `items` is the whole new
@@ -712,7 +660,7 @@ def create_template(
     condition: str,
     phase: int | None = None,
     description: str = "",
-    items: list[dict[str, Any]],
+    items: Sequence[ItemInput],
 ) -> PlanTemplate:
     """An organization's own template, written by one of its PTs."""
     if getattr(user, "therapist_profile", None) is None or user.organization_id is None:
@@ -748,7 +696,7 @@ def create_template(
 
 
 def preview_items(
-    *, user: User, member_id: int, raw_items: Any, plan_id: int | None = None
+    *, user: User, member_id: int, raw_items: Sequence[ItemInput], plan_id: int | None = None
 ) -> tuple[list[dict[str, Any]], float]:
     """What saving these items would warn about, and the estimated session time, without
     writing anything: the plan builder asks as the PT edits. Raises ValidationError like a
