@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import ReturnDict
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+MAX_ID = 2**63 - 1  # the largest primary key (bigint), as exercise_tracker.api says
 
 
 def flat_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -146,6 +147,24 @@ class TrueFalseField(serializers.Field):
 
     def to_representation(self, value: bool) -> bool:
         return bool(value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1})
+class IdField(serializers.Field):
+    """The id of a related row; the object a GET returned for it (`{"id": 12, "name": ...}`)
+    names it as well, so what was read can be sent back as it is."""
+
+    default_error_messages = {"invalid": "Give an id (a whole number)."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, Mapping):
+            data = data.get("id")
+        if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_ID:
+            self.fail("invalid")
+        return int(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
 
 
 class OneOfField(serializers.ChoiceField):

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exercise_tracker.api import MAX_ID
-from exercise_tracker.inputs import InputSerializer, OneOfField, WholeNumberField
+from exercise_tracker.inputs import IdField, InputSerializer, OneOfField, WholeNumberField
 from programs.models import PlanItem, Side
 from programs.models.templates import (
     DURATION_RANGE,
@@ -32,24 +32,6 @@ def _text_limit(name: str) -> int:
 
 def _in(limits: tuple[int, int], **kwargs: Any) -> WholeNumberField:
     return WholeNumberField(min_value=limits[0], max_value=limits[1], required=False, **kwargs)
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "description": "An exercise's id."})
-class ExerciseIdField(serializers.Field):
-    """An exercise's id; the object a GET returned (`{"id": 12, "name": ...}`) also names it, so
-    an item read can be sent back as it is."""
-
-    default_error_messages = {"invalid": "Give an exercise's id."}
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, dict):
-            data = data.get("id")
-        if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_ID:
-            self.fail("invalid")
-        return int(data)
-
-    def to_representation(self, value: Any) -> Any:
-        return value
 
 
 @extend_schema_field(
@@ -93,7 +75,7 @@ class ItemInputSerializer(InputSerializer):
         max_value=MAX_ID,
         help_text="The version id of an item kept.",
     )
-    exercise = ExerciseIdField(required=False, allow_null=True)
+    exercise = IdField(required=False, allow_null=True, help_text="An exercise's id.")
     sets = _in(SETS_RANGE)
     reps = _in(REPS_RANGE, allow_null=True)
     hold_seconds = _in(HOLD_RANGE, allow_null=True)

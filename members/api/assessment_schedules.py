@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -18,19 +16,24 @@ from exercise_tracker.api import (
     only_roles,
     query_object,
 )
+from exercise_tracker.inputs import InputSerializer
 from members.api.assessments import MEMBER_PARAM
 from members.models import AssessmentSchedule, Instrument, Role
 from members.services import outcomes as services
 
 
-class ScheduleInputSerializer(serializers.Serializer[Any]):
+class ScheduleInputSerializer(InputSerializer):
+    read_from = "members.api.assessment_schedules.ScheduleSerializer"
+
     member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     instrument = serializers.ChoiceField(choices=Instrument.choices)
     every_n_days = serializers.IntegerField()
     start_date = serializers.DateField(required=False, allow_null=True)
 
 
-class ScheduleUpdateSerializer(serializers.Serializer[Any]):
+class ScheduleUpdateSerializer(InputSerializer):
+    read_from = "members.api.assessment_schedules.ScheduleSerializer"
+
     every_n_days = serializers.IntegerField(required=False)
     start_date = serializers.DateField(required=False)
     active = serializers.BooleanField(required=False)

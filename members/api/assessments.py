@@ -23,6 +23,7 @@ from exercise_tracker.api import (
     query_object,
 )
 from exercise_tracker.idempotency import idempotent
+from exercise_tracker.inputs import InputSerializer
 from members.models import Assessment, Instrument, Role
 from members.rules import scoring
 from members.selectors.outcomes import previous_of, with_previous
@@ -31,7 +32,9 @@ from members.services import outcomes as services
 # --- serializers ----------------------------------------------------------------------------
 
 
-class AssessmentInputSerializer(serializers.Serializer[Any]):
+class AssessmentInputSerializer(InputSerializer):
+    read_from = "members.api.assessments.AssessmentSerializer"
+
     instrument = serializers.ChoiceField(choices=Instrument.choices)
     answers = serializers.JSONField()
     client_id = serializers.UUIDField(required=False, allow_null=True)

@@ -16,13 +16,16 @@ from rest_framework.response import Response
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, only_roles
+from exercise_tracker.inputs import InputSerializer
 from members.models import Member, MonitoringEpisode, ReviewTime, Role, User
 from members.models.adherence import MAX_REVIEW_MINUTES
 from members.selectors import rtm as selectors
 from members.services import rtm as services
 
 
-class EpisodeInputSerializer(serializers.Serializer[Any]):
+class EpisodeInputSerializer(InputSerializer):
+    read_from = "members.api.monitoring.EpisodeSerializer"
+
     start_date = serializers.DateField(help_text="The member's local date monitoring starts.")
     consent_at = serializers.DateTimeField(help_text="When the member agreed to be monitored.")
 
@@ -40,7 +43,9 @@ class EpisodeSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
 
 
-class ReviewTimeInputSerializer(serializers.Serializer[Any]):
+class ReviewTimeInputSerializer(InputSerializer):
+    read_from = "members.api.monitoring.ReviewTimeSerializer"
+
     date = serializers.DateField(help_text="The clinic's date of the review.")
     minutes = serializers.IntegerField(min_value=1, max_value=MAX_REVIEW_MINUTES)
     live_interaction = serializers.BooleanField(

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from exercise_tracker import access
 from exercise_tracker.idempotency import idempotent
+from exercise_tracker.inputs import InputSerializer
 from exercise_tracker.schema import ErrorSerializer
 from members.models import (
     Channel,
@@ -117,7 +118,9 @@ class StrictBooleanField(serializers.Field):
 # --- serializers ------------------------------------------------------------------------------
 
 
-class ReminderInputSerializer(serializers.Serializer[Any]):
+class ReminderInputSerializer(InputSerializer):
+    read_from = "members.api.reminders.ReminderSerializer"
+
     local_time = LocalTimeField()
     days_of_week = DaysOfWeekField(required=False)
     channels = ChannelsField(required=False)
@@ -140,7 +143,9 @@ class ReminderSerializer(serializers.Serializer[Any]):
     next_fire_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class PreferencesInputSerializer(serializers.Serializer[Any]):
+class PreferencesInputSerializer(InputSerializer):
+    read_from = "members.api.reminders.PreferencesSerializer"
+
     quiet_hours_start = LocalTimeField(required=False, allow_null=True)
     quiet_hours_end = LocalTimeField(required=False, allow_null=True)
     sms_phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
