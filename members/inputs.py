@@ -61,7 +61,7 @@ class EntryInputSerializer(InputSerializer):
     feedback = OneOfField(Feedback.choices, required=False, allow_null=True, allow_blank=True)
     pain = _score(PAIN_MIN, PAIN_MAX, help_text="Pain during, 0-10.")
 
-    def validate(self, attrs: dict[str, Any]) -> EntryInput:  # type: ignore[override]
+    def validate(self, attrs: dict[str, Any]) -> EntryInput:
         return EntryInput(**attrs)
 
 

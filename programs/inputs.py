@@ -27,7 +27,7 @@ from programs.models.templates import (
 
 
 def _text_limit(name: str) -> int:
-    return int(PlanItem._meta.get_field(name).max_length or 0)
+    return int(getattr(PlanItem._meta.get_field(name), "max_length", 0) or 0)
 
 
 def _in(limits: tuple[int, int], **kwargs: Any) -> WholeNumberField:

@@ -30,6 +30,8 @@ ODI_FIELDS = {f"odi-{n}": str(v) for n, v in enumerate(ODI_ANSWERS, start=1)}
 
 
 _SIGNED_IN: dict[int, Client] = {}
+# The id a write needs, made beforehand (PREPARE): one slot, set by the test.
+PREPARED: list[Any] = [None]
 
 
 def page_client(user: User) -> Client:
@@ -110,7 +112,7 @@ WRITES = [
         "api: correct a session",
         MEMBER,
         lambda world, items: bearer_client(world.member.user).patch(
-            f"/api/v1/sessions/{world.prepared}/",
+            f"/api/v1/sessions/{PREPARED[0]}/",
             {"pain_after": 2, "entries": [entry(items[0])]},
             format="json",
         ),
@@ -173,7 +175,7 @@ WRITES = [
         "api: acknowledge an alert",
         PT,
         lambda world, items: bearer_client(world.pt.user).post(
-            f"/api/v1/alerts/{world.prepared}/acknowledge/"
+            f"/api/v1/alerts/{PREPARED[0]}/acknowledge/"
         ),
         AuditAction.UPDATE,
         "members.alert",
@@ -182,7 +184,7 @@ WRITES = [
         "api: resolve an alert",
         PT,
         lambda world, items: bearer_client(world.pt.user).post(
-            f"/api/v1/alerts/{world.prepared}/resolve/"
+            f"/api/v1/alerts/{PREPARED[0]}/resolve/"
         ),
         AuditAction.UPDATE,
         "members.alert",
@@ -211,7 +213,7 @@ WRITES = [
         "api: change a questionnaire schedule",
         PT,
         lambda world, items: bearer_client(world.pt.user).patch(
-            f"/api/v1/assessment-schedules/{world.prepared}/", {"every_n_days": 28}, format="json"
+            f"/api/v1/assessment-schedules/{PREPARED[0]}/", {"every_n_days": 28}, format="json"
         ),
         AuditAction.UPDATE,
         "members.assessmentschedule",
@@ -229,7 +231,7 @@ WRITES = [
         "api: change a reminder",
         MEMBER,
         lambda world, items: bearer_client(world.member.user).patch(
-            f"/api/v1/reminders/{world.prepared}/", {"local_time": "09:00"}, format="json"
+            f"/api/v1/reminders/{PREPARED[0]}/", {"local_time": "09:00"}, format="json"
         ),
         AuditAction.UPDATE,
         "members.reminderschedule",
@@ -238,7 +240,7 @@ WRITES = [
         "api: delete a reminder",
         MEMBER,
         lambda world, items: bearer_client(world.member.user).delete(
-            f"/api/v1/reminders/{world.prepared}/"
+            f"/api/v1/reminders/{PREPARED[0]}/"
         ),
         AuditAction.DELETE,
         "members.reminderschedule",
@@ -295,7 +297,7 @@ WRITES = [
         "page: resolve an alert",
         PT,
         lambda world, items: page_client(world.pt.user).post(
-            f"/caseload/alerts/{world.prepared}/resolve/"
+            f"/caseload/alerts/{PREPARED[0]}/resolve/"
         ),
         AuditAction.UPDATE,
         "members.alert",
@@ -328,12 +330,12 @@ WRITES = [
         "page: change a reminder",
         MEMBER,
         lambda world, items: page_client(world.member.user).post(
-            f"/settings/reminders/{world.prepared}/",
+            f"/settings/reminders/{PREPARED[0]}/",
             {
-                f"r{world.prepared}-local_time": "19:15",
-                f"r{world.prepared}-days_of_week": ["5", "6"],
-                f"r{world.prepared}-channels": ["in_app"],
-                f"r{world.prepared}-enabled": "on",
+                f"r{PREPARED[0]}-local_time": "19:15",
+                f"r{PREPARED[0]}-days_of_week": ["5", "6"],
+                f"r{PREPARED[0]}-channels": ["in_app"],
+                f"r{PREPARED[0]}-enabled": "on",
             },
         ),
         AuditAction.UPDATE,
@@ -343,7 +345,7 @@ WRITES = [
         "page: delete a reminder",
         MEMBER,
         lambda world, items: page_client(world.member.user).post(
-            f"/settings/reminders/{world.prepared}/delete/"
+            f"/settings/reminders/{PREPARED[0]}/delete/"
         ),
         AuditAction.DELETE,
         "members.reminderschedule",
@@ -360,7 +362,7 @@ WRITES = [
     ),
 ]
 
-# What each write needs beforehand (its id lands in `world.prepared`).
+# What each write needs beforehand (its id lands in PREPARED).
 PREPARE: dict[str, Callable[[World, Any], Any]] = {
     "api: correct a session": lambda world, items: _session_id(world, items),
     "api: record review time": lambda world, items: _monitored(world),
@@ -385,7 +387,7 @@ def _path_of(response: Any) -> str:
 def test_each_write_of_member_data_leaves_one_audit_row(world: World, write: Write) -> None:
     _, items = plan_with_items(pt=world.pt, member=world.member, n=2)
     prepare = PREPARE.get(write.name)
-    world.prepared = prepare(world, items) if prepare else None  # type: ignore[attr-defined]
+    PREPARED[0] = prepare(world, items) if prepare else None
     _SIGNED_IN.clear()
     page_client(world.member.user), page_client(world.pt.user)
     before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -18,7 +20,7 @@ from exercise_tracker.api import (
 )
 from exercise_tracker.inputs import InputSerializer
 from members.api.assessments import MEMBER_PARAM
-from members.models import AssessmentSchedule, Instrument, Role
+from members.models import AssessmentSchedule, Instrument, Role, User
 from members.services import outcomes as services
 
 
@@ -112,7 +114,7 @@ class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
             every_n_days=form.validated_data["every_n_days"],
             start_date=form.validated_data.get("start_date"),
             therapist=getattr(request.user, "therapist_profile", None),
-            by=request.user,
+            by=cast(User, request.user),
         )
         return Response(ScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
 
@@ -125,6 +127,6 @@ class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
         form = ScheduleUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         schedule = services.update_schedule(
-            schedule=schedule, by=request.user, **form.validated_data
+            schedule=schedule, by=cast(User, request.user), **form.validated_data
         )
         return Response(ScheduleSerializer(schedule).data)

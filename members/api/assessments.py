@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,7 +24,7 @@ from exercise_tracker.api import (
 )
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import InputSerializer
-from members.models import Assessment, Instrument, Role
+from members.models import Assessment, Instrument, Role, User
 from members.rules import scoring
 from members.selectors.outcomes import previous_of, with_previous
 from members.services import outcomes as services
@@ -186,7 +186,7 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
                 answers=form.validated_data["answers"],
                 client_id=form.validated_data.get("client_id"),
                 local_date=form.validated_data.get("date"),
-                by=request.user,
+                by=cast(User, request.user),
             )
         except services.ClientIdReused as exc:
             raise Conflict(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -23,6 +23,7 @@ from members.models import (
     Member,
     MemberPreferences,
     ReminderSchedule,
+    User,
 )
 from members.services import reminders as services
 
@@ -198,7 +199,9 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         member = access.own_member(request.user)
         form = ReminderInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        reminder = services.create_reminder(member=member, by=request.user, **form.validated_data)
+        reminder = services.create_reminder(
+            member=member, by=cast(User, request.user), **form.validated_data
+        )
         return Response(ReminderSerializer(reminder).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReminderPatchSerializer, responses=ReminderSerializer)
@@ -207,12 +210,12 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         form = ReminderPatchSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         reminder = services.update_reminder(
-            schedule=reminder, by=request.user, **form.validated_data
+            schedule=reminder, by=cast(User, request.user), **form.validated_data
         )
         return Response(ReminderSerializer(reminder).data)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
-        services.delete_reminder(schedule=self.get_object(), by=request.user)
+        services.delete_reminder(schedule=self.get_object(), by=cast(User, request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -238,7 +241,7 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
             form = PreferencesInputSerializer(data=request.data)
             form.is_valid(raise_exception=True)
             prefs = services.update_preferences(
-                member=member, by=request.user, **form.validated_data
+                member=member, by=cast(User, request.user), **form.validated_data
             )
         else:
             prefs = services.preferences_of(member)

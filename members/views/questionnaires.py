@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from exercise_tracker import access
 from exercise_tracker.views import role_required
-from members.models import Instrument, Role
+from members.models import Instrument, Role, User
 from members.rules import scoring
 from members.rules.questionnaires import PSFS_ROWS, PSFS_SCALE, QUESTIONNAIRES, Questionnaire
 from members.selectors.outcomes import CHRONOLOGY, due_assessments, previous_of
@@ -115,7 +115,7 @@ def questionnaire(request: HttpRequest, instrument: str) -> HttpResponse:
                 instrument=instrument,
                 answers=_answers_from_post(instrument, request.POST),
                 client_id=client_id,
-                by=request.user,
+                by=cast(User, request.user),
             )
         except ValidationError as exc:
             errors = [message for messages in exc.message_dict.values() for message in messages]

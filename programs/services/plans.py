@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol, TypedDict, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -496,10 +496,13 @@ def create_plan(
 
 def template_items_as_input(template: PlanTemplate) -> list[ItemInput]:
     return [
-        ItemInput(  # type: ignore[typeddict-item]
-            exercise=item.exercise_id,
-            days_of_week=item.days_of_week,
-            **{name: getattr(item, name) for name in GIVEN_DOSE},
+        cast(
+            ItemInput,
+            {
+                "exercise": item.exercise_id,
+                "days_of_week": item.days_of_week,
+                **{name: getattr(item, name) for name in GIVEN_DOSE},
+            },
         )
         for item in template.items.order_by("order", "id")
     ]

@@ -4,7 +4,7 @@ services (so every plan in a test has its revision 1 like a real one)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import factory
 
@@ -68,7 +68,7 @@ def make_plan(
         title=kwargs.pop("title", "Home program"),
         start_date=start,
         status=status,
-        items=items,
+        items=cast(list[services.ItemInput], items),  # the tests' items, shapes as sent
         at=at,
         **kwargs,
     )
