@@ -12,16 +12,19 @@ and word their errors for people; limits come from the models' constants, never 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
-from rest_framework.utils.serializer_helpers import ReturnDict
+from rest_framework.utils.serializer_helpers import BindingDict, ReturnDict
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+_lent = threading.local()
 MAX_ID = 2**63 - 1  # the largest primary key (bigint), as exercise_tracker.api says
 
 
@@ -62,6 +65,27 @@ class InputSerializer(serializers.Serializer[Any]):
     read_from: ClassVar[type[serializers.BaseSerializer[Any]] | str | None] = None
     _ignored_cache: ClassVar[dict[type, frozenset[str]]] = {}
 
+    @cached_property
+    def fields(self) -> BindingDict:
+        """DRF deep-copies every declared field (and a list's child serializer with its own)
+        for each instance: most of the cost of checking a session's body. Validating holds
+        no state in the fields, so each thread builds them once per class and lends them to
+        the next instance of that class (rebound to it)."""
+        lent: dict[type, BindingDict] = _lent.__dict__.setdefault("by_class", {})
+        lend = self.parent is None and not self.context  # a body, not a part of one
+        fields = lent.get(type(self)) if lend else None
+        if fields is None:
+            fields = BindingDict(self)
+            for key, value in self.get_fields().items():
+                fields[key] = value
+            if lend:
+                lent[type(self)] = fields
+            return fields
+        fields.serializer = self
+        for field in fields.values():
+            field.parent = self
+        return fields
+
     @classmethod
     def output_fields(cls) -> frozenset[str]:
         """The names the output serializer declares: sent back, they are ignored."""
@@ -93,6 +117,11 @@ class InputSerializer(serializers.Serializer[Any]):
     @property
     def errors(self) -> ReturnDict:
         return ReturnDict(flat_errors(super().errors), serializer=self)
+
+
+def max_length(model: Any, name: str) -> int:
+    """A text column's length, for the serializer that takes it (never a copied literal)."""
+    return int(getattr(model._meta.get_field(name), "max_length", 0) or 0)
 
 
 def validated(serializer_class: type[InputSerializer], data: Any, **kwargs: Any) -> Any:

@@ -13,7 +13,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exercise_tracker.api import MAX_ID
-from exercise_tracker.inputs import IdField, InputSerializer, OneOfField, WholeNumberField
+from exercise_tracker.inputs import (
+    IdField,
+    InputSerializer,
+    OneOfField,
+    WholeNumberField,
+    max_length,
+)
 from programs.models import PlanItem, Side
 from programs.models.templates import (
     DURATION_RANGE,
@@ -24,10 +30,6 @@ from programs.models.templates import (
     SETS_RANGE,
     TIMES_PER_DAY_RANGE,
 )
-
-
-def _text_limit(name: str) -> int:
-    return int(getattr(PlanItem._meta.get_field(name), "max_length", 0) or 0)
 
 
 def _in(limits: tuple[int, int], **kwargs: Any) -> WholeNumberField:
@@ -83,13 +85,13 @@ class ItemInputSerializer(InputSerializer):
     rest_seconds = _in(REST_RANGE, allow_null=True)
     side = OneOfField(Side.choices, required=False)
     load = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=_text_limit("load")
+        required=False, allow_blank=True, allow_null=True, max_length=max_length(PlanItem, "load")
     )
     target_rpe = _in(RPE_RANGE, allow_null=True)
     times_per_day = _in(TIMES_PER_DAY_RANGE)
     days_of_week = WeekdaysField(required=False)
     note = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=_text_limit("note")
+        required=False, allow_blank=True, allow_null=True, max_length=max_length(PlanItem, "note")
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

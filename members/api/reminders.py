@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from exercise_tracker import access
 from exercise_tracker.idempotency import idempotent
-from exercise_tracker.inputs import InputSerializer
+from exercise_tracker.inputs import InputSerializer, max_length
 from exercise_tracker.schema import ErrorSerializer
 from members.models import (
     Channel,
@@ -149,7 +149,9 @@ class PreferencesInputSerializer(InputSerializer):
 
     quiet_hours_start = LocalTimeField(required=False, allow_null=True)
     quiet_hours_end = LocalTimeField(required=False, allow_null=True)
-    sms_phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    sms_phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(MemberPreferences, "sms_phone")
+    )
 
 
 class PreferencesSerializer(serializers.Serializer[Any]):

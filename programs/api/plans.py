@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
-from exercise_tracker.inputs import InputSerializer
+from exercise_tracker.inputs import InputSerializer, max_length
 from members.models import CareAssignment, Condition, Role
 from programs.handout import HandoutItem, render_handout
 from programs.inputs import ItemsField
@@ -80,16 +80,22 @@ class PlanCreateSerializer(InputSerializer):
     read_from = "programs.api.plans.PlanSerializer"
 
     member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    title = serializers.CharField(max_length=160)
+    title = serializers.CharField(max_length=max_length(Plan, "title"))
     template = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_ID
     )
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
-    goals = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    note_to_member = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    goals = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(Plan, "goals")
+    )
+    note_to_member = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(Plan, "note_to_member")
+    )
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(PlanRevision, "reason")
+    )
     items = ItemsField(required=False)
 
 
@@ -99,13 +105,17 @@ class PlanPatchSerializer(InputSerializer):
 
     read_from = "programs.api.plans.PlanSerializer"
 
-    reason = serializers.CharField(max_length=500)
-    title = serializers.CharField(required=False, max_length=160)
+    reason = serializers.CharField(max_length=max_length(PlanRevision, "reason"))
+    title = serializers.CharField(required=False, max_length=max_length(Plan, "title"))
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False, allow_null=True)
-    goals = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    note_to_member = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    goals = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(Plan, "goals")
+    )
+    note_to_member = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(Plan, "note_to_member")
+    )
     items = ItemsField(required=False)
 
 
@@ -196,7 +206,7 @@ class TemplateSerializer(serializers.Serializer[Any]):
 class TemplateCreateSerializer(InputSerializer):
     read_from = "programs.api.plans.TemplateSerializer"
 
-    name = serializers.CharField(max_length=160)
+    name = serializers.CharField(max_length=max_length(PlanTemplate, "name"))
     condition = serializers.ChoiceField(choices=Condition.choices)
     phase = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9)
     description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
