@@ -20,7 +20,7 @@ from exercise_tracker.inputs import (
 class PartOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     n = serializers.IntegerField()
-    label = serializers.CharField()
+    title = serializers.CharField()
 
 
 class PartIn(InputSerializer):
@@ -51,7 +51,7 @@ def _check(data: Any, **kwargs: Any) -> tuple[bool, dict[str, Any]]:
 
 
 def test_what_was_read_comes_back_and_is_ignored() -> None:
-    read = {"id": 3, "kind": "a", "created_at": "x", "parts": [{"id": 1, "n": 2, "label": "y"}]}
+    read = {"id": 3, "kind": "a", "created_at": "x", "parts": [{"id": 1, "n": 2, "title": "y"}]}
     assert _check(read) == (True, {"kind": "a", "parts": [{"n": 2}]})
 
 
