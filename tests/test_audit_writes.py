@@ -460,3 +460,35 @@ def test_a_csv_export_is_recorded_as_an_export(world: World) -> None:
     row = AuditEvent.objects.latest("id")
     assert AuditEvent.objects.count() == before + 1
     assert (row.action, row.object_type) == (AuditAction.EXPORT, "members.adherence_dashboard")
+
+
+def test_the_admin_audits_its_member_list_and_care_team_changes(world: World) -> None:
+    client = Client()
+    client.force_login(world.staff)
+    before = AuditEvent.objects.count()
+    assert client.get("/admin/members/member/").status_code == 200
+    row = AuditEvent.objects.latest("id")
+    assert AuditEvent.objects.count() == before + 1
+    assert (row.action, row.object_type, row.user_id) == (
+        AuditAction.READ,
+        "members.member_list",
+        world.staff.pk,
+    )
+    before = AuditEvent.objects.count()
+    added = client.post(
+        "/admin/members/careassignment/add/",
+        {
+            "member": world.other_member.pk,
+            "therapist": world.pt.pk,
+            "is_primary": "",
+            "start_date": timezone.localdate().isoformat(),
+        },
+    )
+    assert added.status_code == 302, added.content[:2000]
+    row = AuditEvent.objects.latest("id")
+    assert AuditEvent.objects.count() == before + 1
+    assert (row.action, row.object_type, row.member_id) == (
+        AuditAction.CREATE,
+        "members.careassignment",
+        world.other_member.pk,
+    )
