@@ -48,7 +48,8 @@ class TemplateItemFactory(factory.django.DjangoModelFactory[TemplateItem]):
     reps = 10
 
 
-def item(exercise: Exercise, **dose: Any) -> dict[str, Any]:
+def item(exercise: Exercise, **dose: Any) -> Any:
+    """An item as a request sends it (services.ItemInput, or a bad one on purpose)."""
     return {"exercise": exercise.pk, **dose}
 
 
@@ -56,7 +57,7 @@ def make_plan(
     *,
     pt: Therapist,
     member: Member,
-    items: list[dict[str, Any]],
+    items: list[Any],
     start: date,
     status: str = "active",
     at: datetime | None = None,
