@@ -1,7 +1,16 @@
-"""Writes the audit trail (HIPAA 164.312(b)): staff reads of member data, logins, lockouts."""
+"""Writes the audit trail (HIPAA 164.312(b)): staff reads of member data, every write of it,
+exports, logins and lockouts.
+
+Services write the rows of the changes they make (`record_write`), selectors those of staff
+reads (`record_read_by_staff`), so a page, the API, the admin, a command and a task doing the
+same thing leave the same trail. Neither is handed the HTTP request: the path and address come
+from the request being served, if any (`RequestContextMiddleware`).
+"""
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -11,6 +20,28 @@ from django.shortcuts import render
 
 from .middleware import current_request_id
 from .models import AuditAction, AuditEvent, AuditOutcome
+
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "audit_request", default=None
+)
+
+
+class RequestContextMiddleware:
+    """Makes the request being served known to the audit rows written while serving it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
+def current_request() -> HttpRequest | None:
+    return _current_request.get()
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -30,7 +61,10 @@ def record(
     outcome: str = AuditOutcome.SUCCESS,
     username: str = "",
 ) -> AuditEvent:
-    """Appends one audit row. `user` defaults to the request's user."""
+    """Appends one audit row. `request` defaults to the one being served (none in a command or
+    a task); `user` to the request's user."""
+    if request is None:
+        request = current_request()
     if user is None and request is not None:
         user = getattr(request, "user", None)
     authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
@@ -53,16 +87,47 @@ def record(
 
 
 def record_read_by_staff(
-    *, request: HttpRequest, member_id: int | None, obj: Any = None, object_type: str = ""
+    *,
+    user: Any = None,
+    request: HttpRequest | None = None,
+    member_id: int | None,
+    obj: Any = None,
+    object_type: str = "",
+    action: str = AuditAction.READ,
 ) -> None:
-    """Records a read of a member's data by anyone but that member."""
-    user = request.user
+    """Records a read of a member's data by anyone but that member (`user`, default the
+    request's). An export is a read too: `action=AuditAction.EXPORT`."""
+    if user is None:
+        request = request or current_request()
+        user = getattr(request, "user", None)
     # Members only ever reach their own records; the trail is for everyone else's reads.
     if getattr(user, "role", None) == "member":
         return
     record(
         request=request,
-        action=AuditAction.READ,
+        user=user,
+        action=action,
+        member_id=member_id,
+        obj=obj,
+        object_type=object_type,
+    )
+
+
+def record_write(
+    *,
+    by: Any,
+    action: str,
+    member_id: int | None,
+    obj: Any = None,
+    object_type: str = "",
+) -> AuditEvent:
+    """Records a change of a member's data: create, update or delete, by `by` (None: the
+    system, a task or a command acting on no one's behalf). Called by the service that made
+    the change, inside its transaction: a change rolled back leaves no row."""
+    return record(
+        request=None,
+        user=by,
+        action=action,
         member_id=member_id,
         obj=obj,
         object_type=object_type,

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import Pagination, query_date
+from exercise_tracker.models import AuditAction
 from exercise_tracker.schema import ErrorSerializer
 from members.models import Risk, Role
 from members.selectors import adherence as selectors
@@ -292,10 +293,14 @@ class DashboardView(APIView):
         }
         filters = filters_from(params, request.user, today=timezone.localdate())
         board = selectors.dashboard(request.user, filters)
+        export = request.accepted_renderer.format == "csv"
         audit.record_read_by_staff(
-            request=request, member_id=None, object_type="members.adherence_dashboard"
+            request=request,
+            member_id=None,
+            object_type="members.adherence_dashboard",
+            action=AuditAction.EXPORT if export else AuditAction.READ,
         )
-        if request.accepted_renderer.format == "csv":
+        if export:
             stream = StreamingHttpResponse(csv_lines(board), content_type="text/csv")
             name = f"adherence-{board.start.isoformat()}-{board.end.isoformat()}.csv"
             stream["Content-Disposition"] = f'attachment; filename="{name}"'

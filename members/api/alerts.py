@@ -20,7 +20,6 @@ from exercise_tracker.api import (
     query_choice,
     query_object,
 )
-from exercise_tracker.models import AuditAction
 from members.api.sessions import ExerciseNameSerializer
 from members.models import (
     Alert,
@@ -129,9 +128,6 @@ class AlertViewSet(viewsets.GenericViewSet[Alert]):
             changed = service(alert=alert, user=request.user)
         except alert_services.AlertConflict as exc:
             raise Conflict(str(exc)) from exc
-        audit.record(
-            request=request, action=AuditAction.UPDATE, member_id=alert.member_id, obj=alert
-        )
         changed.member = alert.member
         changed.exercise = alert.exercise
         return Response(alert_data(changed))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -18,19 +18,24 @@ from exercise_tracker.api import (
     only_roles,
     query_object,
 )
+from exercise_tracker.inputs import InputSerializer
 from members.api.assessments import MEMBER_PARAM
-from members.models import AssessmentSchedule, Instrument, Role
+from members.models import AssessmentSchedule, Instrument, Role, User
 from members.services import outcomes as services
 
 
-class ScheduleInputSerializer(serializers.Serializer[Any]):
+class ScheduleInputSerializer(InputSerializer):
+    read_from = "members.api.assessment_schedules.ScheduleSerializer"
+
     member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     instrument = serializers.ChoiceField(choices=Instrument.choices)
     every_n_days = serializers.IntegerField()
     start_date = serializers.DateField(required=False, allow_null=True)
 
 
-class ScheduleUpdateSerializer(serializers.Serializer[Any]):
+class ScheduleUpdateSerializer(InputSerializer):
+    read_from = "members.api.assessment_schedules.ScheduleSerializer"
+
     every_n_days = serializers.IntegerField(required=False)
     start_date = serializers.DateField(required=False)
     active = serializers.BooleanField(required=False)
@@ -109,6 +114,7 @@ class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
             every_n_days=form.validated_data["every_n_days"],
             start_date=form.validated_data.get("start_date"),
             therapist=getattr(request.user, "therapist_profile", None),
+            by=cast(User, request.user),
         )
         return Response(ScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
 
@@ -120,5 +126,7 @@ class AssessmentScheduleViewSet(viewsets.GenericViewSet[AssessmentSchedule]):
             raise NotFound
         form = ScheduleUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        schedule = services.update_schedule(schedule=schedule, **form.validated_data)
+        schedule = services.update_schedule(
+            schedule=schedule, by=cast(User, request.user), **form.validated_data
+        )
         return Response(ScheduleSerializer(schedule).data)

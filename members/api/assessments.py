@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,7 +23,8 @@ from exercise_tracker.api import (
     query_object,
 )
 from exercise_tracker.idempotency import idempotent
-from members.models import Assessment, Instrument, Role
+from exercise_tracker.inputs import InputSerializer
+from members.models import Assessment, Instrument, Role, User
 from members.rules import scoring
 from members.selectors.outcomes import previous_of, with_previous
 from members.services import outcomes as services
@@ -31,7 +32,9 @@ from members.services import outcomes as services
 # --- serializers ----------------------------------------------------------------------------
 
 
-class AssessmentInputSerializer(serializers.Serializer[Any]):
+class AssessmentInputSerializer(InputSerializer):
+    read_from = "members.api.assessments.AssessmentSerializer"
+
     instrument = serializers.ChoiceField(choices=Instrument.choices)
     answers = serializers.JSONField()
     client_id = serializers.UUIDField(required=False, allow_null=True)
@@ -183,6 +186,7 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
                 answers=form.validated_data["answers"],
                 client_id=form.validated_data.get("client_id"),
                 local_date=form.validated_data.get("date"),
+                by=cast(User, request.user),
             )
         except services.ClientIdReused as exc:
             raise Conflict(

@@ -16,14 +16,16 @@ from rest_framework.response import Response
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, only_roles
-from exercise_tracker.models import AuditAction
+from exercise_tracker.inputs import InputSerializer
 from members.models import Member, MonitoringEpisode, ReviewTime, Role, User
 from members.models.adherence import MAX_REVIEW_MINUTES
 from members.selectors import rtm as selectors
 from members.services import rtm as services
 
 
-class EpisodeInputSerializer(serializers.Serializer[Any]):
+class EpisodeInputSerializer(InputSerializer):
+    read_from = "members.api.monitoring.EpisodeSerializer"
+
     start_date = serializers.DateField(help_text="The member's local date monitoring starts.")
     consent_at = serializers.DateTimeField(help_text="When the member agreed to be monitored.")
 
@@ -41,7 +43,9 @@ class EpisodeSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
 
 
-class ReviewTimeInputSerializer(serializers.Serializer[Any]):
+class ReviewTimeInputSerializer(InputSerializer):
+    read_from = "members.api.monitoring.ReviewTimeSerializer"
+
     date = serializers.DateField(help_text="The clinic's date of the review.")
     minutes = serializers.IntegerField(min_value=1, max_value=MAX_REVIEW_MINUTES)
     live_interaction = serializers.BooleanField(
@@ -139,7 +143,6 @@ class MonitoringViewSet(viewsets.GenericViewSet[MonitoringEpisode]):
             )
         except services.AlreadyMonitored as exc:
             raise Conflict(exc.messages[0]) from exc
-        audit.record(request=request, action=AuditAction.CREATE, member_id=member.pk, obj=episode)
         return Response(episode_data(episode), status=status.HTTP_201_CREATED)
 
 
@@ -182,5 +185,4 @@ class ReviewTimeViewSet(viewsets.GenericViewSet[ReviewTime]):
             minutes=form.validated_data["minutes"],
             live_interaction=form.validated_data["live_interaction"],
         )
-        audit.record(request=request, action=AuditAction.CREATE, member_id=member.pk, obj=entry)
         return Response(review_time_data(entry), status=status.HTTP_201_CREATED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -16,12 +16,14 @@ from rest_framework.response import Response
 
 from exercise_tracker import access
 from exercise_tracker.idempotency import idempotent
+from exercise_tracker.inputs import InputSerializer, max_length
 from exercise_tracker.schema import ErrorSerializer
 from members.models import (
     Channel,
     Member,
     MemberPreferences,
     ReminderSchedule,
+    User,
 )
 from members.services import reminders as services
 
@@ -117,7 +119,9 @@ class StrictBooleanField(serializers.Field):
 # --- serializers ------------------------------------------------------------------------------
 
 
-class ReminderInputSerializer(serializers.Serializer[Any]):
+class ReminderInputSerializer(InputSerializer):
+    read_from = "members.api.reminders.ReminderSerializer"
+
     local_time = LocalTimeField()
     days_of_week = DaysOfWeekField(required=False)
     channels = ChannelsField(required=False)
@@ -140,10 +144,14 @@ class ReminderSerializer(serializers.Serializer[Any]):
     next_fire_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class PreferencesInputSerializer(serializers.Serializer[Any]):
+class PreferencesInputSerializer(InputSerializer):
+    read_from = "members.api.reminders.PreferencesSerializer"
+
     quiet_hours_start = LocalTimeField(required=False, allow_null=True)
     quiet_hours_end = LocalTimeField(required=False, allow_null=True)
-    sms_phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    sms_phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(MemberPreferences, "sms_phone")
+    )
 
 
 class PreferencesSerializer(serializers.Serializer[Any]):
@@ -193,7 +201,9 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         member = access.own_member(request.user)
         form = ReminderInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        reminder = services.create_reminder(member=member, **form.validated_data)
+        reminder = services.create_reminder(
+            member=member, by=cast(User, request.user), **form.validated_data
+        )
         return Response(ReminderSerializer(reminder).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReminderPatchSerializer, responses=ReminderSerializer)
@@ -201,11 +211,13 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         reminder = self.get_object()
         form = ReminderPatchSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        reminder = services.update_reminder(schedule=reminder, **form.validated_data)
+        reminder = services.update_reminder(
+            schedule=reminder, by=cast(User, request.user), **form.validated_data
+        )
         return Response(ReminderSerializer(reminder).data)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
-        services.delete_reminder(schedule=self.get_object())
+        services.delete_reminder(schedule=self.get_object(), by=cast(User, request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -230,7 +242,9 @@ class ReminderViewSet(viewsets.GenericViewSet[ReminderSchedule]):
         if request.method == "PATCH":
             form = PreferencesInputSerializer(data=request.data)
             form.is_valid(raise_exception=True)
-            prefs = services.update_preferences(member=member, **form.validated_data)
+            prefs = services.update_preferences(
+                member=member, by=cast(User, request.user), **form.validated_data
+            )
         else:
             prefs = services.preferences_of(member)
         return Response(PreferencesSerializer(preferences_data(member, prefs)).data)

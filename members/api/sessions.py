@@ -4,16 +4,16 @@ Who: a member logs their own sessions (POST), corrects one on its day (PATCH) an
 a PT reads their caseload's (filter `member`); staff read everything,
 audited. Coordinators see adherence figures, never logs with pain and notes: 404.
 
-The POST is a member's phone's hot path: the body is checked by the service (which names each
-field, `entries[2].reps_done`) and the answer is built from the rows in memory, without
-serializer machinery; the serializers below document the shapes for the schema.
+The POST is a member's phone's hot path: the body's shape is checked by members.inputs (errors
+name each field, `entries[2].reps_done`), the rules that depend on the plan by the service, and
+the answer is built from the rows in memory, without serializer machinery; the output
+serializers below document its shape for the schema.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,7 +24,6 @@ from rest_framework.response import Response
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import (
-    MAX_ID,
     NO_MEMBER,
     Conflict,
     only_roles,
@@ -33,6 +32,8 @@ from exercise_tracker.api import (
     query_object,
 )
 from exercise_tracker.idempotency import idempotent
+from exercise_tracker.inputs import validated
+from members.inputs import SessionInputSerializer, SessionPatchSerializer
 from members.models import (
     EntrySide,
     EntryStatus,
@@ -41,70 +42,12 @@ from members.models import (
     SessionEntry,
     SessionLog,
     SessionStatus,
+    User,
 )
 from members.selectors.sessions import sessions_with_entries
 from members.services import sessions as services
 
-# --- serializers (the documented shapes) ------------------------------------------------------
-
-
-class EntryInputSerializer(serializers.Serializer[Any]):
-    plan_item = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, help_text="The id of an item of your plan (today's list)."
-    )
-    status = serializers.ChoiceField(
-        choices=EntryStatus.choices,
-        required=True,
-        help_text="What the member stated: done, partial or skipped (nothing is assumed done).",
-    )
-    done = serializers.BooleanField(
-        required=False, help_text="Optional; follows status (false only when skipped)."
-    )
-    sets_done = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    reps_done = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    hold_seconds_done = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=600
-    )
-    duration_seconds_done = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=14400
-    )
-    side = serializers.ChoiceField(choices=EntrySide.choices, required=False, allow_null=True)
-    feedback = serializers.ChoiceField(choices=Feedback.choices, required=False, allow_null=True)
-    pain = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
-
-
-class SessionFieldsSerializer(serializers.Serializer[Any]):
-    """What a member says of a session, in a POST or a correction."""
-
-    pain_before = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    pain_after = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
-    rpe = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    entries = serializers.ListField(
-        child=EntryInputSerializer(), required=False, max_length=services.MAX_ENTRIES
-    )
-
-
-class SessionInputSerializer(SessionFieldsSerializer):
-    """A session as a member's phone sends it. Sets or reps above twice the prescription are
-    refused as implausible; the date is the member's local date, today or up to 7 days back."""
-
-    client_id = serializers.UUIDField(
-        required=False, allow_null=True, help_text="Made by the phone: a retry sends it again."
-    )
-    date = serializers.DateField()
-    status = serializers.ChoiceField(choices=SessionStatus.choices)
-
-
-class SessionPatchSerializer(SessionFieldsSerializer):
-    """A correction on the session's own day: the fields given replace the stored ones;
-    `entries`, when given, replace all of them."""
-
-    status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
+# --- serializers: the input shapes are in members.inputs (the today page uses them too) -----
 
 
 class ExerciseNameSerializer(serializers.Serializer[Any]):
@@ -196,37 +139,6 @@ def session_data(session: SessionLog, entries: list[SessionEntry]) -> dict[str, 
     }
 
 
-# --- helpers --------------------------------------------------------------------------------
-
-
-def _body(request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-    return dict(request.data)
-
-
-def _parse_date(raw: Any) -> date:
-    if raw is None:
-        raise serializers.ValidationError({"date": ["This field is required."]})
-    if isinstance(raw, str):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise serializers.ValidationError({"date": ["Give a date as YYYY-MM-DD."]})
-
-
-def _parse_client_id(raw: Any) -> uuid.UUID | None:
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        try:
-            return uuid.UUID(raw)
-        except ValueError:
-            pass
-    raise serializers.ValidationError({"client_id": ["Give a UUID."]})
-
-
 DATE_PARAMS = [
     OpenApiParameter("from", date, description="Sessions on or after this local date"),
     OpenApiParameter("to", date, description="Sessions on or before this local date"),
@@ -300,20 +212,19 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
     @idempotent
     def create(self, request: Request) -> Response:
         member = access.own_member(request.user)
-        body = _body(request)
-        local_date = _parse_date(body.get("date"))
-        client_id = _parse_client_id(body.get("client_id"))
+        data = validated(SessionInputSerializer, request.data)
         try:
             logged = services.log_session(
                 member=member,
-                local_date=local_date,
-                client_id=client_id,
-                status=body.get("status"),
-                pain_before=body.get("pain_before"),
-                pain_after=body.get("pain_after"),
-                rpe=body.get("rpe"),
-                notes=body.get("notes", ""),
-                entries=body.get("entries"),
+                by=cast(User, request.user),
+                local_date=data["date"],
+                client_id=data.get("client_id"),
+                status=data["status"],
+                pain_before=data.get("pain_before"),
+                pain_after=data.get("pain_after"),
+                rpe=data.get("rpe"),
+                notes=data.get("notes", ""),
+                entries=data.get("entries", []),
             )
         except services.ClientIdReused as exc:
             raise Conflict(
@@ -332,11 +243,14 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
         if getattr(request.user, "role", None) != Role.MEMBER:
             # A PT reads logs; only the member who did the session may correct it.
             raise PermissionDenied("Only the member corrects their own session.")
-        changes = _body(request)
-        changes.pop("client_id", None)
-        if "date" in changes and str(changes.pop("date")) != session.local_date.isoformat():
+        changes = dict(validated(SessionPatchSerializer, request.data))
+        if "date" in changes and changes.pop("date") != session.local_date:
             raise serializers.ValidationError({"date": ["A session's date cannot change."]})
-        logged = services.correct_session(session=session, changes=changes)
+        logged = services.correct_session(
+            session=session,
+            by=cast(User, request.user),
+            changes=cast(services.SessionChanges, changes),
+        )
         return Response(session_data(logged.session, logged.entries))
 
 

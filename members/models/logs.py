@@ -11,6 +11,7 @@ from .people import Member
 
 PAIN_MIN, PAIN_MAX = 0, 10
 RPE_MIN, RPE_MAX = 0, 10
+MAX_NOTES = 2000
 
 
 class SessionStatus(models.TextChoices):
@@ -66,7 +67,7 @@ class SessionLog(models.Model):
     pain_before = models.PositiveSmallIntegerField(null=True, blank=True)
     pain_after = models.PositiveSmallIntegerField(null=True, blank=True)
     rpe = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Effort, 0-10.")
-    notes = models.TextField(blank=True, max_length=2000)
+    notes = models.TextField(blank=True, max_length=MAX_NOTES)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

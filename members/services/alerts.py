@@ -17,7 +17,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from exercise_tracker import access, clock
+from exercise_tracker import access, audit, clock
+from exercise_tracker.models import AuditAction
 from members.models import Alert, AlertKind, AlertStatus, SessionEntry, SessionLog
 from members.models.alerts import ACTIVE_STATUSES
 from members.models.logs import Feedback
@@ -255,6 +256,9 @@ def acknowledge_alert(*, alert: Alert, user: Any, now: datetime | None = None) -
         locked.acknowledged_at = now or timezone.now()
         locked.acknowledged_by = user
         locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+        audit.record_write(
+            by=user, action=AuditAction.UPDATE, member_id=locked.member_id, obj=locked
+        )
     return locked
 
 
@@ -279,5 +283,8 @@ def resolve_alert(*, alert: Alert, user: Any, now: datetime | None = None) -> Al
                 "resolved_at",
                 "resolved_by",
             ]
+        )
+        audit.record_write(
+            by=user, action=AuditAction.UPDATE, member_id=locked.member_id, obj=locked
         )
     return locked

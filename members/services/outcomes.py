@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from exercise_tracker import clock
-from members.models import Assessment, AssessmentSchedule, Instrument, Member, Therapist
+from exercise_tracker import audit, clock
+from exercise_tracker.models import AuditAction
+from members.models import Assessment, AssessmentSchedule, Instrument, Member, Therapist, User
 from members.models.outcomes import MAX_EVERY_N_DAYS, MIN_EVERY_N_DAYS
 from members.rules import scoring
 from members.services import adherence
@@ -47,10 +48,12 @@ def record_assessment(
     client_id: uuid.UUID | None = None,
     local_date: date | None = None,
     now: datetime | None = None,
+    by: User | None = None,
 ) -> tuple[Assessment, bool]:
     """Scores the answers on the server and stores them. Returns (assessment, created): a retry
     with the same client_id and answers gives back the first one; other answers raise
-    ClientIdReused. Bad answers raise ValidationError on `answers`."""
+    ClientIdReused. Bad answers raise ValidationError on `answers`. `by` (default: the member)
+    is who answered, for the audit trail."""
     _check_instrument(instrument)
     try:
         result = scoring.score(instrument, answers)
@@ -94,6 +97,9 @@ def record_assessment(
             raise ClientIdReused(existing) from None
         return existing, False
     adherence.refresh_member(member=member, since=day, now=moment)  # a day with data
+    audit.record_write(
+        by=by or member.user, action=AuditAction.CREATE, member_id=member.pk, obj=assessment
+    )
     return assessment, True
 
 
@@ -121,16 +127,18 @@ def schedule_assessment(
     every_n_days: int,
     therapist: Therapist | None,
     start_date: date | None = None,
+    by: User | None = None,
 ) -> AssessmentSchedule:
     """Asks a member to fill in an instrument every N days from start_date (default: their
-    today). A new schedule replaces the active one for that instrument: the PT's latest word."""
+    today). A new schedule replaces the active one for that instrument: the PT's latest word.
+    `by` (default: the therapist's user) is who asked, for the audit trail."""
     _check_instrument(instrument)
     every = _check_every_n_days(every_n_days)
     start = start_date or clock.local_today(member)
     AssessmentSchedule.objects.select_for_update().filter(
         member=member, instrument=instrument, active=True
     ).update(active=False)
-    return AssessmentSchedule.objects.create(
+    schedule = AssessmentSchedule.objects.create(
         member=member,
         instrument=instrument,
         every_n_days=every,
@@ -138,12 +146,16 @@ def schedule_assessment(
         created_by=therapist,
         active=True,
     )
+    actor = by or (therapist.user if therapist is not None else None)
+    audit.record_write(by=actor, action=AuditAction.CREATE, member_id=member.pk, obj=schedule)
+    return schedule
 
 
 @transaction.atomic
 def update_schedule(
     *,
     schedule: AssessmentSchedule,
+    by: User | None,
     every_n_days: int | None = None,
     start_date: date | None = None,
     active: bool | None = None,
@@ -162,4 +174,5 @@ def update_schedule(
             ).exclude(pk=locked.pk).update(active=False)
         locked.active = active
     locked.save(update_fields=["every_n_days", "start_date", "active"])
+    audit.record_write(by=by, action=AuditAction.UPDATE, member_id=locked.member_id, obj=locked)
     return locked

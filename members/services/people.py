@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from exercise_tracker import audit
+from exercise_tracker.models import AuditAction
 from members.models import (
     CareAssignment,
     Condition,
@@ -37,8 +39,10 @@ def create_person(
     contact_phone: str = "",
     contact_email: str = "",
     title: str = "",
+    by: User | None = None,
 ) -> User:
-    """Creates an account and the profile its role needs."""
+    """Creates an account and the profile its role needs. A member's is audited as made by
+    `by` (None: a command, the demo seed)."""
     if role != Role.STAFF and organization is None:
         raise ValidationError({"organization": ["Every account but staff needs an organization."]})
     user = User(
@@ -65,6 +69,7 @@ def create_person(
         )
         member.full_clean(exclude=["user"])
         member.save()
+        audit.record_write(by=by, action=AuditAction.CREATE, member_id=member.pk, obj=member)
     elif role == Role.THERAPIST:
         Therapist.objects.create(
             user=user,
@@ -79,9 +84,15 @@ def create_person(
 
 @transaction.atomic
 def assign_care(
-    *, member: Member, therapist: Therapist, start_date: date | None = None, is_primary: bool = True
+    *,
+    member: Member,
+    therapist: Therapist,
+    start_date: date | None = None,
+    is_primary: bool = True,
+    by: User | None = None,
 ) -> CareAssignment:
-    """Puts a member in a PT's caseload; a new primary PT ends the previous primary assignment."""
+    """Puts a member in a PT's caseload; a new primary PT ends the previous primary assignment.
+    Audited as done by `by` (None: a command, the demo seed)."""
     if member.user.organization_id != therapist.user.organization_id:
         raise ValidationError({"therapist": ["The PT must work in the member's organization."]})
     start = start_date or timezone.now().date()
@@ -94,6 +105,7 @@ def assign_care(
             open_now.filter(is_primary=True).update(is_primary=False)
             existing.is_primary = True
             existing.save(update_fields=["is_primary"])
+            audit.record_write(by=by, action=AuditAction.UPDATE, member_id=member.pk, obj=existing)
         return existing
     if is_primary:
         for previous in open_now.filter(is_primary=True):
@@ -103,6 +115,8 @@ def assign_care(
             else:
                 previous.end_date = start
                 previous.save(update_fields=["end_date"])
-    return CareAssignment.objects.create(
+    assignment = CareAssignment.objects.create(
         member=member, therapist=therapist, is_primary=is_primary, start_date=start
     )
+    audit.record_write(by=by, action=AuditAction.CREATE, member_id=member.pk, obj=assignment)
+    return assignment

@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from exercise_tracker import audit
+from exercise_tracker.models import AuditAction
 from members.models import (
     Channel,
     Member,
@@ -119,8 +121,10 @@ def create_reminder(
     enabled: bool = True,
     skip_if_done: bool = True,
     now: datetime | None = None,
+    by: User | None = None,
 ) -> ReminderSchedule:
-    """A new reminder, its next fire computed in the member's zone. Errors name their field."""
+    """A new reminder, its next fire computed in the member's zone. Errors name their field.
+    `by` (default: the member) is who set it, for the audit trail."""
     now = now or timezone.now()
     preferences, _ = MemberPreferences.objects.get_or_create(member=member)
     local_time = local_time.replace(second=0, microsecond=0)
@@ -148,12 +152,19 @@ def create_reminder(
             schedule.save()
     except IntegrityError as exc:  # the same time added twice at once
         raise _duplicate_time() from exc
+    audit.record_write(
+        by=by or member.user, action=AuditAction.CREATE, member_id=member.pk, obj=schedule
+    )
     return schedule
 
 
 @transaction.atomic
 def update_reminder(
-    *, schedule: ReminderSchedule, now: datetime | None = None, **changes: Any
+    *,
+    schedule: ReminderSchedule,
+    now: datetime | None = None,
+    by: User | None = None,
+    **changes: Any,
 ) -> ReminderSchedule:
     """Changes some of local_time, days_of_week, channels, enabled, skip_if_done. The row is
     locked, so a dispatcher tick in progress finishes first; the next fire is recomputed, and a
@@ -193,17 +204,28 @@ def update_reminder(
             schedule.save()
     except IntegrityError as exc:
         raise _duplicate_time() from exc
+    audit.record_write(
+        by=by or member.user, action=AuditAction.UPDATE, member_id=member.pk, obj=schedule
+    )
     return schedule
 
 
 @transaction.atomic
-def delete_reminder(*, schedule: ReminderSchedule) -> None:
+def delete_reminder(*, schedule: ReminderSchedule, by: User | None = None) -> None:
     """Deletes the reminder and its delivery records; inbox notifications stay (unlinked)."""
+    audit.record_write(
+        by=by or schedule.member.user,
+        action=AuditAction.DELETE,
+        member_id=schedule.member_id,
+        obj=schedule,
+    )
     ReminderSchedule.objects.filter(pk=schedule.pk).delete()
 
 
 @transaction.atomic
-def update_preferences(*, member: Member, **changes: Any) -> MemberPreferences:
+def update_preferences(
+    *, member: Member, by: User | None = None, **changes: Any
+) -> MemberPreferences:
     """Quiet hours (`quiet_hours_start`, `quiet_hours_end`: both or neither) and `sms_phone`."""
     preferences, _ = MemberPreferences.objects.select_for_update().get_or_create(member=member)
     start = changes.get("quiet_hours_start", preferences.quiet_hours_start)
@@ -251,6 +273,9 @@ def update_preferences(*, member: Member, **changes: Any) -> MemberPreferences:
     preferences.quiet_hours_start, preferences.quiet_hours_end = start, end
     preferences.sms_phone = phone
     preferences.save()
+    audit.record_write(
+        by=by or member.user, action=AuditAction.UPDATE, member_id=member.pk, obj=preferences
+    )
     return preferences
 
 

@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from exercise_tracker import access, clock
+from exercise_tracker import access, audit, clock
+from exercise_tracker.models import AuditAction
 from members.models import Member, MonitoringEpisode, ReviewTime, User
 from members.models.adherence import MAX_REVIEW_MINUTES
 
@@ -97,7 +98,7 @@ def start_monitoring(
         )
     try:
         with transaction.atomic():
-            return MonitoringEpisode.objects.create(
+            episode = MonitoringEpisode.objects.create(
                 member=member,
                 start_date=start_date,
                 consent_at=consent_at,
@@ -105,6 +106,8 @@ def start_monitoring(
             )
     except IntegrityError as exc:  # the one-open-episode constraint, should a race get past
         raise AlreadyMonitored({"member": ["Already monitored: end that episode first."]}) from exc
+    audit.record_write(by=user, action=AuditAction.CREATE, member_id=member.pk, obj=episode)
+    return episode
 
 
 @transaction.atomic
@@ -135,6 +138,7 @@ def end_monitoring(
         )
     episode.end_date = end_date
     episode.save(update_fields=["end_date"])
+    audit.record_write(by=user, action=AuditAction.UPDATE, member_id=member.pk, obj=episode)
     return episode
 
 
@@ -181,10 +185,12 @@ def record_review_time(
         raise ValidationError(
             {"date": ["The member was not being monitored on this date: start monitoring first."]}
         )
-    return ReviewTime.objects.create(
+    entry = ReviewTime.objects.create(
         member=member,
         therapist=user.therapist_profile,
         date=day,
         minutes=minutes,
         live_interaction=live_interaction,
     )
+    audit.record_write(by=user, action=AuditAction.CREATE, member_id=member.pk, obj=entry)
+    return entry

@@ -16,29 +16,18 @@ from __future__ import annotations
 
 import bisect
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from members.models import Member, SessionEntry, SessionLog, SessionStatus
-from members.models.logs import (
-    ENTRY_DONE_STATUSES,
-    MAX_DURATION_SECONDS_DONE,
-    MAX_HOLD_SECONDS_DONE,
-    MAX_REPS_DONE,
-    MAX_SETS_DONE,
-    PAIN_MAX,
-    PAIN_MIN,
-    RPE_MAX,
-    RPE_MIN,
-    EntrySide,
-    EntryStatus,
-    Feedback,
-)
+from exercise_tracker import audit
+from exercise_tracker.models import AuditAction
+from members.models import Member, SessionEntry, SessionLog, SessionStatus, User
+from members.models.logs import EntryStatus, Feedback
 from members.selectors.sessions import local_today
 from members.services import adherence, alerts
 from programs.models import PlanItem, PlanRevision, PlanStatus
@@ -46,24 +35,8 @@ from programs.models import PlanItem, PlanRevision, PlanStatus
 # A phone offline for a week may still send what was done then; older is not a log but a memory.
 MAX_BACKDATE_DAYS = 7
 MAX_ENTRIES = 30  # as many as a plan may hold
-MAX_NOTES = 2000
 # More than twice the prescription is a typo (one peer caps logged sets and reps there).
 IMPLAUSIBLE_FACTOR = 2
-ENTRY_FIELDS = frozenset(
-    {
-        "plan_item",
-        "status",
-        "done",
-        "sets_done",
-        "reps_done",
-        "hold_seconds_done",
-        "duration_seconds_done",
-        "side",
-        "feedback",
-        "pain",
-    }
-)
-MAX_ID = 2**63 - 1
 # The columns of a plan item version that logging reads: its dose and its exercise's name.
 VERSION_COLUMNS = (
     "id",
@@ -100,7 +73,40 @@ class LoggedSession:
     created: bool
 
 
-# --- checks that name the field ---------------------------------------------------------------
+@dataclass(frozen=True)
+class EntryInput:
+    """One exercise as the member reports it, its shape checked (members.inputs): numbers
+    within the model's limits, choices among the model's ("" for none)."""
+
+    plan_item: int
+    # What the member stated (done, partial, skipped): nothing is assumed done. `done` follows
+    # from it (members.inputs derives it).
+    status: str = EntryStatus.DONE
+    done: bool = True
+    sets_done: int | None = None
+    reps_done: int | None = None
+    hold_seconds_done: int | None = None
+    duration_seconds_done: int | None = None
+    side: str = ""
+    feedback: str = ""
+    pain: int | None = None
+
+
+ENTRY_VALUES = tuple(f.name for f in fields(EntryInput) if f.name != "plan_item")
+
+
+class SessionChanges(TypedDict, total=False):
+    """A correction: the fields given replace the stored ones; `entries` replace them all."""
+
+    status: str
+    pain_before: int | None
+    pain_after: int | None
+    rpe: int | None
+    notes: str
+    entries: list[EntryInput]
+
+
+HEAD_FIELDS = ("status", "pain_before", "pain_after", "rpe", "notes")
 
 
 class _Errors(dict[str, list[str]]):
@@ -108,36 +114,8 @@ class _Errors(dict[str, list[str]]):
         self.setdefault(field, []).append(message)
 
 
-def _whole(value: Any) -> int | None:
-    """An int, or None for anything else (booleans and numeric strings included: JSON clients
-    send numbers; the page converts its form fields before calling)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value
-
-
-def _number(
-    raw: Mapping[str, Any], name: str, low: int, high: int, errors: _Errors, where: str = ""
-) -> int | None:
-    """An optional whole number within [low, high]; absent or null gives None."""
-    value = raw.get(name)
-    if value is None:
-        return None
-    field = f"{where}{name}"
-    number = _whole(value)
-    if number is None:
-        errors.add(field, "Give a whole number.")
-        return None
-    if not low <= number <= high:
-        errors.add(field, f"Give a number from {low} to {high}.")
-        return None
-    return number
-
-
-def check_date(member: Member, day: Any, now: datetime | None = None) -> date:
+def check_date(member: Member, day: date, now: datetime | None = None) -> date:
     """The session's local date: not in the member's future, not older than MAX_BACKDATE_DAYS."""
-    if not isinstance(day, date) or isinstance(day, datetime):
-        raise ValidationError({"date": ["Give a date as YYYY-MM-DD."]})
     today = local_today(member, now)
     if day > today:
         raise ValidationError(
@@ -148,44 +126,6 @@ def check_date(member: Member, day: Any, now: datetime | None = None) -> date:
             {"date": [f"Sessions older than {MAX_BACKDATE_DAYS} days cannot be logged."]}
         )
     return day
-
-
-@dataclass(frozen=True)
-class _Head:
-    status: str
-    pain_before: int | None
-    pain_after: int | None
-    rpe: int | None
-    notes: str
-
-
-def _check_head(raw: Mapping[str, Any], errors: _Errors, *, partial: bool) -> dict[str, Any]:
-    """The session's own fields present in `raw` (all of them unless `partial`)."""
-    values: dict[str, Any] = {}
-    if "status" in raw or not partial:
-        status = raw.get("status")
-        if status not in SessionStatus.values:
-            errors.add("status", f"Choose one of: {', '.join(SessionStatus.values)}.")
-        else:
-            values["status"] = status
-    for name, (low, high) in (
-        ("pain_before", (PAIN_MIN, PAIN_MAX)),
-        ("pain_after", (PAIN_MIN, PAIN_MAX)),
-        ("rpe", (RPE_MIN, RPE_MAX)),
-    ):
-        if name in raw or not partial:
-            values[name] = _number(raw, name, low, high, errors)
-    if "notes" in raw or not partial:
-        notes = raw.get("notes")
-        if notes is None:
-            values["notes"] = ""
-        elif not isinstance(notes, str):
-            errors.add("notes", "Give text.")
-        elif len(notes) > MAX_NOTES:
-            errors.add("notes", f"At most {MAX_NOTES} characters.")
-        else:
-            values["notes"] = notes.strip()
-    return values
 
 
 # --- plan items: the version in force on the session's date ----------------------------------
@@ -256,53 +196,23 @@ def _versions_in_force(
 
 
 def _check_entries(
-    member: Member, raw_entries: Any, day: date, status: str | None, errors: _Errors
+    member: Member, given: Sequence[EntryInput], day: date, status: str, errors: _Errors
 ) -> list[SessionEntry]:
-    """Unsaved entries, each on the item version in force on `day`; problems go to `errors`
-    keyed `entries[i].field`."""
-    if raw_entries is None:
+    """Unsaved entries, each on the item version in force on `day`; what depends on the plan
+    goes to `errors` keyed `entries[i].field`."""
+    if status == SessionStatus.SKIPPED and any(entry.done for entry in given):
+        errors.add("entries", "A skipped session has no exercises done: leave them out.")
         return []
-    if not isinstance(raw_entries, list):
-        errors.add("entries", "Give a list of entries.")
-        return []
-    if len(raw_entries) > MAX_ENTRIES:
-        errors.add("entries", f"At most {MAX_ENTRIES} entries in a session.")
-        return []
-    if status == SessionStatus.SKIPPED and any(
-        isinstance(raw, dict)
-        and (raw.get("status") in ENTRY_DONE_STATUSES or raw.get("done") is True)
-        for raw in raw_entries
-    ):
-        errors.add(
-            "entries",
-            "A skipped session has no exercises done: leave them out or mark them skipped.",
-        )
-        return []
-    requested: set[int] = set()
-    for raw in raw_entries:
-        if isinstance(raw, dict):
-            item_id = _whole(raw.get("plan_item"))
-            if item_id is not None and 1 <= item_id <= MAX_ID:
-                requested.add(item_id)
-    in_force, not_mine = _versions_in_force(member, requested, day)
-
+    in_force, not_mine = _versions_in_force(member, {entry.plan_item for entry in given}, day)
     entries: list[SessionEntry] = []
     used: set[int] = set()
-    for index, raw in enumerate(raw_entries):
+    for index, entry in enumerate(given):
         where = f"entries[{index}]."
-        if not isinstance(raw, dict):
-            errors.add(f"entries[{index}]", "Give an object with the plan item and what was done.")
-            continue
-        unknown = set(raw) - ENTRY_FIELDS
-        if unknown:
-            errors.add(f"entries[{index}]", f"Unknown field(s): {', '.join(sorted(unknown))}.")
-            continue
-        item_id = _whole(raw.get("plan_item"))
         version: PlanItem | None = None
-        if item_id is None or item_id in not_mine or item_id not in in_force:
+        if entry.plan_item in not_mine or entry.plan_item not in in_force:
             errors.add(f"{where}plan_item", "No item of your plan has this id.")
         else:
-            version = in_force[item_id]
+            version = in_force[entry.plan_item]
             if version is None:
                 errors.add(f"{where}plan_item", f"This exercise was not in your plan on {day}.")
             elif version.pk in used:
@@ -310,51 +220,22 @@ def _check_entries(
                 version = None
             else:
                 used.add(version.pk)
-        sets_done = _counted(
-            raw, "sets_done", MAX_SETS_DONE, version.sets if version else None, errors, where
-        )
-        reps_done = _counted(
-            raw, "reps_done", MAX_REPS_DONE, version.reps if version else None, errors, where
-        )
-        hold = _number(raw, "hold_seconds_done", 0, MAX_HOLD_SECONDS_DONE, errors, where)
-        duration = _number(
-            raw, "duration_seconds_done", 0, MAX_DURATION_SECONDS_DONE, errors, where
-        )
-        pain = _number(raw, "pain", PAIN_MIN, PAIN_MAX, errors, where)
-        side = raw.get("side")
-        if side in (None, ""):
-            side = ""
-        elif side not in EntrySide.values:
-            errors.add(f"{where}side", f"Choose one of: {', '.join(EntrySide.values)}.")
-        feedback = raw.get("feedback")
-        if feedback in (None, ""):
-            feedback = ""
-        elif feedback not in Feedback.values:
-            errors.add(f"{where}feedback", f"Choose one of: {', '.join(Feedback.values)}.")
-        # Nothing is assumed done: the member says done, partial or skipped for each exercise.
-        stated = raw.get("status")
-        if stated not in EntryStatus.values:
-            errors.add(f"{where}status", f"Choose one of: {', '.join(EntryStatus.values)}.")
-        done = stated in ENTRY_DONE_STATUSES
-        if "done" in raw and not isinstance(raw["done"], bool):
-            errors.add(f"{where}done", "Give true or false.")
-        elif "done" in raw and raw["done"] is not done:
-            errors.add(f"{where}done", "Leave it out or make it agree with the status.")
+        if version is not None:
+            for name, prescribed in (("sets_done", version.sets), ("reps_done", version.reps)):
+                done = getattr(entry, name)
+                if done is not None and prescribed and done > IMPLAUSIBLE_FACTOR * prescribed:
+                    errors.add(
+                        f"{where}{name}",
+                        f"More than twice the {prescribed} prescribed is not plausible: "
+                        "check the number.",
+                    )
         if version is None or errors:
             continue
         entries.append(
             SessionEntry(
                 plan_item=version,
                 exercise=version.exercise,
-                status=str(stated),
-                done=done,
-                sets_done=sets_done,
-                reps_done=reps_done,
-                hold_seconds_done=hold,
-                duration_seconds_done=duration,
-                side=side,
-                feedback=feedback,
-                pain=pain,
+                **{name: getattr(entry, name) for name in ENTRY_VALUES},
             )
         )
     _check_status_against_entries(status, entries, errors)
@@ -376,36 +257,6 @@ def _check_status_against_entries(
         )
     elif status == SessionStatus.PARTIAL and stated == {EntryStatus.SKIPPED}:
         errors.add("status", "Every exercise was skipped: log the session as skipped.")
-
-
-def _counted(
-    raw: Mapping[str, Any],
-    name: str,
-    ceiling: int,
-    prescribed: int | None,
-    errors: _Errors,
-    where: str,
-) -> int | None:
-    """Sets or reps done: a whole number from 0 to twice the prescription (and the ceiling)."""
-    value = raw.get(name)
-    if value is None:
-        return None
-    number = _whole(value)
-    field = f"{where}{name}"
-    if number is None:
-        errors.add(field, "Give a whole number.")
-    elif number < 0:
-        errors.add(field, "Give a number of 0 or more.")
-    elif prescribed and number > IMPLAUSIBLE_FACTOR * prescribed:
-        errors.add(
-            field,
-            f"More than twice the {prescribed} prescribed is not plausible: check the number.",
-        )
-    elif number > ceiling:
-        errors.add(field, f"Give a number from 0 to {ceiling}.")
-    else:
-        return number
-    return None
 
 
 # --- retries --------------------------------------------------------------------------------
@@ -465,20 +316,21 @@ def _raise_session_alerts(
 def log_session(
     *,
     member: Member,
-    local_date: Any,
-    status: Any,
+    by: User | None = None,
+    local_date: date,
+    status: str,
     client_id: uuid.UUID | None = None,
-    pain_before: Any = None,
-    pain_after: Any = None,
-    rpe: Any = None,
-    notes: Any = "",
-    entries: Any = None,
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+    rpe: int | None = None,
+    notes: str = "",
+    entries: Sequence[EntryInput] = (),
     now: datetime | None = None,
 ) -> LoggedSession:
-    """Stores a session and its entries (one bulk insert), and raises the alerts it gives rise
-    to. A retry with the same client_id and content returns the first session (created False);
-    other content raises ClientIdReused. Bad input raises ValidationError naming every field."""
-    errors = _Errors()
+    """Stores a session and its entries (one bulk insert), audits it as written by `by` (the
+    member by default) and raises the alerts it gives rise to. A retry with the same client_id
+    and content returns the first session (created False); other content raises
+    ClientIdReused. What breaks a rule raises ValidationError naming every field."""
     try:
         day = check_date(member, local_date, now)
     except ValidationError:
@@ -489,22 +341,21 @@ def log_session(
         if existing.local_date != local_date:
             raise ClientIdReused(existing) from None
         return LoggedSession(session=existing, entries=_entries_of(existing), created=False)
-    head = _check_head(
-        {
-            "status": status,
-            "pain_before": pain_before,
-            "pain_after": pain_after,
-            "rpe": rpe,
-            "notes": notes,
-        },
-        errors,
-        partial=False,
-    )
-    new_entries = _check_entries(member, entries, day, head.get("status"), errors)
+    errors = _Errors()
+    new_entries = _check_entries(member, entries, day, status, errors)
     if errors:
         raise ValidationError(dict(errors))
 
-    session = SessionLog(member=member, local_date=day, client_id=client_id or uuid.uuid4(), **head)
+    session = SessionLog(
+        member=member,
+        local_date=day,
+        client_id=client_id or uuid.uuid4(),
+        status=status,
+        pain_before=pain_before,
+        pain_after=pain_after,
+        rpe=rpe,
+        notes=notes.strip(),
+    )
     try:
         with transaction.atomic():  # a savepoint: the loser of a race rolls back only this
             session.save(force_insert=True)
@@ -521,15 +372,23 @@ def log_session(
     SessionEntry.objects.bulk_create(new_entries)
     _raise_session_alerts(session, new_entries)
     adherence.refresh_session_day(member=member, day=day, now=now)
+    audit.record_write(
+        by=by or member.user, action=AuditAction.CREATE, member_id=member.pk, obj=session
+    )
     return LoggedSession(session=session, entries=new_entries, created=True)
 
 
 @transaction.atomic
 def correct_session(
-    *, session: SessionLog, changes: Mapping[str, Any], now: datetime | None = None
+    *,
+    session: SessionLog,
+    by: User | None = None,
+    changes: SessionChanges,
+    now: datetime | None = None,
 ) -> LoggedSession:
     """The member's correction of a session on its own local date: the fields given in
-    `changes` replace the stored ones; `entries`, when given, replace all the entries."""
+    `changes` replace the stored ones; `entries`, when given, replace all the entries.
+    Audited as written by `by` (the member by default)."""
     member = session.member
     if local_today(member, now) != session.local_date:
         raise ValidationError(
@@ -542,7 +401,9 @@ def correct_session(
         )
     locked = SessionLog.objects.select_for_update().get(pk=session.pk)
     errors = _Errors()
-    head = _check_head(changes, errors, partial=True)
+    head: dict[str, Any] = {name: changes[name] for name in HEAD_FIELDS if name in changes}  # type: ignore[literal-required]
+    if "notes" in head:
+        head["notes"] = head["notes"].strip()
     status = head.get("status", locked.status)
     replace = "entries" in changes
     new_entries = (
@@ -577,4 +438,7 @@ def correct_session(
         if {"pain_before", "pain_after"} & set(head):
             _raise_session_alerts(locked, [], pain=True)
     adherence.refresh_session_day(member=member, day=locked.local_date, now=now)
+    audit.record_write(
+        by=by or member.user, action=AuditAction.UPDATE, member_id=member.pk, obj=locked
+    )
     return LoggedSession(session=locked, entries=entries, created=False)

@@ -7,8 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from exercise_tracker import access, audit
-from exercise_tracker.models import AuditAction
+from exercise_tracker import access
 from exercise_tracker.views import role_required
 from members.models import Role
 from members.services import alerts as services
@@ -31,8 +30,5 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except services.AlertConflict as exc:
         messages.warning(request, str(exc))
     else:
-        audit.record(
-            request=request, action=AuditAction.UPDATE, member_id=alert.member_id, obj=alert
-        )
         messages.success(request, done)
     return redirect("caseload")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from exercise_tracker import access, clock
 from exercise_tracker.views import role_required
-from members.models import Instrument, Role
+from members.models import Instrument, Role, User
 from members.rules import scoring
 from members.rules.questionnaires import Questionnaire, member_lines, questionnaire_from
 from members.selectors import instruments
@@ -124,6 +124,7 @@ def questionnaire(request: HttpRequest, instrument: str) -> HttpResponse:
                 instrument=instrument,
                 answers=_answers_from_post(form, request.POST),
                 client_id=client_id,
+                by=cast(User, request.user),
             )
         except ValidationError as exc:
             errors = [message for messages in exc.message_dict.values() for message in messages]

@@ -183,7 +183,9 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
     form = ReminderForm(request.POST)
     if form.is_valid():
         try:
-            reminder = services.create_reminder(member=member, **_form_values(form))
+            reminder = services.create_reminder(
+                member=member, by=_user(request), **_form_values(form)
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -204,7 +206,7 @@ def reminder_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReminderForm(request.POST, schedule=schedule)
     if form.is_valid():
         try:
-            services.update_reminder(schedule=schedule, **_form_values(form))
+            services.update_reminder(schedule=schedule, by=_user(request), **_form_values(form))
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -217,7 +219,7 @@ def reminder_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reminder_delete(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = _own_schedule(request, pk)
-    services.delete_reminder(schedule=schedule)
+    services.delete_reminder(schedule=schedule, by=_user(request))
     messages.success(request, f"Reminder at {schedule.local_time:%H:%M} deleted.")
     return redirect("reminder-settings")
 
@@ -229,7 +231,7 @@ def reminder_preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST)
     if form.is_valid():
         try:
-            services.update_preferences(member=member, **form.cleaned_data)
+            services.update_preferences(member=member, by=_user(request), **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,7 +24,8 @@ from django.shortcuts import redirect, render
 
 from exercise_tracker import access
 from exercise_tracker.views import role_required
-from members.models import EntryStatus, Member, Role, SessionStatus
+from members.inputs import SessionInputSerializer
+from members.models import EntryStatus, Member, Role, SessionStatus, User
 from members.models.logs import MAX_DURATION_SECONDS_DONE, PAIN_MAX, RPE_MAX
 from members.rules import safety
 from members.selectors.sessions import Today, TodayItem, today_for
@@ -68,7 +69,8 @@ def _form_number(raw: str | None) -> Any:
     if raw is None or raw.strip() == "":
         return None
     text = raw.strip()
-    return int(text) if text.lstrip("-").isdigit() else text
+    digits = text.removeprefix("-")
+    return int(text) if digits.isascii() and digits.isdigit() else text
 
 
 def _entries_from_post(
@@ -132,20 +134,37 @@ def _log_from_post(request: HttpRequest, member: Member, today: Today) -> list[s
         if errors:
             return errors
     try:
-        client_id = uuid.UUID(post.get("client_id", ""))
+        client_id: str | None = str(uuid.UUID(post.get("client_id", "")))
     except ValueError:
         client_id = None
+    # The same shape check as the API's (members.inputs), then the same service.
+    form = SessionInputSerializer(
+        data={
+            "client_id": client_id,
+            "date": today.date.isoformat(),
+            "status": status,
+            "pain_before": pain_before,
+            "pain_after": pain_after,
+            "rpe": rpe,
+            "notes": post.get("notes", ""),
+            "entries": entries,
+        }
+    )
+    if not form.is_valid():
+        return [f"{field}: {' '.join(map(str, msgs))}" for field, msgs in form.errors.items()]
+    data = form.validated_data
     try:
         services.log_session(
             member=member,
-            local_date=today.date,
-            client_id=client_id,
-            status=status,
-            pain_before=pain_before,
-            pain_after=pain_after,
-            rpe=rpe,
-            notes=post.get("notes", ""),
-            entries=entries,
+            by=cast(User, request.user),
+            local_date=data["date"],
+            client_id=data.get("client_id"),
+            status=data["status"],
+            pain_before=data.get("pain_before"),
+            pain_after=data.get("pain_after"),
+            rpe=data.get("rpe"),
+            notes=data.get("notes", ""),
+            entries=data.get("entries", []),
         )
     except ValidationError as exc:
         return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]

@@ -25,16 +25,23 @@ from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
-from exercise_tracker.models import AuditAction
+from exercise_tracker.inputs import InputSerializer, max_length
 from members.models import Condition, Role
 from programs.api.serializers import DoseSerializer
 from programs.handout import render_handout
-from programs.models import Plan, PlanItem, PlanRevision, PlanStatus, PlanTemplate, TemplateItem
+from programs.inputs import ItemsField
+from programs.models import (
+    Plan,
+    PlanItem,
+    PlanRevision,
+    PlanStatus,
+    PlanTemplate,
+    TemplateItem,
+)
 from programs.rules.doses import dose_label
 from programs.rules.estimates import estimate_minutes
 from programs.selectors import plans as selectors
 from programs.services import plans as services
-from programs.services.plan_items import MAX_ITEMS
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -76,45 +83,53 @@ class PlanItemSerializer(ItemDoseSerializer):
     valid_to_revision = serializers.IntegerField(read_only=True, allow_null=True)
 
 
-class RawItemsField(serializers.ListField):
-    """A list of item objects passed as they are to the service, which names each bad field."""
+class PlanCreateSerializer(InputSerializer):
+    read_from = "programs.api.plans.PlanSerializer"
 
-    child = serializers.DictField()
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=MAX_ITEMS, **kwargs)
-
-
-class PlanCreateSerializer(serializers.Serializer[Any]):
     member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    title = serializers.CharField(max_length=160)
+    title = serializers.CharField(max_length=max_length(Plan, "title"))
     template = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_ID
     )
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
-    goals = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    note_to_member = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    goals = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(Plan, "goals")
+    )
+    note_to_member = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(Plan, "note_to_member")
+    )
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    items = RawItemsField(required=False)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(PlanRevision, "reason")
+    )
+    items = ItemsField(required=False)
 
 
-class PlanPatchSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=500)
-    title = serializers.CharField(required=False, max_length=160)
+class PlanPatchSerializer(InputSerializer):
+    """A new revision: the fields given change; `items` is the whole new list. A plan sent back
+    as GET returned it (one field changed) is taken as it is: read-only fields are ignored."""
+
+    read_from = "programs.api.plans.PlanSerializer"
+
+    reason = serializers.CharField(max_length=max_length(PlanRevision, "reason"))
+    title = serializers.CharField(required=False, max_length=max_length(Plan, "title"))
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False, allow_null=True)
-    goals = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    note_to_member = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    items = RawItemsField(required=False)
+    goals = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(Plan, "goals")
+    )
+    note_to_member = serializers.CharField(
+        required=False, allow_blank=True, max_length=max_length(Plan, "note_to_member")
+    )
+    items = ItemsField(required=False)
 
 
-class PlanPreviewSerializer(serializers.Serializer[Any]):
+class PlanPreviewSerializer(InputSerializer):
     member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
-    items = RawItemsField()
+    items = ItemsField()
 
 
 class WarningSerializer(serializers.Serializer[Any]):
@@ -205,15 +220,17 @@ class TemplateSerializer(serializers.Serializer[Any]):
         return estimate_minutes(template.items.all())
 
 
-class TemplateCreateSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=160)
+class TemplateCreateSerializer(InputSerializer):
+    read_from = "programs.api.plans.TemplateSerializer"
+
+    name = serializers.CharField(max_length=max_length(PlanTemplate, "name"))
     condition = serializers.ChoiceField(choices=Condition.choices)
     phase = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9)
     description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     progression_criteria = serializers.CharField(
         required=False, allow_blank=True, max_length=4000, help_text="When to move on."
     )
-    items = RawItemsField()
+    items = ItemsField()
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -361,12 +378,6 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             )
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc
-        audit.record(
-            request=request,
-            action=AuditAction.CREATE,
-            member_id=result.plan.member_id,
-            obj=result.plan,
-        )
         return Response(_fresh(result.plan.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlanPatchSerializer, responses=PlanSerializer)
@@ -387,7 +398,6 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             )
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc
-        audit.record(request=request, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
         return Response(_fresh(result.plan.pk))
 
     @extend_schema(request=PlanPreviewSerializer, responses=PlanPreviewResultSerializer)

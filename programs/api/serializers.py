@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from exercise_tracker.inputs import IdField, InputSerializer
 from programs.models import (
     Category,
     Dosing,
@@ -171,9 +172,12 @@ def _lines(limit: int, required: bool) -> serializers.ListField:
     )
 
 
-class ExerciseWriteSerializer(serializers.Serializer[Any]):
+class ExerciseWriteSerializer(InputSerializer):
     """POST (all of name, category, position, regions, instructions and dose) and PATCH (any).
-    The slug is made from the name; the organization is the PT's: neither is written here."""
+    The slug is made from the name; the organization is the PT's: neither is written here.
+    An exercise sent back as read is taken as it is (read-only fields ignored)."""
+
+    read_from = "programs.api.serializers.ExerciseDetailSerializer"
 
     name = serializers.CharField(max_length=NAME_MAX, required=False)
     summary = serializers.CharField(max_length=SUMMARY_MAX, allow_blank=True, required=False)
@@ -198,18 +202,6 @@ class ExerciseWriteSerializer(serializers.Serializer[Any]):
         help_text="What the exercise asks that some members must avoid (conflict warnings).",
     )
     dose = DoseSerializer(required=False)
-    regression = serializers.IntegerField(
-        allow_null=True,
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="Id of the easier version.",
-    )
-    progression = serializers.IntegerField(
-        allow_null=True,
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="Id of the harder version.",
-    )
+    regression = IdField(allow_null=True, required=False, help_text="Id of the easier version.")
+    progression = IdField(allow_null=True, required=False, help_text="Id of the harder version.")
     is_active = serializers.BooleanField(required=False)

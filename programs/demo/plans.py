@@ -39,7 +39,7 @@ def _current(plan: Plan) -> list[PlanItem]:
 
 def _progress_dose(plan: Plan, at: datetime) -> None:
     items = _current(plan)
-    body: list[dict[str, object]] = [{"id": i.pk} for i in items]
+    body: list[services.ItemInput] = [{"id": i.pk} for i in items]
     for index, item in enumerate(items):
         if item.reps and item.reps <= 90:
             body[index] = {"id": item.pk, "reps": item.reps + 2}
@@ -58,7 +58,7 @@ def _swap_exercise(plan: Plan, at: datetime) -> bool:
     for index, item in enumerate(items):
         harder = item.exercise.progression
         if harder is not None and harder.organization_id is None:
-            body: list[dict[str, object]] = [{"id": i.pk} for i in items]
+            body: list[services.ItemInput] = [{"id": i.pk} for i in items]
             body[index] = {"id": item.pk, "exercise": harder.pk}
             services.revise_plan(
                 user=plan.author.user,  # type: ignore[union-attr]

@@ -1,19 +1,19 @@
-"""A plan's or template's items as a PT sends them, checked: each field against its range and
-what the exercise's dosing kind needs, every problem named by its path (`items[2].reps`) and
-reported at once."""
+"""A plan's or template's items as a PT sends them, their shape already checked (programs.inputs):
+what depends on the exercise and the plan (the item in force, the exercise the PT may use, what
+its dosing kind needs), every problem named by its path (`items[2].exercise`), all at once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 
 from exercise_tracker import access
 from members.models import User
 from programs.models import Dosing, Exercise, PlanItem, Side, TemplateItem
-from programs.models.templates import ITEM_RANGES, days_to_mask
-from programs.services.numbers import clean_numbers, whole_number
+from programs.models.templates import days_to_mask
 
 MAX_ITEMS = 30  # a hard limit against abuse; the clinical advice (6) is a warning
 
@@ -31,8 +31,6 @@ DOSE_FIELDS = (
     "days_mask",
     "note",
 )
-REQUIRED_NUMBERS = ("sets", "times_per_day")
-TEXT_LIMITS = {"load": 80, "note": 500}
 # What each dosing kind needs, and how to say it.
 NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     Dosing.REPS: (("reps", "repetitions: give reps"),),
@@ -43,9 +41,6 @@ NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     Dosing.DURATION: (("duration_seconds", "duration: give duration_seconds"),),
 }
-ITEM_KEYS = {"id", "exercise", "days_of_week", *DOSE_FIELDS} - {"days_mask"}
-# Computed by the API (the dose in words): a client may send back what it read.
-COMPUTED_ITEM_KEYS = {"label"}
 
 
 @dataclass
@@ -56,9 +51,6 @@ class CleanItem:
     dose: dict[str, Any]
     order: int
     previous: PlanItem | None = None
-
-
-_as_int = whole_number
 
 
 def _defaults_of(exercise: Exercise) -> dict[str, Any]:
@@ -82,56 +74,45 @@ def dose_of(item: PlanItem | TemplateItem) -> dict[str, Any]:
     return {name: getattr(item, name) for name in DOSE_FIELDS}
 
 
-def _clean_dose(raw: dict[str, Any], base: dict[str, Any], where: str) -> tuple[dict, dict]:
-    """Applies the given fields over `base`. Returns (dose, errors by field path)."""
-    dose = dict(base)
-    errors: dict[str, list[str]] = {}
-    counts, count_errors = clean_numbers(
-        raw, ITEM_RANGES, prefix=where, required=list(REQUIRED_NUMBERS)
-    )
-    dose.update(counts)
-    errors.update(count_errors)
-    for name, limit in TEXT_LIMITS.items():
-        if name not in raw:
-            continue
-        value = raw[name]
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            errors[f"{where}.{name}"] = ["Give text."]
-        elif len(value) > limit:
-            errors[f"{where}.{name}"] = [f"At most {limit} characters."]
-        else:
-            dose[name] = value.strip()
-    if "side" in raw:
-        if raw["side"] in Side.values:
-            dose["side"] = raw["side"]
-        else:
-            errors[f"{where}.side"] = [f"Choose one of: {', '.join(Side.values)}."]
-    if "days_of_week" in raw:
-        days = raw["days_of_week"]
-        numbers = [_as_int(day) for day in days] if isinstance(days, list) else None
-        if not numbers or any(day is None or not 0 <= day <= 6 for day in numbers):
-            errors[f"{where}.days_of_week"] = [
-                "Give a non-empty list of weekdays, 0 (Monday) to 6 (Sunday)."
-            ]
-        else:
-            dose["days_mask"] = days_to_mask({day for day in numbers if day is not None})
-    return dose, errors
+class ItemInput(TypedDict, total=False):
+    """An item as a request gives it, its shape already checked (programs.inputs): numbers
+    within the dose's ranges, `side` among Side's, text within its length, weekdays 0-6."""
+
+    id: int | None
+    exercise: int | None
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    duration_seconds: int | None
+    rest_seconds: int | None
+    side: str
+    load: str
+    target_rpe: int | None
+    times_per_day: int
+    days_of_week: list[int]
+    note: str
+
+
+# The dose fields an item gives as they are stored (days come as `days_of_week`).
+GIVEN_DOSE = tuple(name for name in DOSE_FIELDS if name != "days_mask")
 
 
 def clean_dose(
     *,
     exercise: Exercise,
-    raw: dict[str, Any],
+    raw: ItemInput,
     where: str,
     base: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The dose of one item: `raw` over `base` (default: the exercise's default dose), checked
-    against the ranges and what the exercise's dosing kind needs. Returns (dose, errors)."""
-    dose, errors = _clean_dose(raw, base if base is not None else _defaults_of(exercise), where)
+    against what the exercise's dosing kind needs. Returns (dose, errors)."""
+    dose = dict(base if base is not None else _defaults_of(exercise))
+    dose.update({name: raw[name] for name in GIVEN_DOSE if name in raw})  # type: ignore[literal-required]
+    if "days_of_week" in raw:
+        dose["days_mask"] = days_to_mask(raw["days_of_week"])
+    errors: dict[str, list[str]] = {}
     for name, message in NEEDS.get(exercise.dosing, ()):
-        if dose.get(name) is None and f"{where}.{name}" not in errors:
+        if dose.get(name) is None:
             errors[f"{where}.{name}"] = [f"{exercise.name} is dosed in {message}."]
     return dose, errors
 
@@ -139,45 +120,33 @@ def clean_dose(
 def clean_items(
     *,
     user: User,
-    raw_items: Any,
+    raw_items: Sequence[ItemInput],
     current: dict[int, PlanItem] | None = None,
 ) -> list[CleanItem]:
-    """Validates a whole list of items. `current` maps the ids of the versions in force (for a
-    revision); an item with an `id` must name one of them. Every problem is reported at once."""
-    if not isinstance(raw_items, list):
-        raise ValidationError({"items": ["Give a list of items."]})
-    if len(raw_items) > MAX_ITEMS:
-        raise ValidationError({"items": [f"At most {MAX_ITEMS} exercises in a plan."]})
+    """Checks a whole list of items against the plan and the library. `current` maps the ids
+    of the versions in force (for a revision); an item with an `id` must name one of them.
+    Every problem is reported at once, each on its field (`items[2].exercise`)."""
     current = current or {}
     errors: dict[str, list[str]] = {}
-    exercise_ids = {_as_int(raw.get("exercise")) for raw in raw_items if isinstance(raw, dict)} - {
-        None
-    }
+    exercise_ids = {raw.get("exercise") for raw in raw_items} - {None}
     exercises = access.visible_exercises(user).in_bulk(list(exercise_ids))
     seen_ids: set[int] = set()
     cleaned: list[CleanItem] = []
     for index, raw in enumerate(raw_items):
         where = f"items[{index}]"
-        if not isinstance(raw, dict):
-            errors[where] = ["Give an object with the exercise and its dose."]
-            continue
-        unknown = set(raw) - ITEM_KEYS - COMPUTED_ITEM_KEYS
-        if unknown:
-            errors[where] = [f"Unknown field(s): {', '.join(sorted(unknown))}."]
-            continue
         previous: PlanItem | None = None
-        if raw.get("id") is not None:
-            item_id = _as_int(raw["id"])
-            previous = current.get(item_id) if item_id is not None else None
+        item_id = raw.get("id")
+        if item_id is not None:
+            previous = current.get(item_id)
             if previous is None or item_id in seen_ids:
                 errors[f"{where}.id"] = ["Not an item in force in this plan."]
                 continue
-            seen_ids.add(item_id)  # type: ignore[arg-type]
+            seen_ids.add(item_id)
         exercise: Exercise | None
-        if raw.get("exercise") is None and previous is not None:
+        exercise_id = raw.get("exercise")
+        if exercise_id is None and previous is not None:
             exercise = previous.exercise
         else:
-            exercise_id = _as_int(raw.get("exercise"))
             exercise = exercises.get(exercise_id) if exercise_id is not None else None
             if exercise is None:
                 errors[f"{where}.exercise"] = ["No exercise you can use has this id."]

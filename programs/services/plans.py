@@ -10,16 +10,18 @@ an extension-biased exercise for a member with stenosis).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from exercise_tracker import access, clock
+from exercise_tracker import access, audit, clock
+from exercise_tracker.models import AuditAction
 from members.models import Condition, Member, User
 from members.services import adherence
 from programs.models import (
@@ -35,8 +37,9 @@ from programs.rules.estimates import DraftItem, plan_warnings
 from programs.selectors.plans import current_items, current_items_by_id
 from programs.services.plan_changes import item_changes
 from programs.services.plan_items import (
-    DOSE_FIELDS,
+    GIVEN_DOSE,
     CleanItem,
+    ItemInput,
     clean_items,
 )
 
@@ -138,7 +141,7 @@ def create_plan(
     note_to_member: str = "",
     status: str = PlanStatus.DRAFT,
     template_id: int | None = None,
-    items: list[dict[str, Any]] | None = None,
+    items: Sequence[ItemInput] | None = None,
     reason: str = "",
     at: datetime | None = None,
 ) -> PlanResult:
@@ -205,16 +208,20 @@ def create_plan(
     )
     if status != PlanStatus.DRAFT:  # a draft prescribes nothing: no figure changes
         adherence.refresh_member(member=member, since=min(start_date, revision.effective_date))
+    audit.record_write(by=user, action=AuditAction.CREATE, member_id=member.pk, obj=plan)
     return _result(plan, revision)
 
 
-def template_items_as_input(template: PlanTemplate) -> list[dict[str, Any]]:
+def template_items_as_input(template: PlanTemplate) -> list[ItemInput]:
     return [
-        {
-            "exercise": item.exercise_id,
-            "days_of_week": item.days_of_week,
-            **{name: getattr(item, name) for name in DOSE_FIELDS if name != "days_mask"},
-        }
+        cast(
+            ItemInput,
+            {
+                "exercise": item.exercise_id,
+                "days_of_week": item.days_of_week,
+                **{name: getattr(item, name) for name in GIVEN_DOSE},
+            },
+        )
         for item in template.items.order_by("order", "id")
     ]
 
@@ -282,7 +289,7 @@ def revise_plan(
     end_date: date | Unset | None = UNSET,
     goals: str | Unset = UNSET,
     note_to_member: str | Unset = UNSET,
-    items: list[dict[str, Any]] | Unset = UNSET,
+    items: Sequence[ItemInput] | Unset = UNSET,
     at: datetime | None = None,
 ) -> PlanResult:
     """Makes the next revision. Arguments left UNSET keep their value; `items` is the whole new
@@ -345,6 +352,7 @@ def revise_plan(
         adherence.refresh_member(
             member=plan.member, since=min(old_start, plan.start_date, revision.effective_date)
         )
+    audit.record_write(by=user, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
     return _result(plan, revision)
 
 
@@ -357,7 +365,7 @@ def create_template(
     phase: int | None = None,
     description: str = "",
     progression_criteria: str = "",
-    items: list[dict[str, Any]],
+    items: Sequence[ItemInput],
 ) -> PlanTemplate:
     """An organization's own template, written by one of its PTs."""
     if getattr(user, "therapist_profile", None) is None or user.organization_id is None:
@@ -401,7 +409,7 @@ class Preview:
 
 
 def preview_items(
-    *, user: User, member_id: int, raw_items: Any, plan_id: int | None = None
+    *, user: User, member_id: int, raw_items: Sequence[ItemInput], plan_id: int | None = None
 ) -> Preview:
     """What saving these items would warn about, and the estimated session time, without
     writing anything: the plan builder asks as the PT edits. Raises ValidationError like a

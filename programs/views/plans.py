@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from exercise_tracker import access, clock
+from exercise_tracker import access, audit, clock
 from exercise_tracker.views import role_required
 from members.models import Role
 from programs.models import Category, ExerciseImage, Plan, PlanItem, PlanStatus, Region, Side
@@ -93,6 +93,12 @@ def plan_builder(
         )
     if member is None or not access.is_care_team(request.user, member):
         raise Http404
+    audit.record_read_by_staff(
+        user=request.user,
+        member_id=member.pk,
+        obj=plan,
+        object_type="" if plan is not None else "programs.plan_builder",
+    )
     templates = plans.builder_templates(request.user)
     pictures = plans.builder_pictures(request.user)
     config = {

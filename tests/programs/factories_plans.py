@@ -4,7 +4,7 @@ services (so every plan in a test has its revision 1 like a real one)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import factory
 
@@ -67,7 +67,8 @@ def walk_and_stretch() -> tuple[Exercise, Exercise]:
     return walk, stretch
 
 
-def item(exercise: Exercise, **dose: Any) -> dict[str, Any]:
+def item(exercise: Exercise, **dose: Any) -> Any:
+    """An item as a request sends it (services.ItemInput, or a bad one on purpose)."""
     return {"exercise": exercise.pk, **dose}
 
 
@@ -75,7 +76,7 @@ def make_plan(
     *,
     pt: Therapist,
     member: Member,
-    items: list[dict[str, Any]],
+    items: list[Any],
     start: date,
     status: str = "active",
     at: datetime | None = None,
@@ -87,7 +88,7 @@ def make_plan(
         title=kwargs.pop("title", "Home program"),
         start_date=start,
         status=status,
-        items=items,
+        items=cast(list[services.ItemInput], items),  # the tests' items, shapes as sent
         at=at,
         **kwargs,
     )

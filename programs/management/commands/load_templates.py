@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from programs.inputs import ItemInputSerializer
 from programs.models import Exercise, PlanTemplate, TemplateItem
 from programs.services.plan_items import clean_dose
 
@@ -67,8 +68,16 @@ class Command(BaseCommand):
         problems: dict[str, list[str]] = {}
         for index, raw in enumerate(spec["items"]):
             exercise = exercises[raw["exercise"]]
-            dose_input = {k: v for k, v in raw.items() if k != "exercise"}
-            dose, errors = clean_dose(exercise=exercise, raw=dose_input, where=f"items[{index}]")
+            # The fixture's doses take the same shape check as a request's (slug aside).
+            shape = ItemInputSerializer(data={k: v for k, v in raw.items() if k != "exercise"})
+            if not shape.is_valid():
+                problems.update(
+                    {f"items[{index}].{field}": texts for field, texts in shape.errors.items()}
+                )
+                continue
+            dose, errors = clean_dose(
+                exercise=exercise, raw=shape.validated_data, where=f"items[{index}]"
+            )
             problems.update(errors)
             items.append(TemplateItem(exercise=exercise, order=index, **dose))
         if problems:

@@ -182,13 +182,17 @@ def test_quiet_hours_and_phone_preferences(world: World) -> None:
 @pytest.mark.django_db
 def test_owner_fields_in_the_body_change_nothing(world: World) -> None:
     client = bearer_client(world.member.user)
-    body = client.post(
-        URL,
-        {"local_time": "08:00", "member": world.other_member.pk, "timezone": "Asia/Tokyo"},
-        format="json",
-    ).json()
+    # `timezone` is read-only (a client may send back what it read): ignored.
+    body = client.post(URL, {"local_time": "08:00", "timezone": "Asia/Tokyo"}, format="json").json()
     schedule = ReminderSchedule.objects.get(pk=body["id"])
     assert schedule.member == world.member and schedule.timezone == "America/New_York"
+    # `member` is no field of a reminder: refused, by name (DESIGN.md), nothing written.
+    refused = client.post(
+        URL, {"local_time": "09:00", "member": world.other_member.pk}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"non_field_errors": ["Unknown field(s): member."]}
+    assert ReminderSchedule.objects.count() == 1
 
 
 @pytest.mark.django_db

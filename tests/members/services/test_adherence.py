@@ -12,7 +12,7 @@ from django.utils import timezone
 from members.models import AdherenceDay, AdherenceWeek, Member, MemberAdherence, Risk, SessionLog
 from members.rules import adherence as rules
 from members.services import adherence as service
-from members.services.sessions import log_session
+from members.services.sessions import EntryInput, log_session
 from programs.services.plans import revise_plan
 from tests.conftest import World
 from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
@@ -231,7 +231,7 @@ def test_logging_through_the_service_gives_what_a_full_rebuild_gives(world: Worl
         local_date=T,
         status="completed",
         pain_before=3,
-        entries=[{"plan_item": item_id, "status": "done"}],
+        entries=[EntryInput(plan_item=item_id, status="done")],
     )
     fast = MemberAdherence.objects.get(member=member)
     fast_days = list(AdherenceDay.objects.filter(member=member).order_by("date").values())

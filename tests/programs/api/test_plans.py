@@ -63,13 +63,19 @@ def test_bad_items_answer_400_naming_the_field(world: World, bridge) -> None:
     client = bearer_client(world.pt.user)
     response = client.post(
         "/api/v1/plans/",
-        _create_body(world, [item(bridge), item(bridge, reps=0), {"exercise": 10**9}]),
+        _create_body(world, [item(bridge), item(bridge, reps=0), {"exercise": "²"}]),
         format="json",
     )
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert errors["items[1].reps"] == ["Give a number from 1 to 100."]
     assert "items[2].exercise" in errors
+    # The shape is right, the exercise is not one the PT can use: the service names it.
+    response = client.post(
+        "/api/v1/plans/", _create_body(world, [item(bridge), {"exercise": 10**9}]), format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"items[1].exercise"}
     assert not Plan.objects.exists()
 
 

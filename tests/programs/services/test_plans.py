@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from programs.models import Dosing, MovementBias, Plan, PlanItem, PlanRevision
 from programs.services import plans as services
-from tests.conftest import World
+from tests.conftest import World, bearer_client
 from tests.programs.factories_plans import PlanExerciseFactory, TemplateItemFactory, item, make_plan
 
 START = date(2025, 3, 3)
@@ -62,37 +62,57 @@ def test_a_pt_outside_the_care_team_cannot_write(world: World, bridge) -> None:
 
 
 def test_validation_names_each_field(world: World, bridge) -> None:
+    """The rules that depend on the exercise and the library, checked by the service (the
+    shape of each field is the input serializer's: tests/programs/test_plan_api.py)."""
     hold = PlanExerciseFactory.create(dosing=Dosing.HOLD, default_reps=None)
-    timed = PlanExerciseFactory.create(dosing=Dosing.DURATION, default_reps=None)
     foreign = PlanExerciseFactory.create(organization=world.other_org)
     with pytest.raises(ValidationError) as exc:
         make_plan(
             pt=world.pt,
             member=world.member,
             start=START,
-            items=[
-                item(bridge, sets=11),
-                item(bridge, reps=None),
-                item(hold),
-                item(timed, duration_seconds=9000),
-                item(foreign),
-                item(bridge, days_of_week=[7]),
-                item(bridge, target_rpe=11, side="up"),
-            ],
+            items=[item(bridge), item(bridge, reps=None), item(hold), item(foreign)],
         )
     errors = _errors(exc)
+    assert set(errors) == {"items[1].reps", "items[2].hold_seconds", "items[3].exercise"}
+    assert "give hold_seconds" in errors["items[2].hold_seconds"][0]
+    assert not Plan.objects.exists()
+
+
+def test_the_shape_of_each_item_field_is_named(world: World, bridge) -> None:
+    timed = PlanExerciseFactory.create(dosing=Dosing.DURATION, default_reps=None)
+    items = [
+        item(bridge, sets=11),
+        item(timed, duration_seconds=9000),
+        item(bridge, days_of_week=[7]),
+        item(bridge, target_rpe=11, side="up"),
+        item(bridge, reps="12"),
+        item(bridge, weight=3),
+    ]
+    response = bearer_client(world.pt.user).post(
+        "/api/v1/plans/",
+        {
+            "member": world.member.pk,
+            "title": "Bad",
+            "start_date": START.isoformat(),
+            "items": items,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
     assert set(errors) == {
         "items[0].sets",
-        "items[1].reps",
-        "items[2].hold_seconds",
-        "items[3].duration_seconds",
-        "items[4].exercise",
-        "items[5].days_of_week",
-        "items[6].target_rpe",
-        "items[6].side",
+        "items[1].duration_seconds",
+        "items[2].days_of_week",
+        "items[3].target_rpe",
+        "items[3].side",
+        "items[4].reps",
+        "items[5]",
     }
     assert errors["items[0].sets"] == ["Give a number from 1 to 10."]
-    assert "give hold_seconds" in errors["items[2].hold_seconds"][0]
+    assert errors["items[4].reps"] == ["Give a whole number."]
+    assert errors["items[5]"] == ["Unknown field(s): weight."]
     assert not Plan.objects.exists()
 
 
