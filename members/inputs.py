@@ -55,6 +55,7 @@ class EntryInputSerializer(InputSerializer):
     )
     status = OneOfField(
         EntryStatus.choices,
+        error_messages={"required": f"Choose one of: {', '.join(EntryStatus.values)}."},
         help_text="What the member did of this exercise: nothing is assumed done.",
     )
     done = TrueFalseField(

@@ -20,6 +20,7 @@ from members.services.rtm import start_monitoring
 from programs.models import Plan
 
 from .conftest import World, bearer_client
+from .instrument_wording import load_fake_wording
 from .members.sessions_helpers import entry, local_today, plan_with_items, session_body
 from .programs.factories_plans import PlanExerciseFactory
 
@@ -264,9 +265,10 @@ WRITES = [
             "/today/",
             {
                 "client_id": str(uuid.uuid4()),
-                f"done-{items[0].pk}": "1",
+                f"status-{items[0].pk}": "done",
                 f"sets-{items[0].pk}": "2",
                 f"reps-{items[0].pk}": "10",
+                f"status-{items[1].pk}": "skipped",
                 "pain_before": "3",
                 "pain_after": "3",
             },
@@ -368,6 +370,8 @@ PREPARE: dict[str, Callable[[World, Any], Any]] = {
     "api: record review time": lambda world, items: _monitored(world),
     "page: record review time": lambda world, items: _monitored(world),
     "api: acknowledge an alert": lambda world, items: _alert(world).pk,
+    # The ODI is offered once the clinic has loaded its licensed wording.
+    "page: answer a questionnaire": lambda world, items: load_fake_wording("odi"),
     "api: resolve an alert": lambda world, items: _alert(world).pk,
     "page: resolve an alert": lambda world, items: _alert(world).pk,
     "api: change a questionnaire schedule": lambda world, items: _schedule(world).pk,

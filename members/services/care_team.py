@@ -17,7 +17,7 @@ from exercise_tracker.models import AuditAction
 from members.models import Alert, CareAssignment, Member, Role, Therapist, User
 from members.models.alerts import ACTIVE_STATUSES
 from members.services.accounts import end_tokens
-from members.services.people import assign_care
+from members.services.people import place_in_caseload
 
 MANAGERS = (Role.COORDINATOR, Role.STAFF)
 
@@ -75,7 +75,7 @@ def assign(
         raise CareTeamConflict(
             "therapist", "This PT is already on the member's care team in this role."
         )
-    assignment = assign_care(
+    assignment, _ = place_in_caseload(
         member=member, therapist=therapist, start_date=_today(), is_primary=is_primary
     )
     if is_primary:

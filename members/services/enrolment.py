@@ -36,7 +36,7 @@ from members.services.invitations import (
     issue_member_invitation,
     unique_username,
 )
-from members.services.people import assign_care
+from members.services.people import place_in_caseload
 
 PHONE_PATTERN = re.compile(r"^\+[1-9][0-9]{7,14}$")
 ENROLLERS = (Role.THERAPIST, Role.COORDINATOR)
@@ -278,7 +278,7 @@ def enroll_member(
         # Two enrolments of the same person at once: the database's constraint decided.
         raise _duplicate_from(exc) from exc
     if therapist is not None:
-        assign_care(member=member, therapist=therapist, start_date=now.date())
+        place_in_caseload(member=member, therapist=therapist, start_date=now.date())
     issued = issue_member_invitation(by=by, member=member, now=now)
     audit.record(
         request=request, user=by, action=AuditAction.CREATE, obj=member, member_id=member.pk
@@ -399,7 +399,7 @@ def update_member(
             member=member, therapist=therapist, is_primary=True, end_date__isnull=True
         ).exists()
     ):
-        assign_care(member=member, therapist=therapist, start_date=now.date())
+        place_in_caseload(member=member, therapist=therapist, start_date=now.date())
     audit.record(
         request=request, user=by, action=AuditAction.UPDATE, obj=member, member_id=member.pk
     )

@@ -93,6 +93,23 @@ def assign_care(
 ) -> CareAssignment:
     """Puts a member in a PT's caseload; a new primary PT ends the previous primary assignment.
     Audited as done by `by` (None: a command, the demo seed)."""
+    assignment, changed = place_in_caseload(
+        member=member, therapist=therapist, start_date=start_date, is_primary=is_primary
+    )
+    if changed is not None:
+        audit.record_write(by=by, action=changed, member_id=member.pk, obj=assignment)
+    return assignment
+
+
+def place_in_caseload(
+    *,
+    member: Member,
+    therapist: Therapist,
+    start_date: date | None = None,
+    is_primary: bool = True,
+) -> tuple[CareAssignment, str | None]:
+    """assign_care's write without its audit row, for an action that audits itself as a whole
+    (enrolling a member). Returns the assignment and the audit action it took (None: none)."""
     if member.user.organization_id != therapist.user.organization_id:
         raise ValidationError({"therapist": ["The PT must work in the member's organization."]})
     start = start_date or timezone.now().date()
@@ -105,8 +122,8 @@ def assign_care(
             open_now.filter(is_primary=True).update(is_primary=False)
             existing.is_primary = True
             existing.save(update_fields=["is_primary"])
-            audit.record_write(by=by, action=AuditAction.UPDATE, member_id=member.pk, obj=existing)
-        return existing
+            return existing, AuditAction.UPDATE
+        return existing, None
     if is_primary:
         for previous in open_now.filter(is_primary=True):
             # An assignment that starts today and ends today never held; drop it instead.
@@ -118,5 +135,4 @@ def assign_care(
     assignment = CareAssignment.objects.create(
         member=member, therapist=therapist, is_primary=is_primary, start_date=start
     )
-    audit.record_write(by=by, action=AuditAction.CREATE, member_id=member.pk, obj=assignment)
-    return assignment
+    return assignment, AuditAction.CREATE

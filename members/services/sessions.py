@@ -81,7 +81,7 @@ class EntryInput:
     plan_item: int
     # What the member stated (done, partial, skipped): nothing is assumed done. `done` follows
     # from it (members.inputs derives it).
-    status: str = EntryStatus.DONE
+    status: str
     done: bool = True
     sets_done: int | None = None
     reps_done: int | None = None
@@ -209,6 +209,8 @@ def _check_entries(
     for index, entry in enumerate(given):
         where = f"entries[{index}]."
         version: PlanItem | None = None
+        if entry.status not in EntryStatus.values:
+            errors.add(f"{where}status", f"Choose one of: {', '.join(EntryStatus.values)}.")
         if entry.plan_item in not_mine or entry.plan_item not in in_force:
             errors.add(f"{where}plan_item", "No item of your plan has this id.")
         else:

@@ -54,7 +54,7 @@ def test_the_service_refuses_an_entry_without_a_status_too(world: World, items) 
             member=world.member,
             local_date=local_today(world.member),
             status="completed",
-            entries=[{"plan_item": items[0].pk, "sets_done": 2, "reps_done": 10}],
+            entries=[services.EntryInput(plan_item=items[0].pk, status="", sets_done=2)],
         )
     assert "entries[0].status" in caught.value.message_dict
 

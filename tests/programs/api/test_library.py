@@ -315,7 +315,7 @@ def test_a_pt_creates_an_exercise_for_their_organization(world: World, library) 
         ({"dose": {"dosing": "hold", "sets": 3}}, "dose.hold_seconds"),
         ({"dose": {"dosing": "reps", "sets": 0, "reps": 10}}, "dose.sets"),
         ({"regression": 2**62}, "regression"),
-        ({"precaution_tags": ["yoga"]}, "precaution_tags"),
+        ({"precaution_tags": ["yoga"]}, "precaution_tags[0]"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(
