@@ -27,6 +27,7 @@ from exercise_tracker.api import (
     MAX_ID,
     NO_MEMBER,
     Conflict,
+    StrictIntegerField,
     only_roles,
     query_choice,
     query_date,
@@ -48,7 +49,7 @@ from members.services import sessions as services
 
 
 class EntryInputSerializer(serializers.Serializer[Any]):
-    plan_item = serializers.IntegerField(
+    plan_item = StrictIntegerField(
         min_value=1, max_value=MAX_ID, help_text="The id of an item of your plan (today's list)."
     )
     done = serializers.BooleanField(required=False, default=True)

@@ -23,7 +23,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
+from exercise_tracker.api import (
+    MAX_ID,
+    Conflict,
+    Pagination,
+    StrictIntegerField,
+    only_roles,
+    query_choice,
+    query_int,
+)
 from exercise_tracker.models import AuditAction
 from members.models import CareAssignment, Condition, Role
 from programs.handout import HandoutItem, render_handout
@@ -82,7 +90,7 @@ class ItemInputSerializer(serializers.Serializer[Any]):
     item, the current value for an item named by `id`."""
 
     id = serializers.IntegerField(required=False, help_text="The version id of an item kept.")
-    exercise = serializers.IntegerField(required=False)
+    exercise = StrictIntegerField(required=False)
     sets = serializers.IntegerField(required=False, min_value=1, max_value=10)
     reps = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)
     hold_seconds = serializers.IntegerField(
@@ -116,11 +124,9 @@ class RawItemsField(serializers.ListField):
 
 
 class PlanCreateSerializer(serializers.Serializer[Any]):
-    member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    member = StrictIntegerField(min_value=1, max_value=MAX_ID)
     title = serializers.CharField(max_length=160)
-    template = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=MAX_ID
-    )
+    template = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
     goals = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -142,8 +148,8 @@ class PlanPatchSerializer(serializers.Serializer[Any]):
 
 
 class PlanPreviewSerializer(serializers.Serializer[Any]):
-    member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    member = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    plan = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     items = RawItemsField()
 
 
@@ -267,12 +273,7 @@ def _decorate(plan: Plan, revision: int | None = None) -> Plan:
 
 def _query_int(request: Request, name: str) -> int | None:
     # A parameter given empty is bad input, not an absent one.
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise serializers.ValidationError({name: ["Give a whole number."]})
-    return int(raw)
+    return query_int(request.query_params, name)
 
 
 # --- templates ------------------------------------------------------------------------------

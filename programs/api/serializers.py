@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from exercise_tracker.api import StrictIntegerField
 from programs.models import Category, Dosing, Exercise, MovementBias, Position, Region, Side
 from programs.models.templates import (
     DURATION_RANGE,
@@ -180,14 +181,14 @@ class ExerciseWriteSerializer(serializers.Serializer[Any]):
     cues = _lines(MAX_CUES, required=False)
     precautions = _lines(MAX_PRECAUTIONS, required=False)
     dose = DoseSerializer(required=False)
-    regression = serializers.IntegerField(
+    regression = StrictIntegerField(
         allow_null=True,
         required=False,
         min_value=1,
         max_value=MAX_ID,
         help_text="Id of the easier version.",
     )
-    progression = serializers.IntegerField(
+    progression = StrictIntegerField(
         allow_null=True,
         required=False,
         min_value=1,
