@@ -166,6 +166,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Behind a proxy (TLS termination, a load balancer): the client's address is read from
+# X-Forwarded-For only with both of these, DJANGO_TRUSTED_PROXY_COUNT being the number of proxies
+# that append to it (exercise_tracker/client_address.py). Otherwise REMOTE_ADDR is the address.
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -173,7 +179,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
-    if env.bool("DJANGO_BEHIND_PROXY", default=False):
+    if BEHIND_PROXY:
         # Trust the proxy's scheme header only when told there is a proxy that sets it.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         USE_X_FORWARDED_HOST = True
@@ -184,11 +190,15 @@ if not DEBUG:
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # see AXES_HANDLER
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "exercise_tracker.audit.lockout_response"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The same address as the audit log and the API's rate limits.
+AXES_CLIENT_IP_CALLABLE = "exercise_tracker.client_address.client_address"
+# A successful sign-in clears that account's failures only, never other accounts' failures
+# from the same address (which would let one account's login reset the count on another).
+AXES_HANDLER = "exercise_tracker.lockout.AccountResetHandler"
 
 # --- API
 REST_FRAMEWORK = {
