@@ -1,7 +1,12 @@
 """Test settings: fast hashing, temporary media, locmem email, eager tasks (except integration)."""
 
+import os
 import tempfile
 from pathlib import Path
+
+# Development values (DEBUG on, the development key), also for the subprocesses tests start
+# (manage.py, celery, gunicorn), which read exercise_tracker.settings from this environment.
+os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from .settings import *  # noqa: F403
 from .settings import REST_FRAMEWORK

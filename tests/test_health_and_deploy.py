@@ -64,6 +64,31 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+GOOD_KEY = "k7#Qz!v9Lp2@Wm4$Xr8^Tn6&Yb3*Hd5(Jf1)Gs0-Ua+Ce=Io_Kl~Mq;Nw:Ey,Rt."
+
+
+def test_debug_is_off_unless_asked_for() -> None:
+    show = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage(
+        "shell", "-c", show, DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_ALLOWED_HOSTS="hep.example.org"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    result = _manage("shell", "-c", show, DJANGO_DEBUG="1")
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
+
+
+@pytest.mark.parametrize(
+    "key", ["", "dev-only-not-secret-" + "x" * 40, "short-but-random-3f9a", "a" * 60]
+)
+def test_production_refuses_a_key_that_is_not_secret(key: str) -> None:
+    result = _manage("check", DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="hep.example.org")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+
+
 def test_schema_validates() -> None:
-    result = _manage("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull)
+    result = _manage(
+        "spectacular", "--validate", "--fail-on-warn", "--file", os.devnull, DJANGO_DEBUG="1"
+    )
     assert result.returncode == 0, result.stderr
