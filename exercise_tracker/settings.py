@@ -19,13 +19,29 @@ VAR_DIR = Path(environ.Env().str("EXERCISE_TRACKER_VAR_DIR", default=str(BASE_DI
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Production unless told otherwise: DEBUG (tracebacks, a public key, demo accounts) only with
+# DJANGO_DEBUG=1, which `make run`, the tests (settings_test) and CI set for themselves.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-# A development key only while DEBUG is on; production refuses to start without a real one.
+DEV_SECRET_KEY = "dev-only-not-secret-" + "x" * 40
+# A development key only while DEBUG is on; production refuses to start without a real one
+# (it signs sessions, password resets and the API's tokens).
 if DEBUG:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-not-secret-" + "x" * 40)
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 else:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+    if (
+        not SECRET_KEY
+        or SECRET_KEY == DEV_SECRET_KEY
+        or SECRET_KEY.startswith(("dev-only", "django-insecure"))
+        or len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+    ):
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY to a random value of 50 characters or more "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(64))'), "
+            "or DJANGO_DEBUG=1 on a development machine."
+        )
 
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []

@@ -538,13 +538,8 @@ def refresh_member(
     member_id = member if isinstance(member, int) else member.pk
     pending = _pending.get()
     if pending is not None:
-        # No date means "from the last refresh", which an explicit date never comes after:
-        # the earliest date asked for wins, and a later call without one must not drop it.
-        if member_id not in pending:
-            pending[member_id] = since
-        else:
-            dates = [d for d in (pending[member_id], since) if d is not None]
-            pending[member_id] = min(dates) if dates else None
+        earlier = pending.get(member_id, since)
+        pending[member_id] = None if since is None or earlier is None else min(since, earlier)
         return
     _refresh_batch([member_id], since, now or timezone.now())
 
