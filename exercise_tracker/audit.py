@@ -48,6 +48,7 @@ def record(
         path=(request.path if request is not None else "")[:300],
         ip_address=_client_ip(request),
         request_id=getattr(request, "request_id", "") or current_request_id(),
+        client_request_id=getattr(request, "client_request_id", "")[:64],
     )
 
 

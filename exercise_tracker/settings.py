@@ -367,7 +367,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "exercise_tracker.middleware.RequestIdLogFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        # [server request id client=the client's X-Request-ID or -]
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s "
+            "[%(request_id)s client=%(client_request_id)s] %(message)s"
+        }
     },
     "handlers": {
         "console": {
