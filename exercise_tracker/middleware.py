@@ -61,3 +61,31 @@ class RequestIdLogFilter(logging.Filter):
         record.request_id = current_request_id()
         record.client_request_id = current_client_request_id()
         return True
+
+
+# The exercise library and plan templates hold no one's health data; browsers may keep them.
+CACHEABLE_API_PREFIXES = ("/api/v1/exercises/", "/api/v1/templates/")
+CACHEABLE_PAGE_PREFIXES = ("/library/", "/static/", "/media/")
+
+
+class NoStoreApiMiddleware:
+    """`Cache-Control: private, no-store` on what carries health data: every API response but
+    the library's and the templates', and every page seen signed in (caseloads, histories,
+    questionnaires), so no browser cache or shared proxy keeps a copy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        path = request.path
+        if path.startswith("/api/v1/"):
+            private = not path.startswith(CACHEABLE_API_PREFIXES)
+        else:
+            user = getattr(request, "user", None)
+            private = bool(user is not None and user.is_authenticated) and not path.startswith(
+                CACHEABLE_PAGE_PREFIXES
+            )
+        if private:
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -19,7 +19,7 @@ from django.core.cache.backends.redis import RedisCache
 from redis import Redis, RedisError
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from .client_address import client_address
 
@@ -95,3 +95,14 @@ class UserThrottle(_FixedWindowMixin, UserRateThrottle):
 
 class AnonThrottle(_FixedWindowMixin, AnonRateThrottle):
     """Per address for anonymous requests: API_THROTTLE_ANON."""
+
+
+class ScopedThrottle(_FixedWindowMixin, ScopedRateThrottle):
+    """Per user (per address when anonymous) for views with a `throttle_scope`, at the rate of
+    that scope in DEFAULT_THROTTLE_RATES (e.g. "handout": API_THROTTLE_HANDOUT)."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        return super().allow_request(request, view)

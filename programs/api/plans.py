@@ -33,6 +33,7 @@ from exercise_tracker.api import (
     query_int,
 )
 from exercise_tracker.models import AuditAction
+from exercise_tracker.throttling import AnonThrottle, ScopedThrottle, UserThrottle
 from members.models import CareAssignment, Condition, Role
 from programs.handout import HandoutItem, render_handout
 from programs.models import (
@@ -521,6 +522,9 @@ class PlanHandoutView(APIView):
     force now, in order."""
 
     renderer_classes = [JSONRenderer, PDFRenderer]
+    # Drawing a PDF with pictures costs far more than a JSON answer: a few a minute per user.
+    throttle_classes = [UserThrottle, AnonThrottle, ScopedThrottle]
+    throttle_scope = "handout"
 
     @extend_schema(
         operation_id="plans_handout",
