@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from exercise_tracker import access
+from exercise_tracker.integers import MAX_ID, parse_int
 from exercise_tracker.views import role_required
 from members.models import Member, Role, SessionStatus
 from members.models.logs import MAX_DURATION_SECONDS_DONE
@@ -44,7 +45,8 @@ def _form_number(raw: str | None) -> Any:
     if raw is None or raw.strip() == "":
         return None
     text = raw.strip()
-    return int(text) if text.lstrip("-").isdigit() else text
+    number = parse_int(text, low=-MAX_ID)  # "²".isdigit() is true, and int("²") raises
+    return text if number is None else number
 
 
 def _entries_from_post(post: Any, today: Today) -> tuple[list[dict[str, Any]], int]:

@@ -1,7 +1,8 @@
 """Every query and path parameter of the API, as every role, with the numbers that crashed:
-Unicode digits ("²", "٣", "１"), numbers longer than Python parses (4,300 digits) or than an
-id holds, signs, decimals and odd whitespace. The parameters come from the OpenAPI schema, so a
-new endpoint is covered as soon as it is documented. No answer may be a server error."""
+Unicode digits (superscripts, Arabic-Indic, fullwidth), numbers longer than Python parses
+(4,300 digits) or than an id holds, signs, decimals and odd whitespace. The parameters come
+from the OpenAPI schema, so a new endpoint is covered as soon as it is documented. No answer
+may be a server error."""
 
 from __future__ import annotations
 
