@@ -13,7 +13,8 @@
 - `shot(page, name)`: a full-page screenshot in SHOTS_DIR (default /tmp/shots) to look at.
 
 A page that throws an uncaught JavaScript error, has a script or style blocked by the
-Content-Security-Policy, or fails to load one of our own static files, fails the test at teardown: nobody sees those in a passing run otherwise.
+Content-Security-Policy, or fails to load one of our own static files, fails the test at
+teardown: nobody sees those in a passing run otherwise.
 """
 
 from __future__ import annotations
