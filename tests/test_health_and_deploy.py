@@ -58,6 +58,16 @@ def test_deploy_check_is_clean_with_production_settings() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_deploy_check_warns_of_a_proxy_without_a_trusted_count() -> None:
+    production = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": GOOD_KEY}
+    production["DJANGO_ALLOWED_HOSTS"] = "hep.example.org"
+    args = ("check", "--deploy", "--fail-level", "WARNING")
+    result = _manage(*args, **production, DJANGO_BEHIND_PROXY="1")
+    assert result.returncode != 0 and "exercise_tracker.W001" in result.stderr + result.stdout
+    counted = _manage(*args, **production, DJANGO_BEHIND_PROXY="1", DJANGO_TRUSTED_PROXY_COUNT="1")
+    assert counted.returncode == 0, counted.stdout + counted.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key() -> None:
     result = _manage("check", DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="hep.example.org")
     assert result.returncode != 0
