@@ -3,6 +3,8 @@ X-Forwarded-For counts only when the deployment says a trusted proxy sets it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client, RequestFactory, override_settings
@@ -55,7 +57,7 @@ def test_an_accounts_own_success_clears_its_failures(world: World) -> None:
 
 
 def _request(remote: str = "10.0.0.9", forwarded: str | None = None):
-    extra = {"REMOTE_ADDR": remote}
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().get("/", **extra)

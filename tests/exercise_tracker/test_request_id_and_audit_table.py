@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 SERVER_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def _failed_login(**headers: str):
+def _failed_login(**headers: Any):
     return APIClient().post(
         "/api/v1/auth/token/", {"username": "nobody", "password": "x"}, format="json", **headers
     )
@@ -48,7 +49,10 @@ def test_an_odd_client_request_id_is_dropped() -> None:
 def test_log_lines_carry_both_ids() -> None:
     record = logging.LogRecord("t", logging.INFO, __file__, 1, "m", None, None)
     RequestIdLogFilter().filter(record)
-    assert record.request_id == "-" and record.client_request_id == "-"
+    assert (getattr(record, "request_id", None), getattr(record, "client_request_id", None)) == (
+        "-",
+        "-",
+    )
 
 
 def test_the_audit_table_refuses_update_and_delete_at_the_database() -> None:

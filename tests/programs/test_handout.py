@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from io import BytesIO
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -205,7 +206,8 @@ def test_the_handout_reads_thumbnails_never_the_original(
     # An original that would be slow to decode, and no thumbnail yet: no picture, no decode.
     ExerciseImageFactory.create(exercise=bridge, thumbnail_large="", thumbnail_small="")
     with_thumbnail = ExerciseImageFactory.create(exercise=walk)
-    with_thumbnail.image.storage.delete(with_thumbnail.image.name)  # only thumbnails remain
+    original = str(with_thumbnail.image.name)
+    with_thumbnail.image.storage.delete(original)  # only thumbnails remain
     plan = make_plan(
         pt=world.pt, member=world.member, items=[item(bridge), item(walk)], start=START
     ).plan
@@ -234,11 +236,10 @@ def test_the_handout_is_rate_limited(world: World, exercises: list[Exercise]) ->
     from django.test import override_settings
 
     plan = make_plan(pt=world.pt, member=world.member, items=[item(exercises[0])], start=START).plan
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "handout": "2/min"}
+    framework: dict[str, Any] = dict(settings.REST_FRAMEWORK)
+    rates = {**framework["DEFAULT_THROTTLE_RATES"], "handout": "2/min"}
     cache.clear()
-    with override_settings(
-        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    ):
+    with override_settings(REST_FRAMEWORK={**framework, "DEFAULT_THROTTLE_RATES": rates}):
         client = bearer_client(world.member.user)
         answers = [client.get(_url(plan.pk)).status_code for _ in range(3)]
     cache.clear()
