@@ -68,7 +68,7 @@ CACHEABLE_API_PREFIXES = ("/api/v1/exercises/", "/api/v1/templates/")
 CACHEABLE_PAGE_PREFIXES = ("/library/", "/static/", "/media/")
 
 
-class NoStoreApiMiddleware:
+class NoStoreMiddleware:
     """`Cache-Control: private, no-store` on what carries health data: every API response but
     the library's and the templates', and every page seen signed in (caseloads, histories,
     questionnaires), so no browser cache or shared proxy keeps a copy."""

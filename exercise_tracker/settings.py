@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "exercise_tracker.middleware.NoStoreApiMiddleware",
+    "exercise_tracker.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
