@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run` is a development server: DEBUG on and the development key unless the environment
+# says otherwise (exercise_tracker/settings.py defaults to production).
+run: export DJANGO_DEBUG ?= 1
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

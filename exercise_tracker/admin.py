@@ -14,7 +14,7 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_display = ("at", "username", "role", "action", "outcome", "object_type", "member_id")
     list_filter = ("action", "outcome", "role")
-    search_fields = ("username", "request_id", "object_id")
+    search_fields = ("username", "request_id", "client_request_id", "object_id")
     date_hierarchy = "at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

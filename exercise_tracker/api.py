@@ -12,14 +12,18 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .integers import MAX_ID, parse_int
+
 MAX_PAGE_SIZE = 100
 NO_MEMBER = "No member you can see has this id."
-MAX_ID = 2**63 - 1  # the largest primary key (bigint): larger numbers are not ids
+WHOLE_NUMBER = "Give a whole number."
+
+__all__ = ["MAX_ID", "StrictIntegerField", "parse_int", "query_int"]
 
 
 def only_roles(request: Any, *roles: str) -> None:
@@ -51,6 +55,43 @@ def query_choice(params: Mapping[str, Any], name: str, choices: Sequence[str]) -
     return str(raw)
 
 
+def query_int(
+    params: Mapping[str, Any],
+    name: str,
+    *,
+    low: int = 1,
+    high: int = MAX_ID,
+    message: str = WHOLE_NUMBER,
+) -> int | None:
+    """A whole-number query parameter (ASCII digits, in [low, high]), absent as None; anything
+    else (empty, "²", "٣", " 1", 5,000 digits) is a 400 naming it."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    number = parse_int(str(raw), low=low, high=high)
+    if number is None:
+        raise exceptions.ValidationError({name: [message]})
+    return number
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer in a request body: a JSON number or a string of ASCII digits, never a bool,
+    a float, "٣" or "²" (which DRF's IntegerField takes or trips on). Ids by default: 1 to
+    MAX_ID unless min_value/max_value say otherwise."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        signed = self.min_value is None or self.min_value < 0
+        number = parse_int(data, low=-MAX_ID if signed else 0, high=MAX_ID)
+        if number is None:
+            self.fail("invalid")
+        return int(number)  # min_value/max_value validators give their own messages
+
+
 def query_object(
     queryset: QuerySet[Any], params: Mapping[str, Any], name: str, message: str
 ) -> Any:
@@ -59,12 +100,8 @@ def query_object(
     raw = params.get(name)
     if raw is None:
         return None
-    text = str(raw)
-    found = (
-        queryset.filter(pk=int(text)).first()
-        if text.isdigit() and 0 < int(text) <= MAX_ID
-        else None
-    )
+    pk = parse_int(str(raw))
+    found = queryset.filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise exceptions.ValidationError({name: [message]})
     return found
@@ -81,11 +118,8 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if size < 1:
+        size = parse_int(str(raw), low=1, high=MAX_ID)
+        if size is None:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {MAX_PAGE_SIZE}."]}
             )

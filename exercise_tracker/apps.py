@@ -8,4 +8,4 @@ class ExerciseTrackerConfig(AppConfig):
     verbose_name = "Service"
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (connects the login signal receivers)
+        from . import audit, checks  # noqa: F401  (login signal receivers; system checks)

@@ -18,6 +18,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from .client_address import client_address
 from .middleware import current_request_id
 from .models import AuditAction, AuditEvent, AuditOutcome
 
@@ -45,9 +46,7 @@ def current_request() -> HttpRequest | None:
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return None if request is None else client_address(request)
 
 
 def record(
@@ -83,6 +82,7 @@ def record(
         path=(request.path if request is not None else "")[:300],
         ip_address=_client_ip(request),
         request_id=getattr(request, "request_id", "") or current_request_id(),
+        client_request_id=getattr(request, "client_request_id", "")[:64],
     )
 
 

@@ -1,4 +1,7 @@
-"""Request ids: one per request, echoed in the response and carried by every log line."""
+"""Request ids: one per request, made by the server, echoed in the response and carried by every
+log line. A client's own `X-Request-ID` (when it looks like an id) is kept beside it, as
+`client_request_id`, never instead: a client must not be able to pick the id that ties log
+lines and audit rows together, nor make two requests share one."""
 
 from __future__ import annotations
 
@@ -11,11 +14,24 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_client_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "client_request_id", default="-"
+)
+_VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
 
 
 def current_request_id() -> str:
     return _request_id.get()
+
+
+def current_client_request_id() -> str:
+    return _client_request_id.get()
+
+
+def client_request_id(request: HttpRequest) -> str:
+    """The client's X-Request-ID when it is a plausible id (64 safe characters at most)."""
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if _VALID_ID.fullmatch(incoming) else ""
 
 
 class RequestIdMiddleware:
@@ -23,21 +39,27 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        request_id = uuid.uuid4().hex
+        from_client = client_request_id(request)
         request.request_id = request_id  # type: ignore[attr-defined]
+        request.client_request_id = from_client  # type: ignore[attr-defined]
         token = _request_id.set(request_id)
+        client_token = _client_request_id.set(from_client or "-")
         try:
             response = self.get_response(request)
         finally:
             _request_id.reset(token)
+            _client_request_id.reset(client_token)
         response["X-Request-ID"] = request_id
+        if from_client:
+            response["X-Client-Request-ID"] = from_client
         return response
 
 
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
+        record.client_request_id = current_client_request_id()
         return True
 
 
@@ -66,3 +88,31 @@ class DischargedReadOnlyMiddleware:
                     request, "members/discharged.html", {"message": DISCHARGED_MESSAGE}, status=403
                 )
         return self.get_response(request)
+
+
+# The exercise library and plan templates hold no one's health data; browsers may keep them.
+CACHEABLE_API_PREFIXES = ("/api/v1/exercises/", "/api/v1/templates/")
+CACHEABLE_PAGE_PREFIXES = ("/library/", "/static/", "/media/")
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: private, no-store` on what carries health data: every API response but
+    the library's and the templates', and every page seen signed in (caseloads, histories,
+    questionnaires), so no browser cache or shared proxy keeps a copy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        path = request.path
+        if path.startswith("/api/v1/"):
+            private = not path.startswith(CACHEABLE_API_PREFIXES)
+        else:
+            user = getattr(request, "user", None)
+            private = bool(user is not None and user.is_authenticated) and not path.startswith(
+                CACHEABLE_PAGE_PREFIXES
+            )
+        if private:
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -44,7 +44,10 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     path = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, help_text="Made by the server.")
+    client_request_id = models.CharField(
+        max_length=64, blank=True, default="", help_text="X-Request-ID as the client sent it."
+    )
 
     class Meta:
         ordering = ("-at", "-id")

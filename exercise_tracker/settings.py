@@ -8,6 +8,7 @@ from pathlib import Path
 import django_stubs_ext
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 # Lets admin and serializer classes be written with type parameters (ModelAdmin[Model]).
@@ -19,13 +20,29 @@ VAR_DIR = Path(environ.Env().str("EXERCISE_TRACKER_VAR_DIR", default=str(BASE_DI
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Production unless told otherwise: DEBUG (tracebacks, a public key, demo accounts) only with
+# DJANGO_DEBUG=1, which `make run`, the tests (settings_test) and CI set for themselves.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-# A development key only while DEBUG is on; production refuses to start without a real one.
+DEV_SECRET_KEY = "dev-only-not-secret-" + "x" * 40
+# A development key only while DEBUG is on; production refuses to start without a real one
+# (it signs sessions, password resets and the API's tokens).
 if DEBUG:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-not-secret-" + "x" * 40)
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 else:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+    if (
+        not SECRET_KEY
+        or SECRET_KEY == DEV_SECRET_KEY
+        or SECRET_KEY.startswith(("dev-only", "django-insecure"))
+        or len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+    ):
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY to a random value of 50 characters or more "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(64))'), "
+            "or DJANGO_DEBUG=1 on a development machine."
+        )
 
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -43,6 +60,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here rather than a CDN
+    "csp",
     "axes",
     "exercise_tracker",
     "members",
@@ -62,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "exercise_tracker.unavailable.DatabaseUnavailableMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "exercise_tracker.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -132,11 +153,13 @@ AUTHENTICATION_BACKENDS = [
     # Members may sign in with their email address instead of their username.
     "members.auth_backends.MemberEmailBackend",
 ]
+# At least 12 characters (ASVS V2.1.1), not one of the 20,000 most common passwords.
+PASSWORD_MIN_LENGTH = 12
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -188,6 +211,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content-Security-Policy (django-csp) on every response: scripts and styles from this site
+# only; the few <style> blocks in templates carry the request's nonce ({{ request.csp_nonce }}),
+# inline scripts are not used (static files instead). Swagger UI's files are served from here
+# too (drf-spectacular-sidecar), so no third-party origin is allowed anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Behind a proxy (TLS termination, a load balancer): the client's address is read from
+# X-Forwarded-For only with both of these, DJANGO_TRUSTED_PROXY_COUNT being the number of proxies
+# that append to it (exercise_tracker/client_address.py). Otherwise REMOTE_ADDR is the address.
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -195,7 +243,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
-    if env.bool("DJANGO_BEHIND_PROXY", default=False):
+    if BEHIND_PROXY:
         # Trust the proxy's scheme header only when told there is a proxy that sets it.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         USE_X_FORWARDED_HOST = True
@@ -206,11 +254,15 @@ if not DEBUG:
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # see AXES_HANDLER
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "exercise_tracker.audit.lockout_response"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The same address as the audit log and the API's rate limits.
+AXES_CLIENT_IP_CALLABLE = "exercise_tracker.client_address.client_address"
+# A successful sign-in clears that account's failures only, never other accounts' failures
+# from the same address (which would let one account's login reset the count on another).
+AXES_HANDLER = "exercise_tracker.lockout.AccountResetHandler"
 
 # --- API
 REST_FRAMEWORK = {
@@ -236,6 +288,8 @@ REST_FRAMEWORK = {
         # Accepting an invitation guesses at a token: per address and per token (hash).
         "invitation_accept": env.str("API_THROTTLE_INVITATION_ACCEPT", default="10/min"),
         "invitation_accept_token": env.str("API_THROTTLE_INVITATION_ACCEPT_TOKEN", default="5/min"),
+        # A plan's PDF handout draws every picture of the plan: per user, a few a minute.
+        "handout": env.str("API_THROTTLE_HANDOUT", default="10/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -272,6 +326,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's own files from this server (drf-spectacular-sidecar), not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Several models have a `status` with its own choices: name each set after its model.
@@ -414,7 +472,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "exercise_tracker.middleware.RequestIdLogFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        # [server request id client=the client's X-Request-ID or -]
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s "
+            "[%(request_id)s client=%(client_request_id)s] %(message)s"
+        }
     },
     "handlers": {
         "console": {

@@ -1,9 +1,14 @@
 """Test settings: fast hashing, temporary media, locmem email, eager tasks (except integration)."""
 
 import atexit
+import os
 import shutil
 import tempfile
 from pathlib import Path
+
+# Development values (DEBUG on, the development key), also for the subprocesses tests start
+# (manage.py, celery, gunicorn), which read exercise_tracker.settings from this environment.
+os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from .settings import *  # noqa: F403
 from .settings import DATABASES, REST_FRAMEWORK
@@ -16,7 +21,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "handout": "100000/min"},
 }
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -19,7 +19,9 @@ from django.core.cache.backends.redis import RedisCache
 from redis import Redis, RedisError
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+
+from .client_address import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,10 @@ class _FixedWindowMixin:
             return True
         return count <= self.num_requests
 
+    def get_ident(self, request: Any) -> str:
+        # The address axes and the audit log see, not DRF's own reading of X-Forwarded-For.
+        return client_address(request) or "unknown"
+
     def wait(self) -> float:
         return max(0.0, self.window_ends_at - self.timer())
 
@@ -126,3 +132,14 @@ def over_limit(scope: str, ident: str) -> float | None:
     if count <= num:
         return None
     return max(0.0, (window + 1) * duration - now)
+
+
+class ScopedThrottle(_FixedWindowMixin, ScopedRateThrottle):
+    """Per user (per address when anonymous) for views with a `throttle_scope`, at the rate of
+    that scope in DEFAULT_THROTTLE_RATES (e.g. "handout": API_THROTTLE_HANDOUT)."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        return super().allow_request(request, view)

@@ -1,7 +1,8 @@
 """The printable handout of a plan: a ReportLab PDF a member can stick on the fridge.
 
 What it shows: the organization, the member, the plan's title, dates and note; then each
-exercise in force with its picture (the 480 px thumbnail, or the original until that exists),
+exercise in force with its picture (the 480 px thumbnail; never the original, which may be a
+40-megapixel upload: an exercise whose thumbnails are not made yet prints without a picture),
 its precautions, steps, dose and the PT's note; the PT's contact line; the stop rule and the red
 flags (members.rules.safety: the same words as the member's pages). Every string a
 person typed goes through `_text`, which escapes it: ReportLab's Paragraph reads a small markup
@@ -83,7 +84,9 @@ def _picture(image: ExerciseImage | None) -> Image | None:
     picture is scaled to PICTURE_MAX_HEIGHT so that it always fits a page."""
     if image is None:
         return None
-    field = image.thumbnail_large if image.thumbnail_large else image.image
+    field = image.thumbnail_large or image.thumbnail_small
+    if not field:
+        return None  # the thumbnail task has not run yet: never decode the original here
     try:
         with field.open("rb") as fp, PILImage.open(fp) as source:
             source.seek(0)  # the first frame of an animation: the start position

@@ -58,12 +58,47 @@ def test_deploy_check_is_clean_with_production_settings() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_deploy_check_warns_of_a_proxy_without_a_trusted_count() -> None:
+    production = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": GOOD_KEY}
+    production["DJANGO_ALLOWED_HOSTS"] = "hep.example.org"
+    args = ("check", "--deploy", "--fail-level", "WARNING")
+    result = _manage(*args, **production, DJANGO_BEHIND_PROXY="1")
+    assert result.returncode != 0 and "exercise_tracker.W001" in result.stderr + result.stdout
+    counted = _manage(*args, **production, DJANGO_BEHIND_PROXY="1", DJANGO_TRUSTED_PROXY_COUNT="1")
+    assert counted.returncode == 0, counted.stdout + counted.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key() -> None:
     result = _manage("check", DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="hep.example.org")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+GOOD_KEY = "k7#Qz!v9Lp2@Wm4$Xr8^Tn6&Yb3*Hd5(Jf1)Gs0-Ua+Ce=Io_Kl~Mq;Nw:Ey,Rt."
+
+
+def test_debug_is_off_unless_asked_for() -> None:
+    show = "from django.conf import settings; print(settings.DEBUG)"
+    result = _manage(
+        "shell", "-c", show, DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_ALLOWED_HOSTS="hep.example.org"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    result = _manage("shell", "-c", show, DJANGO_DEBUG="1")
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
+
+
+@pytest.mark.parametrize(
+    "key", ["", "dev-only-not-secret-" + "x" * 40, "short-but-random-3f9a", "a" * 60]
+)
+def test_production_refuses_a_key_that_is_not_secret(key: str) -> None:
+    result = _manage("check", DJANGO_SECRET_KEY=key, DJANGO_ALLOWED_HOSTS="hep.example.org")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+
+
 def test_schema_validates() -> None:
-    result = _manage("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull)
+    result = _manage(
+        "spectacular", "--validate", "--fail-on-warn", "--file", os.devnull, DJANGO_DEBUG="1"
+    )
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,6 @@ the dashboard. Figures are self-reported, and every answer says so.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -22,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exercise_tracker import access, audit
+from exercise_tracker import access, audit, csv_export
 from exercise_tracker.api import Pagination, query_date
 from exercise_tracker.models import AuditAction
 from exercise_tracker.schema import ErrorSerializer
@@ -220,17 +219,13 @@ CSV_PAIN_COLUMNS = ("pain_first_week", "pain_last_week", "pain_trend")
 CSV_TAIL = ("window_from", "window_to", "source")
 
 
-class _Echo:
-    """A file-like whose write returns the line: csv.writer writes into the stream's chunks."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(board: selectors.Dashboard) -> Iterator[str]:
-    writer = csv.writer(_Echo())
     pain = board.with_pain
-    yield writer.writerow([*CSV_COLUMNS, *(CSV_PAIN_COLUMNS if pain else ()), *CSV_TAIL])
+    header = [*CSV_COLUMNS, *(CSV_PAIN_COLUMNS if pain else ()), *CSV_TAIL]
+    return csv_export.csv_lines(header, _csv_rows(board, pain=pain))
+
+
+def _csv_rows(board: selectors.Dashboard, *, pain: bool) -> Iterator[list[Any]]:
     tail = [board.start.isoformat(), board.end.isoformat(), selectors.SOURCE]
     for row in board.rows:
         values: list[Any] = [
@@ -255,7 +250,7 @@ def csv_lines(board: selectors.Dashboard) -> Iterator[str]:
                 "" if row.pain_last_week is None else row.pain_last_week,
                 row.pain_trend or "",
             ]
-        yield writer.writerow([*values, *tail])
+        yield [*values, *tail]
 
 
 def _readers_only(request: Request) -> None:
@@ -301,10 +296,8 @@ class DashboardView(APIView):
             action=AuditAction.EXPORT if export else AuditAction.READ,
         )
         if export:
-            stream = StreamingHttpResponse(csv_lines(board), content_type="text/csv")
             name = f"adherence-{board.start.isoformat()}-{board.end.isoformat()}.csv"
-            stream["Content-Disposition"] = f'attachment; filename="{name}"'
-            return stream
+            return csv_export.csv_response(csv_lines(board), filename=name)
         paginator = Pagination()
         page = paginator.paginate_queryset(board.rows, request, view=self)
         rows = page if page is not None else board.rows

@@ -15,6 +15,7 @@ from exercise_tracker import access, audit
 from exercise_tracker.api import (
     MAX_ID,
     NO_MEMBER,
+    StrictIntegerField,
     only_roles,
     query_object,
 )
@@ -27,7 +28,7 @@ from members.services import outcomes as services
 class ScheduleInputSerializer(InputSerializer):
     read_from = "members.api.assessment_schedules.ScheduleSerializer"
 
-    member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    member = StrictIntegerField(min_value=1, max_value=MAX_ID)
     instrument = serializers.ChoiceField(choices=Instrument.choices)
     every_n_days = serializers.IntegerField()
     start_date = serializers.DateField(required=False, allow_null=True)

@@ -5,7 +5,6 @@ does not exist (404). A CSV export is audited as an export.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exercise_tracker import access, audit, clock
+from exercise_tracker import access, audit, clock, csv_export
 from exercise_tracker.api import Pagination, only_roles, query_date, query_object
 from exercise_tracker.models import AuditAction
 from members.models import Member, Role, Therapist
@@ -184,20 +183,6 @@ CSV_COLUMNS = [
 ]
 
 
-class _Echo:
-    """A file that hands back what is written to it: csv.writer makes one line at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: object) -> object:
-    # A name that starts like a formula would run as one in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def csv_rows(figures: selectors.MemberRtm) -> Iterator[list[object]]:
     """One row per 30-day period, then one per calendar month, of one member."""
     member = figures.member
@@ -243,13 +228,16 @@ def csv_rows(figures: selectors.MemberRtm) -> Iterator[list[object]]:
 
 
 def stream_csv(members: list[Member], *, start: date, end: date, now: datetime) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+    return csv_export.csv_lines(CSV_COLUMNS, _all_rows(members, start=start, end=end, now=now))
+
+
+def _all_rows(
+    members: list[Member], *, start: date, end: date, now: datetime
+) -> Iterator[list[object]]:
     for offset in range(0, len(members), CSV_BATCH):
         batch = members[offset : offset + CSV_BATCH]
         for figures in selectors.rtm_for_members(batch, start=start, end=end, now=now):
-            for row in csv_rows(figures):
-                yield writer.writerow([_cell(value) for value in row])
+            yield from csv_rows(figures)
 
 
 class FormatIsTheViews(DefaultContentNegotiation):
@@ -314,14 +302,10 @@ class RtmReportView(APIView):
             audit.record(
                 request=request, action=AuditAction.EXPORT, object_type="members.rtm_report"
             )
-            response = StreamingHttpResponse(
-                stream_csv(everyone, start=start, end=end, now=now),
-                content_type="text/csv; charset=utf-8",
-            )
             filename = f"rtm-{start.isoformat()}-to-{end.isoformat()}.csv"
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            response["Cache-Control"] = "private, no-store"
-            return response
+            return csv_export.csv_response(
+                stream_csv(everyone, start=start, end=end, now=now), filename=filename
+            )
         paginator = Pagination()
         page = paginator.paginate_queryset(members, request, view=self) or []
         figures = selectors.rtm_for_members(page, start=start, end=end, now=now)

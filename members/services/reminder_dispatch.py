@@ -41,6 +41,7 @@ class DispatchResult:
     stale: int = 0
     already_recorded: int = 0
     zone_changed: int = 0
+    inactive: int = 0
     requeued: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -95,7 +96,7 @@ def _dispatch_batch(
         # writer serializes dispatchers anyway.)
         schedules = list(
             ReminderSchedule.objects.filter(enabled=True, next_fire_at__lte=now)
-            .select_related("member")
+            .select_related("member__user")
             .only(
                 "id",
                 "member_id",
@@ -104,6 +105,7 @@ def _dispatch_batch(
                 "timezone",
                 "next_fire_at",
                 "member__timezone",
+                "member__user__is_active",
             )
             .order_by("next_fire_at")
             .select_for_update(skip_locked=True, of=("self",))[:batch_size]
@@ -119,6 +121,12 @@ def _dispatch_batch(
         for schedule in schedules:
             fired = schedule.next_fire_at
             if fired is None:  # not for enabled rows (check constraint); the type says it may
+                continue
+            if not schedule.member.user.is_active:
+                # A deactivated account gets nothing: no delivery, no send; the schedule moves
+                # on so that it is not claimed again every minute.
+                schedule.next_fire_at = _next(schedule, after=max(fired, now))
+                result.inactive += 1
                 continue
             zone = schedule.member.timezone
             if zone != schedule.timezone:

@@ -147,7 +147,8 @@ def _decide(*, delivery_id: int, now: datetime) -> str:
     schedule, member = delivery.schedule, delivery.member
     if now - delivery.due_at > grace_window():
         return _skip(delivery, SkipReason.STALE)
-    if not schedule.enabled or schedule.slot != delivery.slot:
+    if not schedule.enabled or schedule.slot != delivery.slot or not member.user.is_active:
+        # Switched off, changed, or the account was deactivated since the dispatcher ran.
         return _skip(delivery, SkipReason.DISABLED)
     # One member's sends decide one at a time: two reminders firing together must not both
     # send "the" gentle message.
@@ -238,6 +239,11 @@ def _raise_inactivity_alert(*, member: Member, last: date | None, today: date) -
 def _send_channel(*, delivery_id: int, channel: str) -> None:
     delivery = _locked(delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.SENDING:
+        return
+    if not delivery.member.user.is_active:
+        # Deactivated between the decision and this channel: nothing more goes out.
+        delivery.channel_errors = {**delivery.channel_errors, channel: "account deactivated"}
+        delivery.save(update_fields=["channel_errors"])
         return
     if channel in delivery.channels_sent or channel in delivery.channel_errors:
         return  # done by an earlier run of this task

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from exercise_tracker import access, clock
+from exercise_tracker.integers import MAX_ID, parse_int
 from exercise_tracker.views import role_required
 from members.models import Instrument, Role, User
 from members.rules import scoring
@@ -21,10 +22,8 @@ from members.services import outcomes as services
 
 
 def _as_number(raw: str) -> Any:
-    try:
-        return int(raw)
-    except ValueError:
-        return raw  # scoring names the item that is not a number
+    number = parse_int(raw.strip(), low=-MAX_ID)
+    return raw if number is None else number  # scoring names the item that is not a number
 
 
 def _answers_from_post(form: Questionnaire, post: Any) -> Any:

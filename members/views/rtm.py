@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from exercise_tracker import access, audit, clock
+from exercise_tracker.integers import parse_int
 from exercise_tracker.views import role_required
 from members.models import Role, Therapist
 from members.selectors import rtm as selectors
@@ -41,11 +42,8 @@ def _month(raw: str | None, today: date) -> tuple[date, str]:
 def _therapist(user: Any, raw: str | None) -> tuple[Therapist | None, str]:
     if not raw:
         return None, ""
-    therapist = (
-        access.visible_therapists(user).filter(pk=int(raw)).first()
-        if raw.isdigit() and len(raw) < 19
-        else None
-    )
+    pk = parse_int(raw)  # "²".isdigit() is true, and int("²") raises
+    therapist = access.visible_therapists(user).filter(pk=pk).first() if pk is not None else None
     if therapist is None:
         return None, "That PT is not one you can see: showing everyone."
     return therapist, ""

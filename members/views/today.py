@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from exercise_tracker import access
+from exercise_tracker.integers import MAX_ID, parse_int
 from exercise_tracker.views import role_required
 from members.inputs import SessionInputSerializer
 from members.models import EntryStatus, Member, Role, SessionStatus, User
@@ -69,8 +70,8 @@ def _form_number(raw: str | None) -> Any:
     if raw is None or raw.strip() == "":
         return None
     text = raw.strip()
-    digits = text.removeprefix("-")
-    return int(text) if digits.isascii() and digits.isdigit() else text
+    number = parse_int(text, low=-MAX_ID)  # "²".isdigit() is true, and int("²") raises
+    return text if number is None else number
 
 
 def _entries_from_post(

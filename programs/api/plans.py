@@ -24,8 +24,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import MAX_ID, Conflict, Pagination, only_roles, query_choice
+from exercise_tracker.api import (
+    MAX_ID,
+    Conflict,
+    Pagination,
+    StrictIntegerField,
+    only_roles,
+    query_choice,
+    query_int,
+)
 from exercise_tracker.inputs import InputSerializer, max_length
+from exercise_tracker.throttling import AnonThrottle, ScopedThrottle, UserThrottle
 from members.models import Condition, Role
 from programs.api.serializers import DoseSerializer
 from programs.handout import render_handout
@@ -86,11 +95,9 @@ class PlanItemSerializer(ItemDoseSerializer):
 class PlanCreateSerializer(InputSerializer):
     read_from = "programs.api.plans.PlanSerializer"
 
-    member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    member = StrictIntegerField(min_value=1, max_value=MAX_ID)
     title = serializers.CharField(max_length=max_length(Plan, "title"))
-    template = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=MAX_ID
-    )
+    template = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
     goals = serializers.CharField(
@@ -127,8 +134,8 @@ class PlanPatchSerializer(InputSerializer):
 
 
 class PlanPreviewSerializer(InputSerializer):
-    member = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    plan = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    member = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    plan = StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     items = ItemsField()
 
 
@@ -248,12 +255,7 @@ def _writer_only(request: Request) -> None:
 
 def _query_int(request: Request, name: str) -> int | None:
     # A parameter given empty is bad input, not an absent one.
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise serializers.ValidationError({name: ["Give a whole number."]})
-    return int(raw)
+    return query_int(request.query_params, name)
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -475,6 +477,9 @@ class PlanHandoutView(APIView):
     force now, in order."""
 
     renderer_classes = [JSONRenderer, PDFRenderer]
+    # Drawing a PDF with pictures costs far more than a JSON answer: a few a minute per user.
+    throttle_classes = [UserThrottle, AnonThrottle, ScopedThrottle]
+    throttle_scope = "handout"
 
     @extend_schema(
         operation_id="plans_handout",

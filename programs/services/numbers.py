@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from exercise_tracker.integers import MAX_ID, parse_int
+
 
 def whole_number(value: Any) -> int | None:
-    """An int, or a string of digits (JSON clients and forms send both); None for anything
-    else, booleans included (True is an int in Python, never a dose)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+    """An int, or a string of ASCII digits (JSON clients and forms send both; "²", "٣" and
+    numbers longer than an id are not); None for anything else, booleans included (True is an
+    int in Python, never a dose)."""
+    return parse_int(value.strip() if isinstance(value, str) else value, low=-MAX_ID)
 
 
 def clean_numbers(

@@ -12,8 +12,9 @@
 - `login(page, username)`: signs in through the login page and waits for the landing page.
 - `shot(page, name)`: a full-page screenshot in SHOTS_DIR (default /tmp/shots) to look at.
 
-A page that throws an uncaught JavaScript error, or fails to load one of our own static files,
-fails the test at teardown: nobody sees those in a passing run otherwise.
+A page that throws an uncaught JavaScript error, has a script or style blocked by the
+Content-Security-Policy, or fails to load one of our own static files, fails the test at
+teardown: nobody sees those in a passing run otherwise.
 """
 
 from __future__ import annotations
@@ -100,6 +101,12 @@ class PageProblems:
     def watch(self, page: Any) -> None:
         page.on("pageerror", lambda exc: self.errors.append(f"JavaScript error: {exc}"))
         page.on("response", self._on_response)
+        page.on("console", self._on_console)
+
+    def _on_console(self, message: Any) -> None:
+        # A script or style the Content-Security-Policy blocked: the page looks or works wrong.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(f"blocked by the CSP: {message.text}")
 
     def _on_response(self, response: Any) -> None:
         if self.static_prefix in response.url and response.status >= 400:

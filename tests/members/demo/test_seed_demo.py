@@ -73,6 +73,9 @@ def test_seed_demo_refuses_in_production_unless_forced() -> None:
         call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", "--force", stdout=io.StringIO())
     assert User.objects.filter(username="demo_pt").exists()
+    # The demo superuser (a public password with the run of the admin) only in development.
+    assert not User.objects.filter(username="demo_admin").exists()
+    assert not User.objects.filter(is_superuser=True).exists()
 
 
 @pytest.mark.django_db

@@ -447,3 +447,38 @@ def test_a_delivery_whose_retries_ran_out_is_recorded(world: World) -> None:
     assert isinstance(result.result, TransientChannelError)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.reason) == (DeliveryStatus.FAILED, SkipReason.ERROR)
+
+
+# --- deactivated accounts -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_deactivated_member_gets_no_reminder_recorded_or_sent(world: World) -> None:
+    world.member.user.email = "sam@example.org"
+    world.member.user.save()
+    recent_sessions(world.member)
+    schedule = make_reminder(world.member, channels=["in_app", "email"])
+    due = schedule.next_fire_at
+    world.member.user.is_active = False
+    world.member.user.save(update_fields=["is_active"])
+    queued: list[int] = []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = dispatch_due_reminders(now=EIGHT, enqueue=queued.extend)
+    assert (result.inactive, queued) == (1, [])
+    assert not ReminderDelivery.objects.exists()
+    schedule.refresh_from_db()
+    assert schedule.next_fire_at is not None and due is not None
+    assert schedule.next_fire_at > EIGHT  # moved on, not claimed again every minute
+
+
+@pytest.mark.django_db
+def test_an_account_deactivated_after_the_dispatch_is_not_sent_to(world: World) -> None:
+    world.member.user.email = "sam@example.org"
+    world.member.user.save()
+    recent_sessions(world.member)
+    delivery = due_delivery(make_reminder(world.member, channels=["in_app", "email"]))
+    world.member.user.is_active = False
+    world.member.user.save(update_fields=["is_active"])
+    assert send_delivery(delivery_id=delivery.pk, now=EIGHT) == "skipped"
+    assert not Notification.objects.exists()
+    assert mail.outbox == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from io import BytesIO
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -200,3 +201,50 @@ def test_an_exercise_longer_than_a_page_continues_on_the_next_one(world: World) 
     assert len(reader.pages) >= 2
     text = " ".join(_text(response).split())
     assert "Step 12:" in text and "Short exercise" in text and "Mind the knee" in text
+
+
+def test_the_handout_reads_thumbnails_never_the_original(
+    world: World, exercises: list[Exercise]
+) -> None:
+    bridge, walk = exercises
+    # An original that would be slow to decode, and no thumbnail yet: no picture, no decode.
+    ExerciseImageFactory.create(exercise=bridge, thumbnail_large="", thumbnail_small="")
+    with_thumbnail = ExerciseImageFactory.create(exercise=walk)
+    original = str(with_thumbnail.image.name)
+    with_thumbnail.image.storage.delete(original)  # only thumbnails remain
+    plan = make_plan(
+        pt=world.pt, member=world.member, items=[item(bridge), item(walk)], start=START
+    ).plan
+    opened: list[str] = []
+    import PIL.Image
+
+    real_open = PIL.Image.open
+
+    def spy(fp, *args, **kwargs):
+        if isinstance(getattr(fp, "name", None), str) and fp.name:
+            opened.append(fp.name)  # files from storage (ReportLab also opens its buffers)
+        return real_open(fp, *args, **kwargs)
+
+    from unittest import mock
+
+    with mock.patch("programs.handout.PILImage.open", side_effect=spy):
+        response = bearer_client(world.member.user).get(_url(plan.pk))
+    assert response.status_code == 200
+    assert opened == [with_thumbnail.thumbnail_large.name]
+    assert len(PdfReader(BytesIO(response.content)).pages[0].images) == 1
+
+
+def test_the_handout_is_rate_limited(world: World, exercises: list[Exercise]) -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    plan = make_plan(pt=world.pt, member=world.member, items=[item(exercises[0])], start=START).plan
+    framework: dict[str, Any] = dict(settings.REST_FRAMEWORK)
+    rates = {**framework["DEFAULT_THROTTLE_RATES"], "handout": "2/min"}
+    cache.clear()
+    with override_settings(REST_FRAMEWORK={**framework, "DEFAULT_THROTTLE_RATES": rates}):
+        client = bearer_client(world.member.user)
+        answers = [client.get(_url(plan.pk)).status_code for _ in range(3)]
+    cache.clear()
+    assert answers == [200, 200, 429]
