@@ -162,7 +162,7 @@ def load_dump(path: Path) -> None:
         for model, rows in by_model.items():
             model._base_manager.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
         for found in with_m2m:
-            for name, ids in found.m2m_data.items():
+            for name, ids in (found.m2m_data or {}).items():
                 getattr(found.object, name).set(ids)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(by_model)):
