@@ -150,20 +150,6 @@ def close_discharged_accounts() -> int:
     return close_expired_accounts()
 
 
-@shared_task(name="members.invite_imported_members", acks_late=True)
-def invite_imported_members(member_ids: list[int]) -> int:
-    """Invites the members a CSV import enrolled (queued after the import committed).
-
-    TODO(merge): the invitation service (issue 13, items 1-3) is built beside this; at merge
-    the import calls `enroll_member`, which invites, and this task goes. Until then it only
-    counts the members still to invite (no personal data in the log)."""
-    from members.models import Member
-
-    waiting = Member.objects.filter(pk__in=member_ids).count()
-    logger.info("import: %d member(s) to invite once invitations exist", waiting)
-    return waiting
-
-
 @shared_task(
     name="members.run_member_import",
     acks_late=True,

@@ -38,6 +38,7 @@ from members.models import (
     User,
 )
 from members.services.accounts import clean_email, clean_phone
+from members.services.invitations import issue_member_invitation
 from members.services.people import assign_care, create_person
 
 logger = logging.getLogger(__name__)
@@ -282,10 +283,9 @@ def _username(row: CleanRow) -> str:
 
 def _create_member(*, row: CleanRow, organization: Organization) -> Member:
     """One member from a checked row: account (no usable password: they set one when they
-    accept their invitation), profile, first episode and primary PT.
-
-    TODO(merge): replace with the enrolment service (`enroll_member`) once it is merged; it
-    also creates the invitation, and `_queue_invitations` below goes away."""
+    accept their invitation), profile, first episode and primary PT. (enroll_member checks one
+    person at a time as a PT or coordinator asks; an import checked every row first, and may
+    run from the command line with nobody signed in.)"""
     user = create_person(
         username=_username(row),
         password=secrets.token_urlsafe(32),
@@ -313,12 +313,6 @@ def _create_member(*, row: CleanRow, organization: Organization) -> Member:
     if row.therapist is not None:
         assign_care(member=member, therapist=row.therapist, is_primary=True)
     return member
-
-
-def _queue_invitations(member_ids: list[int]) -> None:
-    from members.tasks import invite_imported_members
-
-    invite_imported_members.delay(member_ids)
 
 
 def import_members(
@@ -351,6 +345,8 @@ def import_members(
     with transaction.atomic():
         for done, row in enumerate(new, start=1):
             member = _create_member(row=row, organization=organization)
+            # The invitation (email and/or text message) is sent once the import commits.
+            issue_member_invitation(by=by, member=member)
             report.created_ids.append(member.pk)
             audit.record(
                 request=None,
@@ -362,9 +358,6 @@ def import_members(
             )
             if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(new)):
                 progress(done, len(new))
-        ids = list(report.created_ids)
-        if ids:
-            transaction.on_commit(lambda: _queue_invitations(ids))
     report.created = len(report.created_ids)
     report.written = True
     return report

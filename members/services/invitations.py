@@ -152,9 +152,12 @@ def open_staff_invitation_exists(*, organization_id: int, email: str, now: datet
 # --- creating ---------------------------------------------------------------------------------
 
 
-def issue_member_invitation(*, by: User, member: Member, now: datetime | None = None) -> Issued:
-    """The invitation enrolment makes (inside enroll_member's transaction): to the member's
-    email and phone, sent once the enrolment is committed."""
+def issue_member_invitation(
+    *, by: User | None, member: Member, now: datetime | None = None
+) -> Issued:
+    """The invitation enrolment makes (inside enroll_member's or an import's transaction): to
+    the member's email and phone, sent once the enrolment is committed. `by` None: an import
+    run from the command line."""
     now = now or timezone.now()
     user = member.user
     token = _new_token()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from unittest import mock
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 
-from members.models import CareAssignment, Episode, Member
+from members.models import CareAssignment, Episode, Invitation, Member
 from members.services.imports import COLUMNS, import_members
 from tests.conftest import World
 
@@ -30,10 +30,7 @@ def _csv(*rows: str) -> str:
 def test_good_rows_are_enrolled_with_their_pt_and_invitations_queued(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
-    with (
-        mock.patch("members.services.imports._queue_invitations") as queue,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True) as sends:
         report = import_members(organization=world.org, text=_csv(*GOOD))
     assert (report.created, report.written, report.problems) == (2, True, [])
     ana = Member.objects.get(external_id="MRN-1")
@@ -51,7 +48,13 @@ def test_good_rows_are_enrolled_with_their_pt_and_invitations_queued(
     assert ben.timezone == world.org.timezone  # the organization's when left empty
     assert ben.conditions == ["hip", "low_back_pain"]
     assert Episode.objects.filter(member__in=[ana, ben], ended_on__isnull=True).count() == 2
-    queue.assert_called_once_with(report.created_ids)
+    # One invitation each, sent after the commit: Ana by email and text, Ben by text.
+    invited = Invitation.objects.filter(member__in=[ana, ben])
+    assert sorted(invited.values_list("member_id", flat=True)) == sorted(report.created_ids)
+    assert {invitation.status for invitation in invited} == {"pending"}
+    assert all(invitation.sent_at is not None for invitation in invited)
+    assert len(sends) == 2
+    assert [m.to for m in mail.outbox] == [["ana@example.org"]]
 
 
 def test_a_bad_row_is_reported_by_row_and_field_and_nothing_is_written(world: World) -> None:
