@@ -9,7 +9,17 @@ import factory
 from django.utils import timezone
 from django.utils.text import slugify
 
-from members.models import CareAssignment, Coordinator, Member, Organization, Role, Therapist, User
+from members.models import (
+    CareAssignment,
+    Coordinator,
+    Member,
+    Organization,
+    Role,
+    SessionLog,
+    SessionStatus,
+    Therapist,
+    User,
+)
 from programs.models import Equipment, Exercise, ExerciseImage
 
 PASSWORD = "correct-horse-battery"
@@ -75,6 +85,19 @@ class CareAssignmentFactory(factory.django.DjangoModelFactory[CareAssignment]):
     therapist = factory.SubFactory(TherapistFactory)
     is_primary = True
     start_date = factory.LazyFunction(lambda: timezone.now().date() - timedelta(days=30))
+
+
+class SessionLogFactory(factory.django.DjangoModelFactory[SessionLog]):
+    """A session row as it is stored, without entries or the roll-ups a logged session
+    refreshes: for tests of what reads logs (reminders, alerts, adherence rebuilt from them).
+    Tests of logging itself go through the service or the API."""
+
+    class Meta:
+        model = SessionLog
+
+    member = factory.SubFactory(MemberFactory)
+    local_date = factory.LazyFunction(lambda: timezone.now().date())
+    status = SessionStatus.COMPLETED
 
 
 def staff_user(**kwargs: object) -> User:

@@ -29,7 +29,6 @@ from members.models import (
     Notification,
     ReminderDelivery,
     ReminderSchedule,
-    SessionLog,
     SkipReason,
 )
 from members.services.reminder_dispatch import dispatch_due_reminders
@@ -61,7 +60,7 @@ def active_member(zone: str = "America/New_York") -> Member:
         timezone=zone, user__username=name, user__email=f"{name}@example.org"
     )
     yesterday = timezone.localtime(timezone.now(), member.tz).date() - timedelta(days=1)
-    SessionLog.objects.create(member=member, local_date=yesterday, status="completed")
+    factories.SessionLogFactory.create(member=member, local_date=yesterday, status="completed")
     return member
 
 
@@ -180,7 +179,7 @@ def test_skipped_when_todays_session_is_logged_or_in_quiet_hours(
 ) -> None:
     done = active_member()
     done_today = timezone.localtime(timezone.now(), done.tz).date()
-    SessionLog.objects.create(member=done, local_date=done_today, status="completed")
+    factories.SessionLogFactory.create(member=done, local_date=done_today, status="completed")
     resting = active_member("Europe/Berlin")
     local_now = timezone.localtime(timezone.now(), resting.tz)
     # Quiet hours around the member's current time (set directly: the service would refuse

@@ -17,6 +17,7 @@ from members.services import accounts
 from members.services.reminders import create_reminder
 from tests import factories
 from tests.conftest import World, bearer_client
+from tests.members.reminder_helpers import dispatch
 
 NEW_PASSWORD = "a-much-longer-passphrase-42"
 # 22:00 UTC on 2 December: 11:00 on 3 December in Auckland (UTC+13), 12:00 on 2 December in
@@ -148,28 +149,15 @@ def test_changing_time_zone_moves_reminders_and_today(
 
 def test_a_reminder_fires_once_on_the_new_dates_after_a_move(world: World) -> None:
     """The dispatcher finds the moved reminder due at the new zone's time, not the old one."""
-    from members.services.reminder_dispatch import dispatch_due_reminders
 
     member = factories.MemberFactory.create(timezone="Pacific/Auckland")
     create_reminder(member=member, local_time=time(9, 0), now=NOW)
     accounts.update_account(user=member.user, changes={"timezone": "Pacific/Honolulu"}, now=NOW)
     # At 18:59 UTC on 3 December nothing is due yet; at 19:01 (09:01 in Honolulu) it is, once.
-    assert (
-        dispatch_due_reminders(
-            now=datetime(2026, 12, 3, 18, 59, tzinfo=UTC), enqueue=lambda ids: None
-        ).claimed
-        == 0
-    )
-    fired = dispatch_due_reminders(
-        now=datetime(2026, 12, 3, 19, 1, tzinfo=UTC), enqueue=lambda ids: None
-    )
+    assert dispatch(datetime(2026, 12, 3, 18, 59, tzinfo=UTC))[0].claimed == 0
+    fired = dispatch(datetime(2026, 12, 3, 19, 1, tzinfo=UTC))[0]
     assert (fired.claimed, fired.zone_changed) == (1, 0)
-    assert (
-        dispatch_due_reminders(
-            now=datetime(2026, 12, 3, 19, 2, tzinfo=UTC), enqueue=lambda ids: None
-        ).claimed
-        == 0
-    )
+    assert dispatch(datetime(2026, 12, 3, 19, 2, tzinfo=UTC))[0].claimed == 0
 
 
 # --- password change ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from members.rules import adherence as rules
 from members.services import adherence as service
 from members.services.sessions import EntryInput, log_session
 from programs.services.plans import revise_plan
+from tests import factories
 from tests.conftest import World
 from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 
@@ -49,7 +50,9 @@ def daily_plan(world: World, member: Member, *, start: int, times_per_day: int =
 
 
 def log(member: Member, n: int, status: str = "completed", **values) -> SessionLog:
-    return SessionLog.objects.create(member=member, local_date=day(n), status=status, **values)
+    return factories.SessionLogFactory.create(
+        member=member, local_date=day(n), status=status, **values
+    )
 
 
 def figures(member: Member, now: datetime = NOON) -> MemberAdherence:
@@ -286,7 +289,7 @@ def test_refreshing_many_members_costs_the_same_queries(world: World) -> None:
             member = factories.MemberFactory.create(user__organization=world.org)
             factories.CareAssignmentFactory.create(member=member, therapist=world.pt)
             make_plan(pt=world.pt, member=member, items=[item(exercise)], start=day(20))
-            SessionLog.objects.create(member=member, local_date=day(3), status="completed")
+            factories.SessionLogFactory.create(member=member, local_date=day(3), status="completed")
             ids.append(member.pk)
         return ids
 

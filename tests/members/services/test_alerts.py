@@ -156,7 +156,7 @@ def test_a_run_follows_the_exercise_across_versions_of_its_item(world: World) ->
 
 def test_no_session_for_three_days_on_an_active_plan(world: World, items) -> None:
     today = local_today(world.member)
-    SessionLog.objects.create(
+    factories.SessionLogFactory.create(
         member=world.member, local_date=today - timedelta(days=3), status="completed"
     )
     assert raise_inactivity_alerts() == 0  # only two whole days since
@@ -197,7 +197,7 @@ def test_the_check_uses_each_members_local_days(world: World, items) -> None:
     items[0].plan.__class__.objects.filter(pk=items[0].plan_id).update(
         start_date=datetime(2025, 2, 1).date()
     )
-    SessionLog.objects.create(
+    factories.SessionLogFactory.create(
         member=world.member, local_date=datetime(2025, 3, 5).date(), status="completed"
     )
     # Honolulu's today is the 9th: the 6th, 7th and 8th were quiet.

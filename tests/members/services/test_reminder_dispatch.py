@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from members.models import DeliveryStatus, Member, ReminderDelivery, ReminderSchedule, SkipReason
 from members.services.reminder_dispatch import DispatchResult, dispatch_due_reminders
-from members.services.reminders import create_reminder
 from tests import factories
+from tests.members.reminder_helpers import Collector, dispatch, reminder
 from tests.services import require_postgres
 
 
@@ -25,33 +23,8 @@ def z(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-class Collector:
-    """Stands in for the broker: the delivery ids a dispatcher queued."""
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, ids: list[int]) -> None:
-        with self.lock:
-            self.ids.extend(ids)
-
-
 def member_in(zone: str = "America/New_York") -> Member:
     return factories.MemberFactory.create(timezone=zone)
-
-
-def reminder(member: Member, at: time, *, now: datetime, **kwargs) -> ReminderSchedule:
-    return create_reminder(member=member, local_time=at, now=now, **kwargs)
-
-
-def dispatch(now: datetime, **kwargs: Any) -> tuple[DispatchResult, list[int]]:
-    """One tick; its after-commit callbacks (the sends) run as a real commit would run them
-    (inside the test's transaction they are captured and run at the end)."""
-    collector = Collector()
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        result = dispatch_due_reminders(now=now, enqueue=collector, **kwargs)
-    return result, collector.ids
 
 
 @pytest.fixture

@@ -39,7 +39,9 @@ from members.services.reminder_dispatch import dispatch_due_reminders
 from members.services.reminder_send import send_delivery
 from members.services.reminders import create_reminder, update_preferences
 from members.tasks import send_reminder
+from tests import factories
 from tests.conftest import World
+from tests.members.reminder_helpers import dispatch
 from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 from tests.services import require_postgres
 
@@ -75,13 +77,12 @@ def due_delivery(schedule: ReminderSchedule, now: datetime = EIGHT) -> ReminderD
     """The delivery the dispatcher records for the schedule's next fire, at `now`."""
     due = ReminderSchedule.objects.get(pk=schedule.pk).next_fire_at
     assert due is not None
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        dispatch_due_reminders(now=now, enqueue=lambda ids: None)
+    dispatch(now)
     return ReminderDelivery.objects.get(schedule=schedule, due_at=due)
 
 
 def log(member: Member, day: date, status: str = "completed") -> SessionLog:
-    return SessionLog.objects.create(member=member, local_date=day, status=status)
+    return factories.SessionLogFactory.create(member=member, local_date=day, status=status)
 
 
 def recent_sessions(member: Member, days: int = 2) -> None:
@@ -169,7 +170,7 @@ def test_the_message_names_todays_exercises_and_the_streak_and_nothing_clinical(
         note_to_member="Flexion-biased program for your stenosis",
     )
     for n in range(1, 5):  # 4 days in a row up to yesterday, with pain and notes
-        SessionLog.objects.create(
+        factories.SessionLogFactory.create(
             member=member,
             local_date=DAY - timedelta(days=n),
             status="completed",

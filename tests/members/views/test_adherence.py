@@ -12,7 +12,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from members.models import SessionLog
 from members.services import adherence as service
 from tests import factories
 from tests.conftest import World
@@ -32,7 +31,7 @@ def planned(world: World) -> None:
     exercise = PlanExerciseFactory.create()
     for member, pt in ((world.member, world.pt), (world.other_member, world.pt_other)):
         make_plan(pt=pt, member=member, items=[item(exercise)], start=T - timedelta(days=14))
-    SessionLog.objects.create(
+    factories.SessionLogFactory.create(
         member=world.member, local_date=T - timedelta(days=2), status="completed", pain_before=5
     )
     service.refresh_adherence(

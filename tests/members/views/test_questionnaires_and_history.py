@@ -10,8 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from exercise_tracker.models import AuditEvent
-from members.models import Assessment, SessionLog
+from members.models import Assessment
 from members.services.outcomes import record_assessment, schedule_assessment
+from tests import factories
 from tests.conftest import World
 from tests.instrument_wording import load_fake_wording
 
@@ -167,7 +168,7 @@ def test_calendar_tells_done_partial_and_skipped_apart_without_colour(world: Wor
         today - timedelta(days=3): ("skipped", None, None),
     }
     for day, (status, before, after) in days.items():
-        SessionLog.objects.create(
+        factories.SessionLogFactory.create(
             member=world.member,
             local_date=day,
             status=status,
@@ -175,7 +176,7 @@ def test_calendar_tells_done_partial_and_skipped_apart_without_colour(world: Wor
             pain_after=after,
         )
     # A second, completed sitting makes the partial day a done day, with mean pain.
-    SessionLog.objects.create(
+    factories.SessionLogFactory.create(
         member=world.member,
         local_date=today - timedelta(days=2),
         status="completed",

@@ -15,8 +15,7 @@ from members.models import DeliveryStatus, Notification, ReminderDelivery
 from members.services.reminder_dispatch import dispatch_due_reminders
 from members.services.reminder_send import send_delivery
 from members.services.reminders import create_reminder
-
-from .. import factories
+from tests import factories
 
 
 def z(hour: int, minute: int = 0) -> datetime:

@@ -14,9 +14,8 @@ from members.models import AdherenceDay, MemberAdherence, SessionLog
 from members.services import adherence
 from members.services.adherence_check import check_adherence
 from members.services.sessions import log_session
-
-from ..conftest import World
-from ..programs.factories_plans import PlanExerciseFactory, item, make_plan
+from tests.conftest import World
+from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 
 
 def _member_with_logs(world: World) -> int:

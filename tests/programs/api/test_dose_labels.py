@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..conftest import World, bearer_client
-from .factories_plans import TemplateItemFactory, item, make_plan, walk_and_stretch
+from tests.conftest import World, bearer_client
+from tests.programs.factories_plans import TemplateItemFactory, item, make_plan, walk_and_stretch
 
 START = date(2025, 3, 3)
 

@@ -7,8 +7,8 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from ..conftest import World, bearer_client
-from .factories_plans import item, make_plan, walk_and_stretch
+from tests.conftest import World, bearer_client
+from tests.programs.factories_plans import item, make_plan, walk_and_stretch
 
 START = date(2025, 3, 3)
 
