@@ -107,6 +107,24 @@ def query_object(
     return found
 
 
+def records_of_member(request: Any, queryset: QuerySet[Any]) -> tuple[QuerySet[Any], Any]:
+    """A list of members' records narrowed by the `member` parameter (one member the user may
+    see, else a 400 on it) and by `from` and `to` on their local date. Returns the queryset
+    and the member named, if any (the audit row names them)."""
+    from . import access  # access imports the models; this module is imported before them
+
+    params = request.query_params
+    member = query_object(access.visible_members(request.user), params, "member", NO_MEMBER)
+    if member is not None:
+        queryset = queryset.filter(member=member)
+    start, end = query_date(params, "from"), query_date(params, "to")
+    if start is not None:
+        queryset = queryset.filter(local_date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(local_date__lte=end)
+    return queryset, member
+
+
 class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"

@@ -8,6 +8,7 @@ field: `entries[2].reps_done`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -122,3 +123,18 @@ class SessionPatchSerializer(SessionFieldsSerializer):
 
     status = OneOfField(SessionStatus.choices, required=False)
     date = serializers.DateField(required=False)
+
+
+def logged_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What members.services.sessions.log_session takes from a checked session (the API's POST
+    and the today page's form alike)."""
+    return {
+        "local_date": data["date"],
+        "client_id": data.get("client_id"),
+        "status": data["status"],
+        "pain_before": data.get("pain_before"),
+        "pain_after": data.get("pain_after"),
+        "rpe": data.get("rpe"),
+        "notes": data.get("notes", ""),
+        "entries": data.get("entries", []),
+    }

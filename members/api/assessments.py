@@ -15,12 +15,10 @@ from rest_framework.response import Response
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import (
-    NO_MEMBER,
     Conflict,
     only_roles,
     query_choice,
-    query_date,
-    query_object,
+    records_of_member,
 )
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import InputSerializer
@@ -130,24 +128,12 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
     def list(self, request: Request) -> Response:
         only_roles(request, *access.OUTCOME_READERS)
         qs = self.get_queryset()
-        member = query_object(
-            access.visible_members(request.user), request.query_params, "member", NO_MEMBER
-        )
-        if member is not None:
-            qs = qs.filter(member=member)
+        qs, member = records_of_member(request, qs)
         # An empty `instrument=` lists every instrument, as this endpoint always has.
         if request.query_params.get("instrument"):
             qs = qs.filter(
                 instrument=query_choice(request.query_params, "instrument", Instrument.values)
             )
-        start, end = (
-            query_date(request.query_params, "from"),
-            query_date(request.query_params, "to"),
-        )
-        if start is not None:
-            qs = qs.filter(local_date__gte=start)
-        if end is not None:
-            qs = qs.filter(local_date__lte=end)
         page = self.paginate_queryset(qs)
         rows = page if page is not None else list(qs)
         data = AssessmentSerializer(

@@ -24,16 +24,14 @@ from rest_framework.response import Response
 
 from exercise_tracker import access, audit
 from exercise_tracker.api import (
-    NO_MEMBER,
     Conflict,
     only_roles,
     query_choice,
-    query_date,
-    query_object,
+    records_of_member,
 )
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import validated
-from members.inputs import SessionInputSerializer, SessionPatchSerializer
+from members.inputs import SessionInputSerializer, SessionPatchSerializer, logged_values
 from members.models import (
     EntrySide,
     EntryStatus,
@@ -170,19 +168,7 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
     def list(self, request: Request) -> Response:
         only_roles(request, *access.SESSION_READERS)
         qs = self.get_queryset()
-        member = query_object(
-            access.visible_members(request.user), request.query_params, "member", NO_MEMBER
-        )
-        if member is not None:
-            qs = qs.filter(member=member)
-        start, end = (
-            query_date(request.query_params, "from"),
-            query_date(request.query_params, "to"),
-        )
-        if start is not None:
-            qs = qs.filter(local_date__gte=start)
-        if end is not None:
-            qs = qs.filter(local_date__lte=end)
+        qs, member = records_of_member(request, qs)
         wanted = query_choice(request.query_params, "status", SessionStatus.values)
         if wanted is not None:
             qs = qs.filter(status=wanted)
@@ -217,14 +203,7 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
             logged = services.log_session(
                 member=member,
                 by=cast(User, request.user),
-                local_date=data["date"],
-                client_id=data.get("client_id"),
-                status=data["status"],
-                pain_before=data.get("pain_before"),
-                pain_after=data.get("pain_after"),
-                rpe=data.get("rpe"),
-                notes=data.get("notes", ""),
-                entries=data.get("entries", []),
+                **logged_values(data),
             )
         except services.ClientIdReused as exc:
             raise Conflict(

@@ -17,7 +17,7 @@ the dashboard's selectors both call these, so every figure has one definition.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from members.models.adherence import Risk
@@ -45,6 +45,11 @@ class Day:
     has_data: bool = False
     pain_total: int = 0
     pain_count: int = 0
+
+
+# The roll-up's columns in Day's order: `AdherenceDay.objects.values_list(*DAY_FIELDS)` rows
+# are Day(*row).
+DAY_FIELDS = tuple(f.name for f in fields(Day))
 
 
 def day_counts(

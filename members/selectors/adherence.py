@@ -483,16 +483,7 @@ def member_figures(member: Member, *, start: date | None, end: date | None) -> M
             member=member, date__gte=rules.week_start(chart_start), date__lte=end
         )
         .order_by("date")
-        .values_list(
-            "date",
-            "prescribed",
-            "due",
-            "done",
-            "credited",
-            "has_data",
-            "pain_total",
-            "pain_count",
-        )
+        .values_list(*rules.DAY_FIELDS)
     ]
     weeks: dict[date, list[int]] = {}
     for day in days:

@@ -266,24 +266,12 @@ def _history(
         m: min(rules.week_start(starts[m]), todays[m] - timedelta(days=HISTORY_DAYS)) for m in ids
     }
     history: dict[int, list[rules.Day]] = defaultdict(list)
-    for member_id, day, prescribed, due, done, credited, has_data, pain_total, pain_count in (
+    for member_id, *values in (
         AdherenceDay.objects.filter(_from_dates(ids, earliest))
         .order_by("member_id", "date")
-        .values_list(
-            "member_id",
-            "date",
-            "prescribed",
-            "due",
-            "done",
-            "credited",
-            "has_data",
-            "pain_total",
-            "pain_count",
-        )
+        .values_list("member_id", *rules.DAY_FIELDS)
     ):
-        history[member_id].append(
-            rules.Day(day, prescribed, due, done, credited, has_data, pain_total, pain_count)
-        )
+        history[member_id].append(rules.Day(*values))
     return history
 
 

@@ -38,24 +38,14 @@ from members.models import (
     User,
 )
 from members.services.accounts import clean_email, clean_phone
+from members.services.enrolment import EDITABLE
 from members.services.invitations import issue_member_invitation
 from members.services.people import assign_care, create_person
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "date_of_birth",
-    "conditions",
-    "precautions",
-    "timezone",
-    "language",
-    "primary_therapist",
-    "external_id",
-)
+# One column per field a member is enrolled with (the enrolment form's and API's fields).
+COLUMNS = EDITABLE
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 LIST_SEPARATOR = re.compile(r"[;|]")

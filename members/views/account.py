@@ -108,12 +108,9 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(
-        label="Current password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class NewPasswordForm(forms.Form):
+    """A new password typed twice (the change and the reset pages)."""
+
     new_password = forms.CharField(
         label="New password",
         strip=False,
@@ -131,6 +128,15 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", "The two new passwords differ.")
         return data
+
+
+class PasswordChangeForm(NewPasswordForm):
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ("old_password", "new_password", "new_password_again")
 
 
 @login_required
@@ -190,24 +196,8 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     return render(request, "members/password_reset.html", {"form": form}, status=status)
 
 
-class ResetConfirmForm(forms.Form):
-    new_password = forms.CharField(
-        label="New password",
-        strip=False,
-        help_text="At least 12 characters; not like your name or a common password.",
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password_again = forms.CharField(
-        label="New password again",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("new_password") != data.get("new_password_again"):
-            self.add_error("new_password_again", "The two passwords differ.")
-        return data
+class ResetConfirmForm(NewPasswordForm):
+    pass
 
 
 def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:

@@ -25,7 +25,7 @@ from django.shortcuts import redirect, render
 from exercise_tracker import access
 from exercise_tracker.integers import MAX_ID, parse_int
 from exercise_tracker.views import role_required
-from members.inputs import SessionInputSerializer
+from members.inputs import SessionInputSerializer, logged_values
 from members.models import EntryStatus, Member, Role, SessionStatus, User
 from members.models.logs import MAX_DURATION_SECONDS_DONE, PAIN_MAX, RPE_MAX
 from members.rules import safety
@@ -158,14 +158,7 @@ def _log_from_post(request: HttpRequest, member: Member, today: Today) -> list[s
         services.log_session(
             member=member,
             by=cast(User, request.user),
-            local_date=data["date"],
-            client_id=data.get("client_id"),
-            status=data["status"],
-            pain_before=data.get("pain_before"),
-            pain_after=data.get("pain_after"),
-            rpe=data.get("rpe"),
-            notes=data.get("notes", ""),
-            entries=data.get("entries", []),
+            **logged_values(data),
         )
     except ValidationError as exc:
         return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
