@@ -28,7 +28,6 @@ from django.utils import timezone
 from exercise_tracker import audit
 from exercise_tracker.models import AuditAction
 from exercise_tracker.throttling import over_limit
-from members.consents import MONITORING, TERMS
 from members.models import (
     STAFF_ROLES,
     Consent,
@@ -40,6 +39,7 @@ from members.models import (
     Role,
     User,
 )
+from members.rules.consents import MONITORING, TERMS
 from members.services.channels import (
     SMS_MAX_CHARS,
     ChannelUnavailable,

@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 
 from exercise_tracker import access
 from exercise_tracker.views import role_required
-from members.consents import MONITORING, TERMS
 from members.models import Channel, InvitationKind, ReminderSchedule, Role
+from members.rules.consents import MONITORING, TERMS
 from members.selectors.sessions import today_for
 from members.services import invitations as services
 from members.services.reminders import create_reminder

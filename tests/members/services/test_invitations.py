@@ -15,7 +15,6 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from exercise_tracker.models import AuditAction, AuditEvent
-from members.consents import MONITORING, TERMS
 from members.models import (
     Consent,
     ConsentKind,
@@ -25,6 +24,7 @@ from members.models import (
     Therapist,
     User,
 )
+from members.rules.consents import MONITORING, TERMS
 from members.services import invitations as services
 from members.services.enrolment import enroll_member
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from members.rules import safety
+
 
 @dataclass(frozen=True)
 class ConsentText:
@@ -16,14 +18,15 @@ class ConsentText:
 
 TERMS = ConsentText(
     kind="terms",
-    version="2026-12",
+    version="2026-12-02",
     title="Terms of use",
     paragraphs=(
         "Move Daily helps you follow the home exercise program your clinic gives you. It does "
         "not replace your physical therapist's advice or an emergency service.",
         "Your clinic's staff can see what you record here. Keep your password to yourself.",
-        "If pain gets much worse, or you notice new numbness, weakness or trouble with your "
-        "bladder or bowels, stop the exercises and contact your clinic or a doctor the same day.",
+        "If an exercise makes your symptoms worse and they stay worse, stop it and tell your "
+        "clinic.",
+        safety.red_flag_text(),
     ),
 )
 
