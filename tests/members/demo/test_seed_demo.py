@@ -123,3 +123,10 @@ def test_seed_demo_shows_a_transferred_and_a_discharged_member() -> None:
     assert discharged.discharged_on is not None
     assert Episode.objects.filter(member=discharged, ended_on__isnull=False).count() == 1
     assert not discharged.plans.filter(status="active").exists()
+    # A member who has not opened their invitation yet: pending, no password of their own.
+    from members.models import Invitation
+
+    waiting = Invitation.objects.get(kind="member")
+    assert waiting.status == "pending"
+    assert waiting.member is not None and not waiting.member.user.has_usable_password()
+    assert not waiting.member.session_logs.exists()
