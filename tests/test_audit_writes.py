@@ -372,6 +372,7 @@ PREPARE: dict[str, Callable[[World, Any], Any]] = {
     "api: acknowledge an alert": lambda world, items: _alert(world).pk,
     # The ODI is offered once the clinic has loaded its licensed wording.
     "page: answer a questionnaire": lambda world, items: load_fake_wording("odi"),
+    "api: answer a questionnaire": lambda world, items: load_fake_wording("odi"),
     "api: resolve an alert": lambda world, items: _alert(world).pk,
     "page: resolve an alert": lambda world, items: _alert(world).pk,
     "api: change a questionnaire schedule": lambda world, items: _schedule(world).pk,

@@ -24,6 +24,7 @@ from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import InputSerializer
 from members.models import Assessment, Instrument, Role, User
 from members.rules import scoring
+from members.rules.questionnaires import member_lines
 from members.selectors.outcomes import previous_of, with_previous
 from members.services import outcomes as services
 
@@ -55,15 +56,41 @@ class MeaningfulChangeSerializer(serializers.Serializer[Any]):
 
 
 class AssessmentSerializer(serializers.Serializer[Any]):
-    """An assessment as the API shows it. `score` is a number, or per subscale for zcq."""
+    """An assessment as the API shows it. `score` is a number, or per subscale for zcq.
+
+    Member-facing results are neutral: a member reading their own gets no `band` (null) and an
+    `interpretation` that gives each score on its own scale; the bands (e.g. the ODI's) are for
+    the PT and staff."""
 
     id = serializers.IntegerField(read_only=True)
     member = serializers.IntegerField(source="member_id", read_only=True)
     instrument = serializers.CharField(read_only=True)
     answers = serializers.JSONField(read_only=True)
-    score = serializers.JSONField(read_only=True)
-    band = serializers.CharField(read_only=True)
-    interpretation = serializers.CharField(read_only=True)
+    score = serializers.JSONField(
+        read_only=True,
+        help_text=(
+            "nprs 0-10, odi 0-100 (%), psfs mean 0-10; zcq per subscale (`severity`, "
+            "`function`, `satisfaction` or null): `mean` on the subscale's own scale (severity "
+            "1-5, function and satisfaction 1-4) and `answered`; PT and staff also get "
+            "`percent` (mean / maximum x 100), members do not."
+        ),
+    )
+    band = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            'For PT and staff: the instrument\'s band (e.g. ODI "moderate disability"; empty '
+            "where the instrument has none). Null for a member: their results are shown "
+            "without bands."
+        ),
+    )
+    interpretation = serializers.CharField(
+        read_only=True,
+        help_text=(
+            "The score in words. For PT and staff with the band; for a member neutral, each "
+            "score on its own scale and which way is better."
+        ),
+    )
     meaningful_change = MeaningfulChangeSerializer(read_only=True)
     change = ChangeSerializer(read_only=True, allow_null=True)
     local_date = serializers.DateField(read_only=True)
@@ -71,23 +98,47 @@ class AssessmentSerializer(serializers.Serializer[Any]):
     client_id = serializers.UUIDField(read_only=True, allow_null=True)
 
 
-def assessment_data(assessment: Assessment, previous: Decimal | None) -> dict[str, Any]:
+def _member_score(instrument: str, score: Any) -> Any:
+    """ZCQ for a member: each subscale's mean on its own scale, no percentage (which would read
+    20% for no symptoms)."""
+    if instrument != scoring.ZCQ or not isinstance(score, dict):
+        return score
+    return {
+        part: (
+            {key: value for key, value in sub.items() if key != "percent"}
+            if isinstance(sub, dict)
+            else sub
+        )
+        for part, sub in score.items()
+    }
+
+
+def assessment_data(
+    assessment: Assessment, previous: Decimal | None, *, for_member: bool
+) -> dict[str, Any]:
     """The fields of AssessmentSerializer; the interpretation is re-derived from the stored
-    answers by the same pure scoring code, so it never drifts from the score."""
+    answers by the same pure scoring code, so it never drifts from the score. `for_member`:
+    the neutral version for the member themself (no band, scores on their own scales)."""
     result = scoring.score(assessment.instrument, assessment.answers)
     change = (
         scoring.compare(assessment.instrument, Decimal(previous), assessment.score_value)
         if previous is not None
         else None
     )
+    if for_member:
+        score = _member_score(assessment.instrument, assessment.score)
+        band = None
+        interpretation = " ".join(member_lines(assessment.instrument, assessment.score))
+    else:
+        score, band, interpretation = assessment.score, assessment.band, result.interpretation
     return {
         "id": assessment.pk,
         "member_id": assessment.member_id,
         "instrument": assessment.instrument,
         "answers": assessment.answers,
-        "score": assessment.score,
-        "band": assessment.band,
-        "interpretation": result.interpretation,
+        "score": score,
+        "band": band,
+        "interpretation": interpretation,
         "meaningful_change": result.meaningful_change.as_dict(),
         "change": change.as_dict() if change is not None else None,
         "local_date": assessment.local_date,
@@ -136,8 +187,13 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
             )
         page = self.paginate_queryset(qs)
         rows = page if page is not None else list(qs)
+        for_member = cast(User, request.user).is_member
         data = AssessmentSerializer(
-            [assessment_data(a, getattr(a, "previous_value", None)) for a in rows], many=True
+            [
+                assessment_data(a, getattr(a, "previous_value", None), for_member=for_member)
+                for a in rows
+            ],
+            many=True,
         ).data
         audit.record_read_by_staff(
             request=request,
@@ -152,7 +208,11 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
         audit.record_read_by_staff(request=request, member_id=assessment.member_id, obj=assessment)
         return Response(
             AssessmentSerializer(
-                assessment_data(assessment, getattr(assessment, "previous_value", None))
+                assessment_data(
+                    assessment,
+                    getattr(assessment, "previous_value", None),
+                    for_member=cast(User, request.user).is_member,
+                )
             ).data
         )
 
@@ -181,7 +241,7 @@ class AssessmentViewSet(viewsets.GenericViewSet[Assessment]):
         before = previous_of(assessment)
         previous = before.score_value if before is not None else None
         return Response(
-            AssessmentSerializer(assessment_data(assessment, previous)).data,
+            AssessmentSerializer(assessment_data(assessment, previous, for_member=True)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -15,6 +15,7 @@ from exercise_tracker.models import AuditAction
 from members.models import Assessment, AssessmentSchedule, Instrument, Member, Therapist, User
 from members.models.outcomes import MAX_EVERY_N_DAYS, MIN_EVERY_N_DAYS
 from members.rules import scoring
+from members.selectors import instruments
 from members.services import adherence
 
 # Like sessions: a phone that was offline for a week may still send what was filled in then.
@@ -35,6 +36,17 @@ def _check_instrument(instrument: str) -> None:
         raise ValidationError({"instrument": [f"Choose one of: {choices}."]})
 
 
+NOT_OFFERED = "This questionnaire is not offered until your clinic loads its wording."
+
+
+def _check_offered(instrument: str) -> None:
+    """Answers count only when they were given to worded questions: an instrument whose
+    licensed wording the clinic has not loaded is not asked, and its answers are not taken."""
+    definition = instruments.definition(instrument)
+    if definition is None or not definition["offered"]:
+        raise ValidationError({"instrument": [NOT_OFFERED]})
+
+
 def _same_submission(existing: Assessment, instrument: str, result: scoring.Score) -> bool:
     return existing.instrument == instrument and existing.answers == result.answers
 
@@ -49,12 +61,17 @@ def record_assessment(
     local_date: date | None = None,
     now: datetime | None = None,
     by: User | None = None,
+    seeded: bool = False,
 ) -> tuple[Assessment, bool]:
     """Scores the answers on the server and stores them. Returns (assessment, created): a retry
     with the same client_id and answers gives back the first one; other answers raise
-    ClientIdReused. Bad answers raise ValidationError on `answers`. `by` (default: the member)
-    is who answered, for the audit trail."""
+    ClientIdReused. Bad answers raise ValidationError on `answers`; an instrument that is not
+    offered (licensed wording not loaded) raises it on `instrument`. `by` (default: the member)
+    is who answered, for the audit trail. `seeded` is for seed_demo's made-up history only (it
+    stands for a clinic that had the wording); nothing a member sends sets it."""
     _check_instrument(instrument)
+    if not seeded:
+        _check_offered(instrument)
     try:
         result = scoring.score(instrument, answers)
     except scoring.UnscorableAnswers as exc:

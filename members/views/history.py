@@ -29,7 +29,7 @@ STATUS_SYMBOLS = {
 }
 
 
-def _history_context(member: Member) -> dict[str, Any]:
+def _history_context(member: Member, *, own: bool) -> dict[str, Any]:
     today = clock.local_today(member)
     # Whole weeks, Monday first, ending with the week of today.
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=HISTORY_WEEKS - 1)
@@ -67,8 +67,13 @@ def _history_context(member: Member) -> dict[str, Any]:
         if row["pain_before"] is not None or row["pain_after"] is not None
     ]
     series = [s.as_dict() for s in score_series(member=member, since=start)]
+    if own:
+        # Neutral for the member: the bands (the ODI's "crippling", "bed-bound") are for the PT.
+        for one in series:
+            one["points"] = [{**p, "band": None} for p in one["points"]]
     return {
         "member": member,
+        "own": own,
         "today": today,
         "start": start,
         "weeks": weeks,
@@ -83,7 +88,7 @@ def _history_context(member: Member) -> dict[str, Any]:
 @role_required(Role.MEMBER)
 def member_history(request: HttpRequest) -> HttpResponse:
     member = access.own_member(request.user)
-    context = _history_context(member) | {"own": True}
+    context = _history_context(member, own=True)
     return render(request, "members/history.html", context)
 
 
@@ -91,5 +96,5 @@ def member_history(request: HttpRequest) -> HttpResponse:
 def member_history_for_staff(request: HttpRequest, member_id: int) -> HttpResponse:
     member = get_object_or_404(access.visible_members(request.user), pk=member_id)
     audit.record_read_by_staff(request=request, member_id=member.pk, object_type="members.history")
-    context = _history_context(member) | {"own": False}
+    context = _history_context(member, own=False)
     return render(request, "members/history.html", context)

@@ -18,6 +18,7 @@ from members.services.outcomes import record_assessment
 from programs.models import Exercise, PlanTemplate
 from programs.services.plans import create_plan
 from tests.conftest import World, bearer_client
+from tests.instrument_wording import load_fake_wording
 
 ACTORS = (
     "anonymous",
@@ -76,6 +77,12 @@ MEMBER_RECORD = {
 def _member_assessment_path(w: World) -> str:
     assessment, _ = record_assessment(member=w.member, instrument="nprs", answers=[5])
     return f"/api/v1/assessments/{assessment.pk}/"
+
+
+def _worded_odi_answers() -> dict:
+    # The ODI is taken once the clinic has loaded its licensed wording (made-up wording here).
+    load_fake_wording("odi")
+    return {"instrument": "odi", "answers": [2, 2, 2, 2, 2, 1, 1, 1, 1, 2]}
 
 
 OUTCOME_LIST = {
@@ -254,7 +261,7 @@ ROUTES = [
         lambda w: "/api/v1/assessments/",
         dict.fromkeys(ACTORS, 404)
         | {"anonymous": 401, "member": 201, "other_member": 201, "foreign_member": 201},
-        body=lambda w: {"instrument": "odi", "answers": [2, 2, 2, 2, 2, 1, 1, 1, 1, 2]},
+        body=lambda w: _worded_odi_answers(),
         audited=frozenset({"member", "other_member", "foreign_member"}),  # a write
     ),
     Route(

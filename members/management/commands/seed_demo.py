@@ -252,6 +252,9 @@ class Command(BaseCommand):
                         SEED_NAMESPACE, f"{member.user.username}/{instrument}/{k}"
                     ),
                     now=local_evening,
+                    # Made-up history: it stands for a clinic that had the ODI's and ZCQ's
+                    # wording; members are asked them only once a clinic loads it.
+                    seeded=True,
                 )
 
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from exercise_tracker.models import AuditEvent
@@ -24,26 +25,120 @@ def _member_today(world: World) -> date:
     return timezone.localtime(timezone.now(), world.member.tz).date()
 
 
+@pytest.fixture
+def worded(db: None) -> None:
+    """ODI and ZCQ are taken only once the clinic has loaded their licensed wording: made-up
+    wording (tests/instrument_wording.py) for these tests."""
+    load_fake_wording("odi", "zcq")
+
+
 # --- POST: scored on the server -------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_member_posts_odi_and_gets_the_score_band_and_no_change_yet(world: World) -> None:
+def test_member_posts_odi_and_gets_a_neutral_score_and_no_change_yet(
+    world: World, worded: None
+) -> None:
     client = bearer_client(world.member.user)
     response = client.post(URL, {"instrument": "odi", "answers": ODI_32}, format="json")
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["score"] == 32.0
-    assert body["band"] == "moderate disability"
+    # Neutral for the member: the band is the PT's.
+    assert body["band"] is None
+    assert "disability" not in body["interpretation"]
+    assert body["interpretation"] == (
+        "32% on a scale from 0 to 100, where lower means less difficulty with daily activities."
+    )
     assert body["member"] == world.member.pk
     assert body["local_date"] == _member_today(world).isoformat()
     assert body["change"] is None
     assert body["meaningful_change"]["points"] == 10
-    assert "32.0%" in body["interpretation"]
+    # Stored with its band, for the PT.
+    assert Assessment.objects.get().band == "moderate disability"
 
 
 @pytest.mark.django_db
-def test_second_questionnaire_reports_change_and_whether_it_is_meaningful(world: World) -> None:
+@pytest.mark.parametrize("instrument", ["odi", "zcq"])
+def test_licensed_questionnaires_are_refused_until_their_wording_is_loaded(
+    world: World, instrument: str
+) -> None:
+    answers = {
+        "odi": ODI_32,
+        "zcq": {"severity": [3, 3, 3, 3, 3, 3, 3], "function": [2] * 5},
+    }[instrument]
+    client = bearer_client(world.member.user)
+    response = client.post(URL, {"instrument": instrument, "answers": answers}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body["errors"]) == ["instrument"]
+    assert "not offered" in body["errors"]["instrument"][0]
+    assert not Assessment.objects.exists()
+    # The service refuses it too (the page and the API agree).
+    with pytest.raises(ValidationError) as refused:
+        record_assessment(member=world.member, instrument=instrument, answers=answers)
+    assert list(refused.value.message_dict) == ["instrument"]
+    # Once the clinic loads the wording, the same answers are taken.
+    load_fake_wording(instrument)
+    again = client.post(URL, {"instrument": instrument, "answers": answers}, format="json")
+    assert again.status_code == 201, again.content
+
+
+@pytest.mark.django_db
+def test_a_member_reads_their_odi_without_the_band_their_pt_with_it(
+    world: World, worded: None
+) -> None:
+    # 40 of 50 = 80%: the band the PT reads is "crippling back pain".
+    assessment, _ = record_assessment(member=world.member, instrument="odi", answers=[4] * 10)
+    path = f"{URL}{assessment.pk}/"
+    mine = bearer_client(world.member.user).get(path).json()
+    listed = bearer_client(world.member.user).get(URL).json()["results"][0]
+    for body in (mine, listed):
+        assert body["score"] == 80.0
+        assert body["band"] is None
+        assert "crippling" not in body["interpretation"]
+        assert "on a scale from 0 to 100" in body["interpretation"]
+    for user in (world.pt.user, world.staff):
+        theirs = bearer_client(user).get(path).json()
+        listed = bearer_client(user).get(URL, {"member": world.member.pk}).json()["results"][0]
+        for body in (theirs, listed):
+            assert body["band"] == "crippling back pain"
+            assert body["interpretation"] == "80.0% (40 of 50): crippling back pain."
+
+
+@pytest.mark.django_db
+def test_zcq_is_given_to_a_member_on_its_own_scales(world: World, worded: None) -> None:
+    answers = {
+        "severity": [1, 1, 1, 1, 1, 1, 1],
+        "function": [1] * 5,
+        "satisfaction": [2] * 6,
+    }
+    body = (
+        bearer_client(world.member.user)
+        .post(URL, {"instrument": "zcq", "answers": answers}, format="json")
+        .json()
+    )
+    # No symptoms: 1 on a scale from 1 to 5, never "20%".
+    assert body["score"] == {
+        "severity": {"mean": 1.0, "answered": 7},
+        "function": {"mean": 1.0, "answered": 5},
+        "satisfaction": {"mean": 2.0, "answered": 6},
+    }
+    assert body["band"] is None
+    assert "%" not in body["interpretation"]
+    assert "satisfied" not in body["interpretation"]
+    assert "Symptoms: 1 on a scale from 1 to 5." in body["interpretation"]
+    assert "Physical function: 1 on a scale from 1 to 4." in body["interpretation"]
+    # The PT reads the percentages and the satisfaction band too.
+    theirs = bearer_client(world.pt.user).get(f"{URL}{body['id']}/").json()
+    assert theirs["score"]["severity"] == {"mean": 1.0, "percent": 20.0, "answered": 7}
+    assert theirs["band"] == "at least somewhat satisfied"
+
+
+@pytest.mark.django_db
+def test_second_questionnaire_reports_change_and_whether_it_is_meaningful(
+    world: World, worded: None
+) -> None:
     client = bearer_client(world.member.user)
     client.post(URL, {"instrument": "odi", "answers": ODI_32}, format="json")
     # 11 of 50 = 22%: 10 points better, meaningful.
@@ -111,7 +206,7 @@ def test_the_client_cannot_send_its_own_score(world: World) -> None:
     ],
 )
 def test_bad_answers_are_a_400_naming_the_field(
-    world: World, payload: dict, field: str, words: str
+    world: World, worded: None, payload: dict, field: str, words: str
 ) -> None:
     response = bearer_client(world.member.user).post(URL, payload, format="json")
     assert response.status_code == 400
@@ -155,7 +250,7 @@ def test_a_retry_with_the_same_client_id_returns_the_first_one(world: World) -> 
 
 
 @pytest.mark.django_db
-def test_the_idempotency_key_header_replays_the_first_answer(world: World) -> None:
+def test_the_idempotency_key_header_replays_the_first_answer(world: World, worded: None) -> None:
     client = bearer_client(world.member.user)
     key = str(uuid.uuid4())
     payload = {"instrument": "odi", "answers": ODI_32}
@@ -192,6 +287,7 @@ def test_only_members_post_questionnaires(world: World, actor: str) -> None:
 
 
 def _fill(world: World) -> None:
+    load_fake_wording("odi")
     for member in (world.member, world.other_member, world.foreign_member):
         record_assessment(member=member, instrument="nprs", answers=[6])
         record_assessment(member=member, instrument="nprs", answers=[3])

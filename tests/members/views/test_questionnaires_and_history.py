@@ -198,3 +198,15 @@ def test_calendar_tells_done_partial_and_skipped_apart_without_colour(world: Wor
     assert {"date": (today - timedelta(days=2)).isoformat(), "before": 4.0, "after": 3.5} in pain
     assert all(p["date"] != (today - timedelta(days=3)).isoformat() for p in pain)
     assert 'id="pain-chart"' in html
+
+
+@pytest.mark.django_db
+def test_history_chart_data_has_the_band_for_the_pt_not_the_member(world: World) -> None:
+    # 40 of 50 = 80%: "crippling back pain" is the PT's band, never the member's.
+    record_assessment(member=world.member, instrument="odi", answers=[4] * 10)
+    mine = _client(world.member.user).get("/history/")
+    assert [p["band"] for p in mine.context["series"][0]["points"]] == [None]
+    assert "crippling" not in mine.content.decode().lower()
+    theirs = _client(world.pt.user).get(f"/members/{world.member.pk}/history/")
+    assert [p["band"] for p in theirs.context["series"][0]["points"]] == ["crippling back pain"]
+    assert "crippling back pain" in theirs.content.decode()
