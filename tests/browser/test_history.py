@@ -82,7 +82,9 @@ def test_skipping_too_many_sections_explains_why(page: Any, worded_odi: None, lo
     page.get_by_test_id("questionnaire-submit").click()
     errors = page.get_by_test_id("questionnaire-errors")
     assert "3 sections are unanswered" in errors.inner_text()
-    # The error summary takes focus, so a screen reader announces it.
+    # The error summary takes focus, so a screen reader announces it (a deferred script moves it:
+    # wait for it rather than race it).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'q-errors'")
     assert page.evaluate("document.activeElement.id") == "q-errors"
 
 
