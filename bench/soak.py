@@ -147,6 +147,7 @@ def member_loop(traffic: Traffic, tokens: dict[str, Any], stop: threading.Event,
         entries = [
             {
                 "plan_item": item["plan_item"],
+                "status": "done",  # every entry states done, partial or skipped
                 "sets_done": item["dose"]["sets"],
                 "reps_done": item["dose"]["reps"],
                 "feedback": "just_right",
@@ -178,7 +179,7 @@ def member_loop(traffic: Traffic, tokens: dict[str, Any], stop: threading.Event,
             if again not in (200, 201) or not same:
                 traffic.problem(f"retry answered {again} with another session")
         elif first != 201:
-            traffic.problem(f"log answered {first}")
+            traffic.problem(f"log answered {first}: {str(stored)[:300]}")
         stop.wait(rng.uniform(0.05, 0.3))
 
 
@@ -297,6 +298,8 @@ def main() -> None:
             for n in range(args.pts)
         ]
         threads.append(threading.Thread(target=coordinator_loop, args=(traffic, tokens, stop)))
+        at_start = process_group_rss(server.pid)  # before any traffic
+        load_start = os.getloadavg()
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -314,6 +317,7 @@ def main() -> None:
         for thread in threads:
             thread.join(timeout=60)
         duration = time.monotonic() - started
+        load_end = os.getloadavg()
     finally:
         if server.poll() is None:
             server.send_signal(signal.SIGTERM)
@@ -326,6 +330,10 @@ def main() -> None:
     print("[4/4] verdict", flush=True)
     total = sum(sum(c.values()) for c in traffic.statuses.values())
     print(f"  {total} requests in {duration:.0f} s ({total / max(duration, 1):.1f}/s)")
+    print(
+        f"  load average (1, 5, 15 min) at start {', '.join(f'{x:.2f}' for x in load_start)}, "
+        f"at end {', '.join(f'{x:.2f}' for x in load_end)} on {os.cpu_count()} CPUs"
+    )
     print(f"  {'request':<18} {'count':>7} {'p50 ms':>8} {'p95 ms':>8}  statuses")
     for kind in sorted(traffic.statuses):
         times = sorted(traffic.latencies[kind])
@@ -363,14 +371,21 @@ def main() -> None:
 
     if len(samples) >= 2:
         first, last = samples[0][1], samples[-1][1]
-        print(f"  resident memory, {samples[0][0]:.0f} s -> {samples[-1][0]:.0f} s (MB):")
+        print(
+            f"  resident memory (MB) at start, after warm-up ({samples[0][0]:.0f} s), "
+            f"at the end ({samples[-1][0]:.0f} s):"
+        )
         for pid in sorted(first):
             if pid not in last:
                 continue
             role, before = first[pid]
             after = last[pid][1]
             flat = after <= before * 1.2 + 16 * 1024
-            print(f"    {role:<10} pid {pid:<8} {before / 1024:7.1f} -> {after / 1024:7.1f}")
+            initial = f"{at_start[pid][1] / 1024:7.1f}" if pid in at_start else "      -"
+            print(
+                f"    {role:<10} pid {pid:<8} {initial} -> {before / 1024:7.1f} -> "
+                f"{after / 1024:7.1f}"
+            )
             if not flat:
                 failed.append(f"{role} (pid {pid}) grew from {before} to {after} KiB")
     else:

@@ -65,9 +65,15 @@ TRANSIENT = (TransientChannelError, OperationalError)
 
 
 def queue_sends(delivery_ids: list[int]) -> None:
-    """Puts one send task per delivery on the broker (the dispatcher's `enqueue`)."""
+    """Puts one send task per delivery on the broker (the dispatcher's `enqueue`).
+
+    Nobody waits for a send's result (the delivery row says what became of it), so none is
+    subscribed to: with Redis down, subscribing to the result blocked for 20 s of reconnects and
+    then raised a RuntimeError; now the publish fails at once with the broker's error, the
+    delivery stays pending, and a tick after Redis is back queues it again (within the grace
+    window)."""
     for delivery_id in delivery_ids:
-        send_reminder.delay(delivery_id)
+        send_reminder.apply_async((delivery_id,), ignore_result=True)
 
 
 @shared_task(name="members.dispatch_due_reminders")

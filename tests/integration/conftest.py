@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from tests.services import require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 30.0
+WORKER_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def worker_database_url() -> str:
@@ -143,6 +145,8 @@ def worker_env(**overrides: str) -> dict[str, str]:
     env |= {
         # Production settings, not the test ones: the worker is a real deployment's worker.
         "DJANGO_SETTINGS_MODULE": "exercise_tracker.settings",
+        # Production refuses to start without a real key (DEBUG is off unless set).
+        "DJANGO_SECRET_KEY": WORKER_SECRET_KEY,
         "DATABASE_URL": worker_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",

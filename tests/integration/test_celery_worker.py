@@ -25,7 +25,7 @@ from exercise_tracker import celery_app
 from exercise_tracker.models import IdempotencyRecord
 from exercise_tracker.tasks import heartbeat, purge_idempotency_records
 
-from .conftest import WorkerProcess
+from .conftest import WORKER_SECRET_KEY, WorkerProcess
 
 pytestmark = pytest.mark.integration
 
@@ -137,6 +137,7 @@ def test_beat_entries_expire_before_the_next_tick() -> None:
 def test_settings_refuse_a_visibility_timeout_shorter_than_the_time_limit() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
         "DJANGO_SETTINGS_MODULE": "exercise_tracker.settings",
+        "DJANGO_SECRET_KEY": WORKER_SECRET_KEY,  # production settings need a real key
         "CELERY_VISIBILITY_TIMEOUT": "60",
         "CELERY_TASK_TIME_LIMIT": "600",
     }

@@ -60,6 +60,7 @@ def _env(var_dir: Path) -> dict[str, str]:
     }
     env |= {
         "DJANGO_SETTINGS_MODULE": "exercise_tracker.settings",
+        "DJANGO_DEBUG": "1",  # as `make run` sets it (settings default to production)
         "EXERCISE_TRACKER_VAR_DIR": str(var_dir),
         "PYTHONUNBUFFERED": "1",
     }
