@@ -27,8 +27,9 @@ def make_thumbnails(image_id: int) -> bool:
 
 
 def queue_thumbnails(image_id: int) -> None:
-    """The image service's queue: one task per new image."""
-    make_thumbnails.delay(image_id)
+    """The image service's queue: one task per new image (no result subscription: with the
+    broker away the upload is not held up; beat's sweep queues it later)."""
+    make_thumbnails.apply_async((image_id,), ignore_result=True)
 
 
 @shared_task(name="programs.queue_missing_thumbnails")

@@ -26,6 +26,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from exercise_tracker import audit
 from exercise_tracker.models import AuditAction
+from exercise_tracker.queueing import publish
 from members.models import Language, Member, ReminderSchedule, Role, User
 from members.rules import reminder_times
 
@@ -309,7 +310,7 @@ def request_password_reset(*, email: str, request: HttpRequest | None = None) ->
 def _queue_reset_email(user_id: int) -> None:
     from members.tasks import send_password_reset
 
-    send_password_reset.delay(user_id)
+    publish(send_password_reset, user_id)
 
 
 def send_reset_email(*, user_id: int) -> bool:

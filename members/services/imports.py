@@ -26,6 +26,7 @@ from django.utils.text import slugify
 
 from exercise_tracker import audit
 from exercise_tracker.models import AuditAction
+from exercise_tracker.queueing import publish
 from members.models import (
     Condition,
     Episode,
@@ -390,7 +391,7 @@ def queue_import(
 def _queue_run(job_id: int) -> None:
     from members.tasks import run_member_import
 
-    run_member_import.delay(job_id)
+    publish(run_member_import, job_id)
 
 
 def run_import(*, job_id: int) -> str:

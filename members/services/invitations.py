@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from exercise_tracker import audit
 from exercise_tracker.models import AuditAction
+from exercise_tracker.queueing import publish_after_commit
 from exercise_tracker.throttling import over_limit
 from members.models import (
     STAFF_ROLES,
@@ -119,8 +120,7 @@ def _expiry(now: datetime) -> datetime:
 def _queue_send(invitation: Invitation, token: str) -> None:
     from members.tasks import send_invitation
 
-    invitation_id = invitation.pk
-    transaction.on_commit(lambda: send_invitation.delay(invitation_id=invitation_id, token=token))
+    publish_after_commit(send_invitation, invitation_id=invitation.pk, token=token)
 
 
 def _new_token() -> str:

@@ -464,7 +464,7 @@ def test_an_upload_with_the_broker_down_succeeds_and_gets_thumbnails_later(
     exercise = make_exercise(world.org)
     client = bearer_client(world.pt.user)
     client.raise_request_exception = False
-    monkeypatch.setattr(tasks.make_thumbnails, "delay", broker_down)
+    monkeypatch.setattr(tasks.make_thumbnails, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_image(client, exercise, png((800, 600)))
     assert response.status_code == 201, response.content
