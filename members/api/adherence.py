@@ -296,6 +296,7 @@ class DashboardView(APIView):
             action=AuditAction.EXPORT if export else AuditAction.READ,
         )
         if export:
+            Pagination().check_params(request)
             name = f"adherence-{board.start.isoformat()}-{board.end.isoformat()}.csv"
             return csv_export.csv_response(csv_lines(board), filename=name)
         paginator = Pagination()

@@ -298,6 +298,7 @@ class RtmReportView(APIView):
         )
         now = timezone.now()
         if wanted == "csv":
+            Pagination().check_params(request)
             everyone = list(members)
             audit.record(
                 request=request, action=AuditAction.EXPORT, object_type="members.rtm_report"

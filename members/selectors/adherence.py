@@ -226,8 +226,10 @@ def filtered_members(user: Any, filters: Filters) -> QuerySet[Member]:
     """The dashboard's members for this user and filters, with their PT and template. Members
     discharged from care are not watched for adherence any more: they are left out (their
     history stays on their own pages)."""
-    qs = access.dashboard_members(user).filter(discharged_on__isnull=True).annotate(
-        therapist_id=access.primary_therapist_id(), template_id=_current_template()
+    qs = (
+        access.dashboard_members(user)
+        .filter(discharged_on__isnull=True)
+        .annotate(therapist_id=access.primary_therapist_id(), template_id=_current_template())
     )
     if filters.therapist is not None:
         qs = qs.filter(therapist_id=filters.therapist)

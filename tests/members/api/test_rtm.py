@@ -338,3 +338,13 @@ def test_the_page_for_a_pt_a_bad_month_and_members(world: World) -> None:
     assert world.other_member.user.display_name not in html
     assert _page_client(world.member.user).get("/reports/rtm/").status_code == 404
     assert _page_client(world.staff).get("/reports/rtm/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{"page_size": "true"}, {"page": "null"}, {"page": "²"}])
+def test_a_csv_export_still_refuses_bad_paging_parameters(world: World, params: dict) -> None:
+    response = bearer_client(world.coordinator).get(
+        "/api/v1/reports/rtm/", {"format": "csv", **params}
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == set(params)
