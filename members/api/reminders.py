@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from exercise_tracker import access
 from exercise_tracker.idempotency import idempotent
-from exercise_tracker.inputs import InputSerializer, max_length
+from exercise_tracker.inputs import InputSerializer, TrueFalseField, max_length
 from exercise_tracker.schema import ErrorSerializer
 from members.models import (
     Channel,
@@ -101,21 +101,6 @@ class ChannelsField(serializers.Field):
         return list(value)
 
 
-@extend_schema_field({"type": "boolean"})
-class StrictBooleanField(serializers.Field):
-    """true or false, not "yes" or 1: a client sending those has a bug worth hearing about."""
-
-    default_error_messages = {"invalid": "Give true or false."}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-    def to_representation(self, value: bool) -> bool:
-        return bool(value)
-
-
 # --- serializers ------------------------------------------------------------------------------
 
 
@@ -125,8 +110,8 @@ class ReminderInputSerializer(InputSerializer):
     local_time = LocalTimeField()
     days_of_week = DaysOfWeekField(required=False)
     channels = ChannelsField(required=False)
-    enabled = StrictBooleanField(required=False)
-    skip_if_done = StrictBooleanField(required=False)
+    enabled = TrueFalseField(required=False)
+    skip_if_done = TrueFalseField(required=False)
 
 
 class ReminderPatchSerializer(ReminderInputSerializer):
