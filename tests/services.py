@@ -44,3 +44,16 @@ def require_chromium() -> str:
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         _missing("Debian's chromium at /usr/bin/chromium: apt-get install chromium")
     return CHROMIUM
+
+
+AXE_CORE = "var/npm/node_modules/axe-core/axe.min.js"
+
+
+def require_axe_core() -> str:
+    """axe-core's script (from npm: `npm install --prefix var/npm axe-core`, as .ci/run does)."""
+    from pathlib import Path
+
+    path = Path(settings.BASE_DIR) / AXE_CORE
+    if not path.exists():
+        _missing(f"axe-core from npm: npm install --no-save --prefix var/npm axe-core ({path})")
+    return path.read_text()
