@@ -26,8 +26,11 @@ def test_the_coordinator_finds_members_at_risk_filters_and_downloads_the_csv(
     login(page, "demo_coordinator")
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.get_by_test_id("window")).to_contain_text("self-reported")
+    # Discharged members are out of care: not on the dashboard, not at risk.
     at_risk = MemberAdherence.objects.filter(
-        member__user__organization__slug="demo-clinic", risk__in=AT_RISK
+        member__user__organization__slug="demo-clinic",
+        member__discharged_on__isnull=True,
+        risk__in=AT_RISK,
     ).count()
     assert at_risk > 0
     expect(page.get_by_test_id("fig-at-risk")).to_have_text(str(at_risk))
@@ -45,7 +48,9 @@ def test_the_coordinator_finds_members_at_risk_filters_and_downloads_the_csv(
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"risk=fading"))
     fading = MemberAdherence.objects.filter(
-        member__user__organization__slug="demo-clinic", risk=Risk.FADING
+        member__user__organization__slug="demo-clinic",
+        member__discharged_on__isnull=True,
+        risk=Risk.FADING,
     )
     rows = page.get_by_test_id("member-row")
     expect(rows).to_have_count(fading.count())
