@@ -19,6 +19,7 @@ from members.services.adherence_check import check_adherence
 from members.tasks import raise_inactivity_alerts, roll_over_adherence
 from programs.models import PlanItem
 from tests.conftest import World, bearer_client
+from tests.instrument_wording import load_fake_wording
 from tests.integration.conftest import WorkerProcess
 from tests.members.sessions_helpers import entry, local_today, session_body
 from tests.programs.factories_plans import PlanExerciseFactory, item
@@ -105,7 +106,9 @@ def test_figures_made_through_the_api_and_the_worker_agree_with_the_logs(
     )
     assert paused.status_code == 200, paused.content
 
-    # Questionnaires: answered by the member, scheduled by the PT.
+    # Questionnaires: answered by the member (the ODI once the clinic's wording is loaded),
+    # scheduled by the PT.
+    load_fake_wording("odi")
     answered = member_api.post(
         "/api/v1/assessments/", {"instrument": "odi", "answers": ODI}, format="json"
     )
