@@ -1,9 +1,15 @@
 """The `Idempotency-Key` header: the first response to a POST is stored and replayed on retries.
 
 A phone on a poor signal retries a POST whose response it never received; the retry must get
-the first answer, not a second write. The record is inserted *before* the work, so the database's
-unique constraint (user, key) decides which of two racing requests runs: the other one answers
-409 (still in flight) and, once the first finished, a replay. Same key with another body: 409.
+the first answer, not a second write. The record is inserted before the work and completed with
+the response, all in ONE transaction with the work itself: the database's unique constraint
+(user, key) decides which of two racing requests runs (PostgreSQL makes the second insert wait
+for the first transaction, then it replays the stored answer), and when the database goes away
+mid-request (a restart, a failover) the record goes with the work it names. A record committed
+separately was left "in flight" by such a request, so the phone's retry got a 409 for minutes
+and the today page, reading 409 as "already stored", dropped a session that never was. Same key
+with another body: 409. A record still marked in flight (from an older version) answers 409
+until it is abandoned.
 """
 
 from __future__ import annotations
@@ -99,11 +105,12 @@ def idempotent(view_method: ViewMethod) -> ViewMethod:
                 {HEADER: [f"Send 1 to {MAX_KEY_LENGTH} characters, for example a UUID."]}
             )
         fingerprint = request_fingerprint(request)
-        record, created = _claim(
-            user_id=int(request.user.pk or 0), key=key, request=request, fingerprint=fingerprint
-        )
-        if created:
-            return _run(self, request, record, view_method, args, kwargs)
+        with transaction.atomic():
+            record, created = _claim(
+                user_id=int(request.user.pk or 0), key=key, request=request, fingerprint=fingerprint
+            )
+            if created:
+                return _run(self, request, record, view_method, args, kwargs)
         if record.request_hash != fingerprint:
             raise Conflict(
                 f"This {HEADER} was already used with a different request; "
@@ -124,12 +131,9 @@ def _run(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> Response:
-    try:
-        response = view_method(view, request, *args, **kwargs)
-    except BaseException:
-        # Nothing was stored for this key: a retry may run the request again.
-        IdempotencyRecord.objects.filter(pk=record.pk).delete()
-        raise
+    """Runs the view inside the claim's transaction: an exception rolls the record back with
+    the work, so a retry may run the request again."""
+    response = view_method(view, request, *args, **kwargs)
     if status.is_success(response.status_code):
         body = json.loads(json.dumps(response.data, cls=JSONEncoder))
         IdempotencyRecord.objects.filter(pk=record.pk).update(

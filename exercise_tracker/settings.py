@@ -73,14 +73,16 @@ MIDDLEWARE = [
     "exercise_tracker.audit.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Outside the session and auth middleware: their database errors are a 503 too; the
+    # session middleware is Django's with a failed save answered 503 rather than 400.
+    "exercise_tracker.unavailable.DatabaseUnavailableMiddleware",
+    "exercise_tracker.unavailable.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "exercise_tracker.middleware.DischargedReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "exercise_tracker.unavailable.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "exercise_tracker.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",

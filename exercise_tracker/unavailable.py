@@ -2,13 +2,28 @@
 503 with Retry-After, never a 500 with a traceback. The request's transaction was rolled back
 (atomic blocks undo everything on the error: no session is half-written), and Django drops the
 broken connection when the request ends (CONN_HEALTH_CHECKS checks a kept one before reuse), so
-the next request reconnects: the app recovers without a restart."""
+the next request reconnects: the app recovers without a restart.
+
+Middleware reads and writes the database outside the view too: the session is saved after the
+view on every request, and the signed-in user is looked up again for Cache-Control when the view
+failed before it loaded. Django turns an exception raised there into a 500 before any outer
+middleware sees it, so the `got_request_exception` signal marks the request and this middleware,
+placed outside the session and authentication middleware, answers 503 instead of that 500. A
+failed session save is worse: Django reads any database error there as a session deleted by a
+concurrent logout and answers 400, so the session middleware here is Django's with that case
+answered 503 as well.
+`tests/integration/test_postgres_restart.py` restarts a real PostgreSQL under traffic."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
+from typing import Any
 
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -28,6 +43,17 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
+def caused_by_database_unavailable(exc: BaseException | None) -> bool:
+    """The error, or one it was raised from or while handling, is a lost database."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if is_database_unavailable(exc):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def unavailable_response(request: HttpRequest) -> HttpResponse:
     response: HttpResponse
     if request.path.startswith("/api/"):
@@ -39,14 +65,31 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+MARK = "_database_unavailable"
+
+
+def _mark_request(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """Sent by Django while it handles an exception it is about to answer with a 500."""
+    if request is not None and is_database_unavailable(sys.exc_info()[1]):
+        setattr(request, MARK, True)
+
+
+got_request_exception.connect(_mark_request, dispatch_uid="exercise_tracker.unavailable")
+
+
 class DatabaseUnavailableMiddleware:
-    """Turns a database connection error raised by a view (the API's included) into a 503."""
+    """Turns a database connection error raised by a view (the API's included) into a 503, and
+    the 500 Django made of one raised by inner middleware too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, MARK, False):
+            logger.warning("database unavailable outside the view")
+            return unavailable_response(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_unavailable(exception):
@@ -54,3 +97,17 @@ class DatabaseUnavailableMiddleware:
         # The kind of error only: its message can carry a query's values.
         logger.warning("database unavailable: %s", type(exception).__name__)
         return unavailable_response(request)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a session save refused because the database went away answers 503
+    (Django's own reads it as a concurrent logout: SessionInterrupted, a 400)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        try:
+            return super().process_response(request, response)
+        except (SessionInterrupted, OperationalError, InterfaceError) as exc:
+            if not caused_by_database_unavailable(exc):
+                raise
+            logger.warning("database unavailable while saving the session")
+            return unavailable_response(request)

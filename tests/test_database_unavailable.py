@@ -103,3 +103,20 @@ def test_a_restart_mid_session_write_leaves_nothing_and_the_app_recovers(world: 
     retried = member_api.post("/api/v1/sessions/", body, format="json")
     assert retried.status_code == 201, retried.content
     assert SessionEntry.objects.filter(session__member=world.member).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_database_gone_after_the_view_is_a_503_too(world: World) -> None:
+    """The page was built, then the database went away before the session was saved (done by
+    middleware after the view, on every request): a 503 as well, not a 500."""
+    pages = Client(raise_request_exception=False)
+    pages.force_login(world.member.user)
+
+    def refuse_session_save(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
+        if "django_session" in sql and sql.lstrip().upper().startswith(("UPDATE", "INSERT")):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(refuse_session_save):
+        _assert_unavailable(pages.get("/today/"), api=False)
+    assert pages.get("/today/").status_code == 200

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import OperationalError, connection
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.request import Request
@@ -126,3 +127,24 @@ def test_records_are_kept_a_week_then_purged(user) -> None:
     assert purge_idempotency_records.delay().get() == 1
     # An expired key is free again: a new request runs.
     assert post(user, {"name": "B"}, "old").status_code == 201
+
+
+def test_a_request_cut_by_the_database_going_away_leaves_the_key_free(user) -> None:
+    """The record is written in the work's transaction: a PostgreSQL restart mid-request takes
+    both away, so the phone's retry runs the request (before, the record stayed "in flight" and
+    the retry got a 409 for two minutes, which the today page read as "already stored")."""
+
+    def refuse(execute: Any, sql: str, *args: Any) -> Any:
+        if "members_organization" in sql and sql.lstrip().upper().startswith("INSERT"):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(refuse), pytest.raises(OperationalError):
+        post(user, {"name": "Cut"}, "key-cut")
+    assert not IdempotencyRecord.objects.filter(key="key-cut").exists()
+
+    again = post(user, {"name": "Cut"}, "key-cut")
+    assert again.status_code == 201
+    assert Organization.objects.filter(name="Cut").count() == 1
+    replay = post(user, {"name": "Cut"}, "key-cut")
+    assert replay.status_code == 201 and replay[REPLAYED_HEADER] == "true"

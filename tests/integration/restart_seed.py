@@ -1,5 +1,6 @@
-"""Seeds the private cluster of test_postgres_restart.py: a clinic, a PT and members, each with an
-active plan of three exercises, written through the services like the rest of the suite. Run as
+"""Readies the private cluster of test_postgres_restart.py as a deployment would (migrate), then
+seeds a clinic, a PT and members, each with an active plan of three exercises, written through
+the services like the rest of the suite (one process: Django starts once). Run as
 `python -m tests.integration.restart_seed N` with the server's environment; prints JSON: per
 member its access token, a signed-in page session and its plan item ids."""
 
@@ -13,6 +14,10 @@ def main(count: int) -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore

