@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "StaffRoleEnum": "members.models.invitations.STAFF_ROLE_CHOICES",
         "InvitationKindEnum": "members.models.InvitationKind",
         "InvitationStatusEnum": "members.models.InvitationStatus",
+        "MessageSideEnum": "messaging.models.AuthorSide",
     },
 }
 
