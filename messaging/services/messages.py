@@ -32,7 +32,7 @@ from members.services import alerts as alert_services
 from messaging.models import MAX_TEXT_LENGTH, AuthorSide, Message, ReadMarker, Thread
 from messaging.rules import red_flags
 from programs import media
-from programs.models import Exercise, PlanItem
+from programs.models import Exercise, PlanItem, PlanStatus
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,10 @@ def _plan_exercise(*, member: Member, exercise_id: int) -> Exercise:
     """An exercise on an item of the member's current plan (the active one), or a 400."""
     item = (
         PlanItem.objects.filter(
-            plan__member=member, plan__status="active", exercise_id=exercise_id
+            plan__member=member,
+            plan__status=PlanStatus.ACTIVE,
+            valid_to_revision__isnull=True,
+            exercise_id=exercise_id,
         )
         .select_related("exercise")
         .first()
