@@ -124,7 +124,12 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
         return super().initialize_request(request, *args, **kwargs)
 
     def get_parsers(self) -> list[Any]:
-        if getattr(self, "action", None) == "messages" or self.request is None:
+        # Pictures come as multipart, to the messages only (the action is not known yet when
+        # the request is made: the path says it).
+        request = getattr(self, "request", None)
+        if getattr(self, "action", None) == "messages" or (
+            request is not None and request.path.endswith("/messages/")
+        ):
             return [JSONParser(), MultiPartParser(), FormParser()]
         return [JSONParser()]
 

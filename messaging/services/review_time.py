@@ -28,7 +28,7 @@ def log_conversation_time(
     note = " ".join((note or "").split())
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError({"note": [f"Keep the note to {NOTE_MAX_LENGTH} characters or fewer."]})
-    entry = rtm.record_review_time(
+    return rtm.record_review_time(
         user=by,
         member=thread.member,
         date=clock.clinic_today(thread.member, now),
