@@ -40,7 +40,7 @@ class AuditedReads:
             audit.record_read_by_staff(
                 request=request, member_id=None, object_type=self.list_object_type
             )
-        return response  # type: ignore[no-any-return]
+        return response
 
     def change_view(
         self,
@@ -56,7 +56,7 @@ class AuditedReads:
                 member_id=self.member_id_for(object_id),
                 object_type=self.list_object_type.removesuffix("_list"),
             )
-        return response  # type: ignore[no-any-return]
+        return response
 
 
 class MessageInline(admin.TabularInline[Message, Thread]):

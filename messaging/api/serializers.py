@@ -113,7 +113,7 @@ class ReviewTimeOutSerializer(serializers.Serializer[Any]):
     member = serializers.IntegerField()
     date = serializers.DateField()
     minutes = serializers.IntegerField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     note = serializers.CharField()
 
 
@@ -145,11 +145,17 @@ class MessageInput(InputSerializer):
     read_from = MessageSerializer
     client_id = serializers.UUIDField(help_text="Made by the client once per message.")
     text = serializers.CharField(
-        max_length=MAX_TEXT_LENGTH, allow_blank=True, required=False, default="", trim_whitespace=False
+        max_length=MAX_TEXT_LENGTH,
+        allow_blank=True,
+        required=False,
+        default="",
+        trim_whitespace=False,
     )
     exercise = StrictIntegerField(required=False, allow_null=True, default=None)
     image = serializers.FileField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Multipart only: a PNG, JPEG or WebP, at most 10 MB and 40 megapixels.",
     )
 

@@ -82,7 +82,7 @@ class RedFlagFinding:
 
 
 def _normal(text: str) -> str:
-    text = " ".join(text.lower().replace("’", "'").replace("‘", "'").split())
+    text = " ".join(text.lower().replace("\u2019", "'").replace("\u2018", "'").split())
     # One phrase, not two clauses.
     return text.replace("pins and needles", "pins-and-needles")
 

@@ -238,4 +238,3 @@ def overdue_thread_count(user: Any, *, now: datetime | None = None) -> int:
         .filter(condition)
         .count()
     )
-

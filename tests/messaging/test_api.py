@@ -153,7 +153,9 @@ def test_bad_input_is_a_400_naming_the_field(world: World) -> None:
 def test_an_exercise_reference_opens_for_the_other_side(world: World) -> None:
     _, items = plan_with_items(pt=world.pt, member=world.member, n=1)
     thread = thread_of(world.member)
-    sent = _post(bearer_client(world.pt.user), thread.pk, text="Try it slower", exercise=items[0].exercise_id)
+    sent = _post(
+        bearer_client(world.pt.user), thread.pk, text="Try it slower", exercise=items[0].exercise_id
+    )
     assert sent.status_code == 201, sent.content
     assert sent.json()["exercise"] == {"id": items[0].exercise_id, "name": items[0].exercise.name}
 
@@ -181,7 +183,10 @@ def test_a_picture_by_multipart_is_served_to_the_thread_only(world: World) -> No
 
 def test_withdraw_is_the_senders_within_five_minutes(world: World) -> None:
     sent = send(world.member.user, world.member, "Oops").message
-    assert bearer_client(world.pt.user).post(f"/api/v1/messages/{sent.pk}/withdraw/").status_code == 403
+    assert (
+        bearer_client(world.pt.user).post(f"/api/v1/messages/{sent.pk}/withdraw/").status_code
+        == 403
+    )
     Message.objects.filter(pk=sent.pk).update(created_at=timezone.now() - timedelta(minutes=6))
     late = bearer_client(world.member.user).post(f"/api/v1/messages/{sent.pk}/withdraw/")
     assert late.status_code == 409
@@ -211,7 +216,9 @@ def test_log_time_adds_messaging_minutes_to_review_time(world: World) -> None:
     entry = ReviewTime.objects.get()
     assert (entry.minutes, entry.source, entry.live_interaction) == (7, "messaging", False)
     assert pt.post(url, {"minutes": 0}, format="json").status_code == 400
-    assert bearer_client(world.member.user).post(url, {"minutes": 5}, format="json").status_code == 404
+    assert (
+        bearer_client(world.member.user).post(url, {"minutes": 5}, format="json").status_code == 404
+    )
 
 
 def test_reply_templates_are_the_pts_own(world: World) -> None:
@@ -224,12 +231,20 @@ def test_reply_templates_are_the_pts_own(world: World) -> None:
     assert made.status_code == 201
     tid = made.json()["id"]
     assert pt.get("/api/v1/reply-templates/").json()["count"] == 1
-    assert pt.patch(f"/api/v1/reply-templates/{tid}/", {"title": "Walks"}, format="json").json()[
-        "title"
-    ] == "Walks"
-    assert bearer_client(world.pt_other.user).get(f"/api/v1/reply-templates/{tid}/").status_code == 404
+    assert (
+        pt.patch(f"/api/v1/reply-templates/{tid}/", {"title": "Walks"}, format="json").json()[
+            "title"
+        ]
+        == "Walks"
+    )
+    assert (
+        bearer_client(world.pt_other.user).get(f"/api/v1/reply-templates/{tid}/").status_code == 404
+    )
     assert bearer_client(world.member.user).get("/api/v1/reply-templates/").status_code == 404
-    assert pt.post("/api/v1/reply-templates/", {"title": "", "text": "x"}, format="json").status_code == 400
+    assert (
+        pt.post("/api/v1/reply-templates/", {"title": "", "text": "x"}, format="json").status_code
+        == 400
+    )
     assert pt.delete(f"/api/v1/reply-templates/{tid}/").status_code == 204
     assert not ReplyTemplate.objects.exists()
 
@@ -241,9 +256,16 @@ def test_the_coordinator_sets_working_hours(world: World) -> None:
     assert answer.status_code == 200, answer.content
     assert answer.json()["hours"]["monday"] == hours["monday"]
     assert answer.json()["hours"]["tuesday"] == []
-    bad = coordinator.patch("/api/v1/working-hours/", {"hours": {"monday": [["17:00", "08:00"]]}}, format="json")
+    bad = coordinator.patch(
+        "/api/v1/working-hours/", {"hours": {"monday": [["17:00", "08:00"]]}}, format="json"
+    )
     assert bad.status_code == 400 and "hours" in bad.json()["errors"]
-    assert bearer_client(world.pt.user).patch("/api/v1/working-hours/", {"hours": hours}, format="json").status_code == 403
+    assert (
+        bearer_client(world.pt.user)
+        .patch("/api/v1/working-hours/", {"hours": hours}, format="json")
+        .status_code
+        == 403
+    )
     thread = thread_of(world.member)
     detail = bearer_client(world.member.user).get(f"/api/v1/threads/{thread.pk}/").json()
     assert detail["working_hours"]["saturday"] == [["09:00", "12:00"]]
@@ -257,13 +279,27 @@ def test_coordinators_get_the_overdue_count_and_no_content(world: World) -> None
     sent = send(world.member.user, world.member, "Still waiting").message
     # Sent Monday 10:00; Tuesday 16:00 a working day has not passed; Wednesday 10:00 it has.
     Message.objects.filter(pk=sent.pk).update(created_at=datetime(2026, 11, 30, 10, tzinfo=ny))
-    assert selectors.overdue_thread_count(world.coordinator, now=datetime(2026, 12, 1, 16, tzinfo=ny)) == 0
-    assert selectors.overdue_thread_count(world.coordinator, now=datetime(2026, 12, 2, 10, tzinfo=ny)) == 1
-    assert selectors.overdue_thread_count(world.foreign_coordinator, now=datetime(2026, 12, 2, 10, tzinfo=ny)) == 0
+    assert (
+        selectors.overdue_thread_count(world.coordinator, now=datetime(2026, 12, 1, 16, tzinfo=ny))
+        == 0
+    )
+    assert (
+        selectors.overdue_thread_count(world.coordinator, now=datetime(2026, 12, 2, 10, tzinfo=ny))
+        == 1
+    )
+    assert (
+        selectors.overdue_thread_count(
+            world.foreign_coordinator, now=datetime(2026, 12, 2, 10, tzinfo=ny)
+        )
+        == 0
+    )
     from messaging.services import messages
 
     messages.mark_read(thread=thread_of(world.member), by=world.pt.user)
-    assert selectors.overdue_thread_count(world.coordinator, now=datetime(2026, 12, 2, 10, tzinfo=ny)) == 0
+    assert (
+        selectors.overdue_thread_count(world.coordinator, now=datetime(2026, 12, 2, 10, tzinfo=ny))
+        == 0
+    )
     assert bearer_client(world.coordinator).get("/api/v1/threads/").status_code == 404
 
 
@@ -271,7 +307,9 @@ def test_a_pt_opens_a_conversation_with_a_caseload_member(world: World) -> None:
     pt = bearer_client(world.pt.user)
     opened = pt.post("/api/v1/threads/", {"member": world.member.pk}, format="json")
     assert opened.status_code == 201
-    assert pt.post("/api/v1/threads/", {"member": world.member.pk}, format="json").status_code == 200
+    assert (
+        pt.post("/api/v1/threads/", {"member": world.member.pk}, format="json").status_code == 200
+    )
     other = pt.post("/api/v1/threads/", {"member": world.other_member.pk}, format="json")
     assert other.status_code == 400 and "member" in other.json()["errors"]
 
@@ -282,6 +320,10 @@ def test_a_pts_reads_are_audited(world: World) -> None:
     bearer_client(world.pt.user).get(f"/api/v1/threads/{thread.pk}/messages/")
     row = AuditEvent.objects.order_by("-id").first()
     assert AuditEvent.objects.count() == before + 1
-    assert (row.member_id, row.action, row.object_type) == (world.member.pk, "read", "messaging.thread")
+    assert (row.member_id, row.action, row.object_type) == (
+        world.member.pk,
+        "read",
+        "messaging.thread",
+    )
     bearer_client(world.member.user).get(f"/api/v1/threads/{thread.pk}/messages/")
     assert AuditEvent.objects.count() == before + 1

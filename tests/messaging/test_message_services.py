@@ -29,9 +29,7 @@ def test_the_member_and_their_pt_read_the_thread_and_nobody_else(world: World) -
     readers = {
         name
         for name in ("member", "other_member", "pt", "pt_other", "foreign_pt", "foreign_member")
-        if access.visible_threads(
-            getattr(world, name).user
-        ).filter(pk=thread.pk).exists()
+        if access.visible_threads(getattr(world, name).user).filter(pk=thread.pk).exists()
     }
     assert readers == {"member", "pt"}
     for user in (world.coordinator, world.foreign_coordinator, world.staff):

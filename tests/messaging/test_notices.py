@@ -48,7 +48,9 @@ def test_the_pt_is_notified_in_the_app_at_once_without_the_content(world: World)
     assert note.title == note.body == "You have a new message from a member"
     notice = MessageNotice.objects.get(recipient=world.pt.user)
     assert notice.status == NoticeStatus.PENDING
-    assert notice.due_at - notice.created_at == pytest.approx(timedelta(minutes=15), abs=timedelta(seconds=5))
+    assert notice.due_at - notice.created_at == pytest.approx(
+        timedelta(minutes=15), abs=timedelta(seconds=5)
+    )
     assert not Notification.objects.filter(user=world.member.user).exists()
 
 
@@ -115,9 +117,7 @@ def test_quiet_hours_defer_the_notice_to_their_end(world: World) -> None:
     assert notice.due_at == datetime(2026, 12, 3, 8, 0, tzinfo=NEW_YORK)
     assert mail.outbox == []
     assert notices.send_due_notices(now=datetime(2026, 12, 3, 7, 59, tzinfo=NEW_YORK)) == {}
-    assert notices.send_due_notices(now=datetime(2026, 12, 3, 8, 0, tzinfo=NEW_YORK)) == {
-        "sent": 1
-    }
+    assert notices.send_due_notices(now=datetime(2026, 12, 3, 8, 0, tzinfo=NEW_YORK)) == {"sent": 1}
 
 
 def test_a_members_own_quiet_hours_and_text_messages_are_used(world: World) -> None:

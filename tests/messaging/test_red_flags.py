@@ -21,7 +21,7 @@ POSITIVE = [
     ("I have trouble peeing since yesterday", Sign.BLADDER_BOWEL),
     ("My groin feels numb", Sign.SADDLE_NUMBNESS),
     ("numbness in my inner thighs since Sunday", Sign.SADDLE_NUMBNESS),
-    ("I can’t feel anything between my legs when I wipe", Sign.SADDLE_NUMBNESS),
+    ("I can\u2019t feel anything between my legs when I wipe", Sign.SADDLE_NUMBNESS),
     ("pins and needles around my bottom", Sign.SADDLE_NUMBNESS),
     ("My legs are getting weaker every day", Sign.LEG_WEAKNESS),
     ("the weakness in my left leg is worse", Sign.LEG_WEAKNESS),
