@@ -28,6 +28,7 @@ from exercise_tracker import access
 from exercise_tracker.api import Conflict, only_roles, query_int
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import validated
+from exercise_tracker.schema import ErrorSerializer
 from members.models import Member, Role, User
 from messaging.api import serializers as s
 from messaging.models import Message, ReplyTemplate, Thread
@@ -359,6 +360,10 @@ def _etags(header: str) -> set[str]:
 # --- messages ---------------------------------------------------------------------------------
 
 MESSAGE_PARAM = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The message's id.")
+# Pictures are stored as the library's checks leave them: PNG, JPEG or WebP.
+PICTURE_RESPONSES = {
+    (200, f"image/{kind}"): OpenApiTypes.BINARY for kind in ("jpeg", "png", "webp")
+}
 
 
 class MessageViewSet(viewsets.GenericViewSet[Message]):
@@ -404,7 +409,7 @@ class MessageViewSet(viewsets.GenericViewSet[Message]):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @extend_schema(parameters=[MESSAGE_PARAM], responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[MESSAGE_PARAM], responses=PICTURE_RESPONSES)
     @action(detail=True, methods=["get"])
     def image(self, request: Request, pk: str | None = None) -> FileResponse:
         """The message's picture, for the thread's readers only."""
@@ -488,7 +493,7 @@ class WorkingHoursView(APIView):
             raise Http404
         return org
 
-    @extend_schema(responses=s.WorkingHoursSerializer)
+    @extend_schema(responses={200: s.WorkingHoursSerializer, 404: ErrorSerializer})
     def get(self, request: Request) -> Response:
         org = self._organization(request)
         return Response(
@@ -499,7 +504,9 @@ class WorkingHoursView(APIView):
             }
         )
 
-    @extend_schema(request=s.WorkingHoursInput, responses=s.WorkingHoursSerializer)
+    @extend_schema(
+        request=s.WorkingHoursInput, responses={200: s.WorkingHoursSerializer, 404: ErrorSerializer}
+    )
     def patch(self, request: Request) -> Response:
         org = self._organization(request)
         if getattr(request.user, "role", None) != Role.COORDINATOR:

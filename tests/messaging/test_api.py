@@ -327,3 +327,23 @@ def test_a_pts_reads_are_audited(world: World) -> None:
     )
     bearer_client(world.member.user).get(f"/api/v1/threads/{thread.pk}/messages/")
     assert AuditEvent.objects.count() == before + 1
+
+
+def test_a_picture_with_an_idempotency_key_is_sent_once(world: World) -> None:
+    member = bearer_client(world.member.user)
+    thread = thread_of(world.member)
+    url = f"/api/v1/threads/{thread.pk}/messages/"
+    key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+    client_id = str(uuid.uuid4())
+    answers = [
+        member.post(
+            url,
+            {"client_id": client_id, "text": "Here", "image": jpeg_with_exif()},
+            format="multipart",
+            **key,
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201], answers[1].content
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert Message.objects.count() == 1

@@ -27,9 +27,7 @@ def test_demo_conversations_are_written_once_with_some_unread() -> None:
     counts = (Thread.objects.count(), Message.objects.count(), ReadMarker.objects.count())
     assert seed_demo_messages(say=lambda _: None) == 0
     assert (Thread.objects.count(), Message.objects.count(), ReadMarker.objects.count()) == counts
-    unread = selectors.unread_count(pt.user) + sum(
-        selectors.unread_count(m.user) for m in members
-    )
+    unread = selectors.unread_count(pt.user) + sum(selectors.unread_count(m.user) for m in members)
     assert unread >= 1
     assert Message.objects.filter(exercise__isnull=False).exists()
     assert not Organization.objects.exclude(slug="demo-clinic").exists()
