@@ -118,7 +118,7 @@ def seed_demo_messages(*, say: Callable[[str], object] = print, now: datetime | 
             "thread__member_id", flat=True
         )
     )
-    first_exercise = {}
+    first_exercise: dict[int, int] = {}
     for item in (
         PlanItem.objects.filter(
             plan__member__in=members,
