@@ -86,3 +86,12 @@ def test_no_guidance_for_ordinary_messages_or_the_pts_words(world: World) -> Non
     pt_words = "If you lose control of your bladder, go to the emergency department."
     assert send(world.pt.user, world.member, pt_words).emergency_guidance is None
     assert not Alert.objects.filter(kind="red_flag").exists()
+
+
+@pytest.mark.django_db
+def test_the_pts_alert_names_the_signs_not_the_members_words(world: World) -> None:
+    from members.selectors.alerts import alert_message
+
+    send(world.member.user, world.member, "Since Tuesday I can't hold my bladder")
+    text = alert_message(Alert.objects.get(kind="red_flag"))
+    assert "bladder or bowel control" in text and "Tuesday" not in text
