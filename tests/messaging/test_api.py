@@ -347,3 +347,16 @@ def test_a_picture_with_an_idempotency_key_is_sent_once(world: World) -> None:
     assert [a.status_code for a in answers] == [201, 201], answers[1].content
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assert Message.objects.count() == 1
+
+
+def test_the_navigation_count_is_one_query_and_none_for_coordinators(
+    world: World, django_assert_num_queries
+) -> None:
+    for n in range(4):
+        send(world.member.user, world.member, f"Question {n}")
+    with django_assert_num_queries(1):
+        assert selectors.unread_count(world.pt.user) == 4
+    with django_assert_num_queries(1):
+        assert selectors.unread_count(world.member.user) == 0
+    with django_assert_num_queries(0):
+        assert selectors.unread_count(world.coordinator) == 0
