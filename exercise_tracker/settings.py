@@ -503,6 +503,11 @@ MESSAGING_QUIET_HOURS = ("21:00", "08:00")
 MESSAGING_DEFAULT_WORKING_HOURS = {
     day: [["09:00", "17:00"]] for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
 }
+CELERY_BEAT_SCHEDULE["queue-missing-message-thumbnails"] = {
+    "task": "messaging.queue_missing_message_thumbnails",
+    "schedule": 10 * 60,
+    "options": {"expires": 9 * 60},
+}
 CELERY_BEAT_SCHEDULE["send-due-message-notices"] = {
     "task": "messaging.send_due_message_notices",
     "schedule": crontab(minute="*"),

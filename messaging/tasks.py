@@ -36,3 +36,10 @@ def send_due_message_notices() -> dict[str, int]:
     from messaging.services import notices
 
     return notices.send_due_notices()
+
+
+@shared_task(name="messaging.queue_missing_message_thumbnails")
+def queue_missing_message_thumbnails() -> int:
+    from messaging.services import messages
+
+    return messages.queue_missing_thumbnails()

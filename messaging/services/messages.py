@@ -336,6 +336,28 @@ def set_thumbnail_queue(queue: Callable[[int], None]) -> None:
     _thumbnail_queue = queue
 
 
+# As programs' pictures: thumbnails missing this long after sending were not queued (the broker
+# was down); a picture older than a day without one is left alone (Pillow cannot read it).
+THUMBNAIL_OVERDUE = timedelta(minutes=2)
+THUMBNAIL_GIVE_UP = timedelta(days=1)
+
+
+def queue_missing_thumbnails(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queues the thumbnails of message pictures that still lack them (beat, every 10 minutes).
+    Making one twice is harmless: the task does nothing when it exists."""
+    before = (now or timezone.now()) - THUMBNAIL_OVERDUE
+    ids = list(
+        Message.objects.filter(created_at__lt=before, created_at__gte=before - THUMBNAIL_GIVE_UP)
+        .exclude(image="")
+        .filter(thumbnail="", withdrawn_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in ids:
+        _thumbnail_queue(message_id)
+    return len(ids)
+
+
 def make_thumbnail(*, message_id: int) -> bool:
     """Makes a message picture's WebP thumbnail; False when there was nothing to do (none, made
     already, withdrawn). Safe to run twice: re-checked under a lock before saving."""

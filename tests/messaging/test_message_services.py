@@ -186,3 +186,14 @@ def test_pt_conversations_are_ordered_unread_first(world: World) -> None:
     ordered = list(selectors.threads_for(world.pt.user))
     assert [t.member_id for t in ordered] == [world.member.pk, second.pk]
     assert [t.unread for t in ordered] == [1, 0]
+
+
+def test_pictures_sent_while_the_broker_was_down_get_their_thumbnail_later(world: World) -> None:
+    sent = send(world.member.user, world.member, "", image=jpeg_with_exif())
+    assert messages.queue_missing_thumbnails() == 0  # too recent: its task may still run
+    later = timezone.now() + timedelta(minutes=5)
+    # The queue is the Celery task (eager in tests): the thumbnail is made.
+    assert messages.queue_missing_thumbnails(now=later) == 1
+    sent.message.refresh_from_db()
+    assert sent.message.thumbnail
+    assert messages.queue_missing_thumbnails(now=later) == 0
