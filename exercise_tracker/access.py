@@ -372,3 +372,33 @@ def visible_member_imports(user: Any) -> QuerySet[MemberImport]:
     if not _is_authenticated(user) or user.role != Role.COORDINATOR:
         return qs.none()
     return qs.filter(organization_id=user.organization_id)
+
+
+# Messages are between a member and their PTs now: coordinators see counts (messaging's
+# selectors), staff read them through the audited admin; through the API, nobody else.
+MESSAGE_READERS = (Role.MEMBER, Role.THERAPIST)
+
+
+def visible_threads(user: Any) -> QuerySet[Any]:
+    """Message threads: a member's own; a PT's caseload's (a transferred member's thread goes
+    with them to the new PT, history included); nobody else's."""
+    from messaging.models import Thread
+
+    qs = Thread.objects.select_related("member__user", "member__user__organization")
+    if not _is_authenticated(user) or not user.is_active or user.role not in MESSAGE_READERS:
+        return qs.none()
+    if user.role == Role.MEMBER:
+        return qs.filter(member__user_id=user.pk)
+    return qs.filter(member__in=visible_members(user).values("pk"))
+
+
+def visible_messages(user: Any) -> QuerySet[Any]:
+    """Messages of the threads a user may read."""
+    from messaging.models import Message
+
+    qs = Message.objects.select_related("thread")
+    if not _is_authenticated(user) or not user.is_active or user.role not in MESSAGE_READERS:
+        return qs.none()
+    if user.role == Role.MEMBER:
+        return qs.filter(thread__member__user_id=user.pk)
+    return qs.filter(thread__member__in=visible_members(user).values("pk"))

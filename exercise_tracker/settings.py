@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "exercise_tracker",
     "members",
     "programs",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -493,4 +494,24 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
     },
+}
+
+# --- Messaging (messaging/): a new message is notified in the app at once, and by email or text
+# message when still unread this many minutes later (one notice for several messages), never
+# in the recipient's quiet hours: a member's own (reminder settings), else these, local time.
+MESSAGING_NOTICE_DELAY_MINUTES = env.int("MESSAGING_NOTICE_DELAY_MINUTES", default=15)
+MESSAGING_QUIET_HOURS = ("21:00", "08:00")
+# Until a coordinator sets their clinic's hours (PATCH /api/v1/organizations/{id}/working-hours/).
+MESSAGING_DEFAULT_WORKING_HOURS = {
+    day: [["09:00", "17:00"]] for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+}
+CELERY_BEAT_SCHEDULE["queue-missing-message-thumbnails"] = {
+    "task": "messaging.queue_missing_message_thumbnails",
+    "schedule": 10 * 60,
+    "options": {"expires": 9 * 60},
+}
+CELERY_BEAT_SCHEDULE["send-due-message-notices"] = {
+    "task": "messaging.send_due_message_notices",
+    "schedule": crontab(minute="*"),
+    "options": {"expires": 55},
 }

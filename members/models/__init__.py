@@ -7,6 +7,7 @@ from .adherence import (
     AdherenceWeek,
     MemberAdherence,
     MonitoringEpisode,
+    ReviewSource,
     ReviewTime,
     Risk,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "MonitoringEpisode",
     "Organization",
     "Precaution",
+    "ReviewSource",
     "ReviewTime",
     "Risk",
     "Role",

@@ -172,6 +172,11 @@ class MonitoringEpisode(models.Model):
 MAX_REVIEW_MINUTES = 240  # one sitting; more is a typo
 
 
+class ReviewSource(models.TextChoices):
+    MANUAL = "manual", "Entered by the PT"
+    MESSAGING = "messaging", "Messaging with the member"
+
+
 class ReviewTime(models.Model):
     """Minutes a PT spent on a member's monitoring data on one date, and whether that included
     a live, two-way interaction (a call or video): the basis of the management codes."""
@@ -181,6 +186,9 @@ class ReviewTime(models.Model):
     date = models.DateField()
     minutes = models.PositiveSmallIntegerField()
     live_interaction = models.BooleanField(default=False)
+    # Where the minutes were spent: the review form, or a conversation (messaging's "log time").
+    source = models.CharField(max_length=12, choices=ReviewSource.choices, default="manual")
+    note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

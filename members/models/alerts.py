@@ -13,6 +13,7 @@ class AlertKind(models.TextChoices):
     PAIN_SPIKE = "pain_spike", "Pain spike"
     TOO_HARD_STREAK = "too_hard_streak", "Too hard, sessions running"
     INACTIVE = "inactive", "No session for days"
+    RED_FLAG = "red_flag", "Red-flag symptoms in a message"
 
 
 class AlertStatus(models.TextChoices):

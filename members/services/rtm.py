@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from exercise_tracker import access, audit, clock
 from exercise_tracker.models import AuditAction
-from members.models import Member, MonitoringEpisode, ReviewTime, User
+from members.models import Member, MonitoringEpisode, ReviewSource, ReviewTime, User
 from members.models.adherence import MAX_REVIEW_MINUTES
 
 # How far back a PT may date an episode's start or a review: a year of late paperwork, and
@@ -151,6 +151,8 @@ def record_review_time(
     minutes: int,
     live_interaction: bool,
     now: datetime | None = None,
+    source: str = ReviewSource.MANUAL,
+    note: str = "",
 ) -> ReviewTime:
     """Records minutes a PT of the care team spent on the member's monitoring data on `date`
     (the clinic's date), and whether there was a live, two-way interaction (call or video)."""
@@ -191,6 +193,8 @@ def record_review_time(
         date=day,
         minutes=minutes,
         live_interaction=live_interaction,
+        source=source,
+        note=note,
     )
     audit.record_write(by=user, action=AuditAction.CREATE, member_id=member.pk, obj=entry)
     return entry
