@@ -47,6 +47,7 @@ from .reminders import (
     ReminderSchedule,
     SkipReason,
 )
+from .walks import SymptomChange, SymptomCheck, SymptomSide, Walk, WalkSupport
 
 __all__ = [
     "AT_RISK",
@@ -106,3 +107,4 @@ __all__ += [
     "ReminderSchedule",
     "SkipReason",
 ]
+__all__ += ["SymptomChange", "SymptomCheck", "SymptomSide", "Walk", "WalkSupport"]

@@ -13,6 +13,15 @@ class AlertKind(models.TextChoices):
     PAIN_SPIKE = "pain_spike", "Pain spike"
     TOO_HARD_STREAK = "too_hard_streak", "Too hard, sessions running"
     INACTIVE = "inactive", "No session for days"
+    # Walking tolerance and leg symptoms (members.rules.leg_symptoms).
+    WALK_TOLERANCE_DROP = "walk_tolerance_drop", "Walking tolerance halved"
+    LEG_WEAKNESS = "leg_weakness", "Leg weakness new or worse (urgent)"
+    NUMBNESS_SPREADING = "numbness_spreading", "Numbness spreading"
+    SYMPTOMS_WORSE = "symptoms_worse", "Leg symptoms worse, check-ins running"
+
+
+# Findings that may be a red flag (possible cauda equina compression): shown first, marked urgent.
+URGENT_KINDS = frozenset({AlertKind.LEG_WEAKNESS})
 
 
 class AlertStatus(models.TextChoices):
