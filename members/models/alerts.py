@@ -97,3 +97,7 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for member {self.member_id} ({self.status})"
+
+    @property
+    def urgent(self) -> bool:
+        return self.kind in URGENT_KINDS

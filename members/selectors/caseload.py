@@ -3,13 +3,14 @@ not yet resolved (pain among them: the read is audited)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from exercise_tracker import audit
 from members.models import Alert, Member
 from members.models.alerts import ACTIVE_STATUSES
 from members.selectors import adherence
+from members.selectors import walks as walk_selectors
 from members.selectors.alerts import alert_message, alerts_for
 from programs.selectors import plans
 
@@ -22,6 +23,8 @@ class Caseload:
     members: list[tuple[Member, Any]]  # each with its dashboard row (None: no figures yet)
     summary: Any
     alerts: list[tuple[Alert, str]]
+    # member id → walking tolerance of the last weeks (members who recorded walks only)
+    walking: dict[int, Any] = field(default_factory=dict)
 
 
 def caseload(user: Any) -> Caseload:
@@ -40,4 +43,5 @@ def caseload(user: Any) -> Caseload:
         members=[(member, figures.get(member.pk)) for member in rows],
         summary=board.summary(),
         alerts=[(alert, alert_message(alert)) for alert in alerts],
+        walking=walk_selectors.tolerance_by_member(rows),
     )

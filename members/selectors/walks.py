@@ -77,8 +77,11 @@ def _tolerance(points: Iterable[rules.WalkPoint], *, start: date, end: date) -> 
         weeks.append(found.get(week, {"week": week, "median": None, "walks": 0}))
         week += timedelta(weeks=1)
     line = rules.trend_line(weeks)
+    walked = [w["week"] for w in weeks if w["median"] is not None]
     for one, fitted in zip(weeks, line, strict=True):
-        one["trend"] = fitted
+        # The line spans the weeks with walks, not the empty weeks before or after them.
+        inside = bool(walked) and walked[0] <= one["week"] <= walked[-1]
+        one["trend"] = fitted if inside else None
     return Tolerance(weeks=weeks, trend=rules.trend(weeks), slope=rules.slope(weeks))
 
 

@@ -18,7 +18,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         request,
         "pages/caseload.html",
         {
-            "members": found.members,
+            "members": [(m, f, found.walking.get(m.pk)) for m, f in found.members],
             "summary": found.summary,
             "source_note": adherence.SOURCE_NOTE,
             "alerts": found.alerts,
