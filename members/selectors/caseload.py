@@ -10,7 +10,6 @@ from exercise_tracker import audit
 from members.models import Alert, Member
 from members.models.alerts import ACTIVE_STATUSES
 from members.selectors import adherence
-from members.selectors import walks as walk_selectors
 from members.selectors.alerts import alert_message, alerts_for
 from programs.selectors import plans
 
@@ -43,5 +42,5 @@ def caseload(user: Any) -> Caseload:
         members=[(member, figures.get(member.pk)) for member in rows],
         summary=board.summary(),
         alerts=[(alert, alert_message(alert)) for alert in alerts],
-        walking=walk_selectors.tolerance_by_member(rows),
+        walking=board.walking,
     )

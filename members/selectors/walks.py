@@ -4,7 +4,7 @@ and whether a weekly check-in is due."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -100,10 +100,11 @@ def tolerance(member: Member, *, start: date, end: date) -> Tolerance:
     return _tolerance(_points(rows), start=start, end=end)
 
 
-def tolerance_by_member(members: Iterable[Member]) -> dict[int, Tolerance]:
+def tolerance_by_member(members: Iterable[Member] | Mapping[int, str]) -> dict[int, Tolerance]:
     """member id → the last CASELOAD_WEEKS weeks of walking tolerance (members with walks only),
-    in one query whatever the number of members."""
-    todays = {m.pk: clock.local_today(m) for m in members}
+    from members or a mapping of member id → time zone; one query whatever their number."""
+    zones = dict(members) if isinstance(members, Mapping) else {m.pk: m.timezone for m in members}
+    todays = clock.local_todays(zones)
     if not todays:
         return {}
     earliest = rules.week_start(min(todays.values())) - timedelta(weeks=CASELOAD_WEEKS - 1)
@@ -120,6 +121,17 @@ def tolerance_by_member(members: Iterable[Member]) -> dict[int, Tolerance]:
         if points:
             found[member_id] = _tolerance(points, start=start, end=today)
     return found
+
+
+def tolerance_data(found: Tolerance | None) -> dict[str, Any]:
+    """The compact figure (API rows): the latest week's median minutes and the trend."""
+    latest = found.latest if found is not None else None
+    return {
+        "week": latest["week"].isoformat() if latest else None,
+        "median_minutes": latest["median"] if latest else None,
+        "walks": latest["walks"] if latest else 0,
+        "trend": found.trend if found is not None else None,
+    }
 
 
 def last_check(member: Member) -> SymptomCheck | None:
