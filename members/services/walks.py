@@ -86,7 +86,7 @@ def _insert(row: Walk | SymptomCheck, names: tuple[str, ...]) -> Logged:
     return Logged(row=existing, created=False)
 
 
-def _raise(member_id: int, findings: list[alerts.Finding]) -> None:
+def raise_findings(member_id: int, findings: list[alerts.Finding]) -> None:
     """Opens the findings as alerts (one active per member and kind). One already active is
     brought up to date; an urgent one opens again even if the PT had acknowledged it."""
     if not findings:
@@ -188,7 +188,9 @@ def log_walk(
         walk_points(member, start=today - timedelta(days=span), end=today), today=today
     )
     if drop is not None:
-        _raise(member.pk, [alerts.Finding(kind=AlertKind.WALK_TOLERANCE_DROP, details=drop)])
+        raise_findings(
+            member.pk, [alerts.Finding(kind=AlertKind.WALK_TOLERANCE_DROP, details=drop)]
+        )
     audit.record_write(
         by=by or member.user, action=AuditAction.CREATE, member_id=member.pk, obj=walk
     )
@@ -303,7 +305,7 @@ def log_symptom_check(
     stored: SymptomCheck = logged.row
     findings = findings_for(stored, previous_check(stored))
     if logged.created:
-        _raise(member.pk, findings)
+        raise_findings(member.pk, findings)
         audit.record_write(
             by=by or member.user, action=AuditAction.CREATE, member_id=member.pk, obj=stored
         )

@@ -18,7 +18,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
         request,
         "pages/caseload.html",
         {
-            "members": [(m, f, found.walking.get(m.pk)) for m, f in found.members],
+            "members": found.members,
+            "walking": found.walking,
             "summary": found.summary,
             "source_note": adherence.SOURCE_NOTE,
             "alerts": found.alerts,
