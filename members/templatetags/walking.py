@@ -13,5 +13,8 @@ register = template.Library()
 @register.inclusion_tag("members/_walking_figure.html")
 def walking_figure(walking: dict[int, Any] | Any, member_id: int | None = None) -> dict[str, Any]:
     """From a Tolerance, or from a mapping member id → Tolerance and the member's id."""
-    found = walking.get(member_id) if isinstance(walking, dict) else walking
+    if isinstance(walking, dict):
+        found = walking.get(member_id) if member_id is not None else None
+    else:
+        found = walking
     return {"walking": found}
