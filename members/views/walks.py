@@ -192,6 +192,8 @@ def _log_check(request: HttpRequest, member: Member) -> list[str]:
             errors.append(f"{label}: choose None, Left leg, Right leg or Both legs.")
         data[name] = side or None
         data[f"{name}_change"] = post.get(f"{name}_change") or None
+        if side and side != SymptomSide.NONE and not data[f"{name}_change"]:
+            errors.append(f"{label}: Felt in a leg: say whether it is better, the same or worse.")
     if errors:
         return errors
     form = SymptomCheckInputSerializer(data=data)
