@@ -54,6 +54,7 @@ def test_member_logs_a_walk_and_worse_weakness_and_reads_the_emergency_guidance(
     form.get_by_test_id("log-walk").click()
     expect(page.locator(".messages, [role=status]").first).to_contain_text("Walk recorded")
     walk = Walk.objects.filter(member=member).order_by("-created_at").first()
+    assert walk is not None
     assert Walk.objects.filter(member=member).count() == walks_before + 1
     assert (walk.minutes_to_symptoms, walk.total_minutes, walk.rests) == (9, 22, 2)
 

@@ -53,7 +53,9 @@ def test_walks_are_varied_by_pattern_raise_alerts_and_are_seeded_once() -> None:
         for name, m in members.items()
     }
     assert trends["demo_member"].trend == "up"
-    assert trends["member02"].latest["median"] < trends["member02"].weeks[-3]["median"] / 2
+    latest = trends["member02"].latest
+    assert latest is not None
+    assert latest["median"] < trends["member02"].weeks[-3]["median"] / 2
     # Real scatter, not a canned series: many different values, walks with no symptoms too.
     minutes = set(Walk.objects.values_list("minutes_to_symptoms", flat=True))
     assert len(minutes) > 10 and None in minutes

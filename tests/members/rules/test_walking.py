@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from members.rules import walking as rules
 from members.rules.walking import WalkPoint
@@ -93,7 +94,7 @@ def test_weekly_medians_and_a_rising_trend() -> None:
 
 def test_a_week_without_walks_is_left_out_not_zero() -> None:
     monday = date(2026, 3, 2)
-    weeks = [
+    weeks: list[dict[str, Any]] = [
         {"week": monday, "median": 10.0, "walks": 2},
         {"week": monday + timedelta(weeks=1), "median": None, "walks": 0},
         {"week": monday + timedelta(weeks=2), "median": 6.0, "walks": 2},
@@ -106,7 +107,7 @@ def test_a_week_without_walks_is_left_out_not_zero() -> None:
 
 def test_small_changes_are_steady_and_one_week_has_no_trend() -> None:
     monday = date(2026, 3, 2)
-    weeks = [
+    weeks: list[dict[str, Any]] = [
         {"week": monday, "median": 10.0, "walks": 2},
         {"week": monday + timedelta(weeks=1), "median": 10.4, "walks": 2},
     ]
