@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from exercise_tracker import access, clock
-from members.models import Member, SymptomCheck, Walk
+from members.models import AlertKind, Member, SymptomCheck, Walk
 from members.rules import walking as rules
 from members.services import walks as services
 from programs.models import PlanStatus
@@ -224,7 +224,9 @@ def _raise_alerts(members: list[Member], now: datetime) -> int:
         drop = rules.tolerance_drop(points, today=today)
         findings = []
         if drop is not None:
-            findings.append(services.alerts.Finding(kind="walk_tolerance_drop", details=drop))
+            findings.append(
+                services.alerts.Finding(kind=AlertKind.WALK_TOLERANCE_DROP, details=drop)
+            )
         last = (
             SymptomCheck.objects.filter(member=member)
             .order_by("-local_date", "-created_at")
