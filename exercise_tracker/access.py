@@ -26,8 +26,10 @@ from members.models import (
     ReminderSchedule,
     Role,
     SessionLog,
+    SymptomCheck,
     Therapist,
     User,
+    Walk,
 )
 from programs.models import Exercise, Plan, PlanItem, PlanTemplate
 
@@ -222,6 +224,31 @@ def visible_sessions(user: Any) -> QuerySet[SessionLog]:
         # One join, no subquery: this is on every POST and GET a member's phone makes.
         return qs.filter(member__user_id=user.pk)
     return qs.filter(member__in=visible_members(user).values("pk"))
+
+
+# Walks and leg symptom check-ins are health data, as session logs are: the member writes their
+# own, their PTs read them; coordinators do not see them (404).
+WALK_READERS = SESSION_READERS
+
+
+def _own_or_caseload(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if not _is_authenticated(user) or user.role not in WALK_READERS:
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    if user.role == Role.MEMBER:
+        return qs.filter(member__user_id=user.pk)
+    return qs.filter(member__in=visible_members(user).values("pk"))
+
+
+def visible_walks(user: Any) -> QuerySet[Walk]:
+    """Walks: a member's own, a PT's caseload's, all for staff; none for coordinators."""
+    return _own_or_caseload(user, Walk.objects.all())
+
+
+def visible_symptom_checks(user: Any) -> QuerySet[SymptomCheck]:
+    """Leg symptom check-ins, scoped as walks are."""
+    return _own_or_caseload(user, SymptomCheck.objects.all())
 
 
 def visible_alerts(user: Any) -> QuerySet[Alert]:

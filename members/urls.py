@@ -18,10 +18,13 @@ from .views import (
     reminders,
     rtm,
     today,
+    walks,
 )
 
 urlpatterns = [
     path("today/", today.today, name="today"),
+    path("walks/", walks.walks_page, name="walks"),
+    path("symptoms/", walks.symptoms_page, name="symptoms"),
     # Enrolment and invitations (PT, coordinator); the link's page (anyone with it); first run.
     path("members/new/", invitations.enrol, name="member-enrol"),
     path("invitations/", invitations.invitation_list, name="invitations"),

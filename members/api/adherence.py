@@ -27,6 +27,7 @@ from exercise_tracker.models import AuditAction
 from exercise_tracker.schema import ErrorSerializer
 from members.models import Risk, Role
 from members.selectors import adherence as selectors
+from members.selectors import walks as walk_selectors
 from members.selectors.adherence_filters import filters_from, window_errors
 
 
@@ -74,10 +75,20 @@ class PainTrendSerializer(serializers.Serializer[Any]):
     )
 
 
-class RowSerializer(serializers.Serializer[Any]):
-    """One member. `pain_trend` is left out for coordinators (no pain details)."""
+class WalkToleranceSerializer(serializers.Serializer[Any]):
+    week = serializers.DateField(allow_null=True, help_text="The latest week with walks.")
+    median_minutes = serializers.FloatField(
+        allow_null=True, help_text="Median minutes walked before leg symptoms that week."
+    )
+    walks = serializers.IntegerField()
+    trend = serializers.ChoiceField(choices=["up", "down", "steady"], allow_null=True)
 
-    schema_optional_fields = ("pain_trend",)
+
+class RowSerializer(serializers.Serializer[Any]):
+    """One member. `pain_trend` and `walk_tolerance` are left out for coordinators (no
+    clinical details)."""
+
+    schema_optional_fields = ("pain_trend", "walk_tolerance")
 
     member_id = serializers.IntegerField()
     name = serializers.CharField()
@@ -95,6 +106,7 @@ class RowSerializer(serializers.Serializer[Any]):
     risk = serializers.ChoiceField(choices=Risk.choices)
     risk_label = serializers.CharField()
     pain_trend = PainTrendSerializer(required=False)
+    walk_tolerance = WalkToleranceSerializer(required=False)
     url = serializers.CharField(help_text="The member's adherence page.")
 
 
@@ -187,6 +199,7 @@ def row_data(row: selectors.Row, board: selectors.Dashboard) -> dict[str, Any]:
             "last_week": row.pain_last_week,
             "trend": row.pain_trend,
         }
+        data["walk_tolerance"] = walk_selectors.tolerance_data(board.walking.get(row.member_id))
     return data
 
 

@@ -38,6 +38,9 @@ class AlertSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=AlertKind.choices)
     status = serializers.ChoiceField(choices=AlertStatus.choices)
     message = serializers.CharField(help_text="One line a PT reads.")
+    urgent = serializers.BooleanField(
+        help_text="A finding that may be a red flag (leg weakness new or getting worse)."
+    )
     exercise = ExerciseNameSerializer(allow_null=True)
     session = serializers.IntegerField(allow_null=True)
     details = serializers.DictField()
@@ -56,6 +59,7 @@ def alert_data(alert: Alert) -> dict[str, Any]:
         "kind": alert.kind,
         "status": alert.status,
         "message": alert_message(alert),
+        "urgent": alert.urgent,
         "exercise": (
             {"id": alert.exercise_id, "name": alert.exercise.name}
             if alert.exercise is not None

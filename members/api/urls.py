@@ -23,6 +23,7 @@ from . import (
     rtm,
     sessions,
     today,
+    walks,
 )
 
 router = SimpleRouter()
@@ -40,6 +41,8 @@ router.register("reminders", reminders.ReminderViewSet, basename="reminder")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
 router.register("care-assignments", care_team.CareAssignmentViewSet, basename="care-assignment")
 router.register("staff", care_team.StaffViewSet, basename="staff")
+router.register("walks", walks.WalkViewSet, basename="walk")
+router.register("symptom-checks", walks.SymptomCheckViewSet, basename="symptom-check")
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),

@@ -48,6 +48,7 @@ from .reminders import (
     ReminderSchedule,
     SkipReason,
 )
+from .walks import SymptomChange, SymptomCheck, SymptomSide, Walk, WalkSupport
 
 __all__ = [
     "AT_RISK",
@@ -108,3 +109,4 @@ __all__ += [
     "ReminderSchedule",
     "SkipReason",
 ]
+__all__ += ["SymptomChange", "SymptomCheck", "SymptomSide", "Walk", "WalkSupport"]

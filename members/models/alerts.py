@@ -14,6 +14,15 @@ class AlertKind(models.TextChoices):
     TOO_HARD_STREAK = "too_hard_streak", "Too hard, sessions running"
     INACTIVE = "inactive", "No session for days"
     RED_FLAG = "red_flag", "Red-flag symptoms in a message"
+    # Walking tolerance and leg symptoms (members.rules.leg_symptoms).
+    WALK_TOLERANCE_DROP = "walk_tolerance_drop", "Walking tolerance halved"
+    LEG_WEAKNESS = "leg_weakness", "Leg weakness new or worse (urgent)"
+    NUMBNESS_SPREADING = "numbness_spreading", "Numbness spreading"
+    SYMPTOMS_WORSE = "symptoms_worse", "Leg symptoms worse, check-ins running"
+
+
+# Findings that may be a red flag (possible cauda equina compression): shown first, marked urgent.
+URGENT_KINDS = frozenset({AlertKind.LEG_WEAKNESS, AlertKind.RED_FLAG})
 
 
 class AlertStatus(models.TextChoices):
@@ -89,3 +98,7 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for member {self.member_id} ({self.status})"
+
+    @property
+    def urgent(self) -> bool:
+        return self.kind in URGENT_KINDS

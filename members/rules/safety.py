@@ -64,3 +64,42 @@ def needs_pain_advice(*, pain_before: int | None, pain_after: int | None) -> boo
     """The rule of the PT's pain-spike alert (members.services.alerts): pain after 7 or more,
     or 2 or more points above before. The member's advice and the PT's alert never disagree."""
     return alerts.pain_spike(pain_before=pain_before, pain_after=pain_after) is not None
+
+
+# --- leg symptom check-ins (members.rules.walking) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmergencyGuidance:
+    """What a member reads after reporting leg weakness that is new or getting worse."""
+
+    title: str
+    reason: str
+    lead: str
+    signs: tuple[str, ...]
+    action: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "title": self.title,
+            "reason": self.reason,
+            "lead": self.lead,
+            "signs": list(self.signs),
+            "action": self.action,
+        }
+
+
+WEAKNESS_GUIDANCE = EmergencyGuidance(
+    title="Leg weakness that is new or getting worse needs care today",
+    reason=(
+        "Weakness that is new or getting worse can mean a nerve in your back is being pressed "
+        "hard. Your physical therapist has been told, but do not wait for them."
+    ),
+    lead=RED_FLAG_LEAD,
+    signs=RED_FLAG_SIGNS,
+    action=RED_FLAG_ACTION,
+)
+SYMPTOMS_PT_TOLD = (
+    "Your physical therapist has been told about these changes and will look at them. "
+    "Keep doing what you can comfortably."
+)

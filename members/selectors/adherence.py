@@ -35,6 +35,7 @@ from members.models import (
 )
 from members.models.alerts import ACTIVE_STATUSES
 from members.rules import adherence as rules
+from members.selectors import walks
 from programs.models import Plan, PlanStatus
 
 SOURCE = "self-reported"
@@ -117,6 +118,8 @@ class Dashboard:
     templates: dict[int, str]
     weeks: list[dict[str, Any]] = field(default_factory=list)
     with_pain: bool = False
+    # member id → walking tolerance (PTs and staff only: clinical, like pain)
+    walking: dict[int, Any] = field(default_factory=dict)
 
     # --- roll-ups, computed from the rows --------------------------------------------------
 
@@ -420,7 +423,8 @@ def dashboard(
     user: Any, filters: Filters, *, today: date | None = None, with_weeks: bool = True
 ) -> Dashboard:
     """The dashboard for this user (without the week-by-week series when `with_weeks` is
-    False). Seven queries, whatever the number of members."""
+    False). Seven queries, whatever the number of members (two more for PTs and staff: the
+    walking tolerance)."""
     members = filtered_members(user, filters)
     rows, as_of = _rows(members)
     rolling = filters.start is None and filters.end is None
@@ -439,6 +443,7 @@ def dashboard(
         row.therapist_name = therapists.get(row.therapist_id, "") if row.therapist_id else ""
         row.template_name = templates.get(row.template_id, "") if row.template_id else ""
     chart_start = min(start, end - timedelta(weeks=CHART_WEEKS) + timedelta(days=1))
+    with_pain = getattr(user, "role", None) in (Role.THERAPIST, Role.STAFF)
     return Dashboard(
         start=start,
         end=end,
@@ -447,8 +452,14 @@ def dashboard(
         therapists=therapists,
         templates=templates,
         weeks=_weeks(members, chart_start, end) if with_weeks else [],
-        with_pain=getattr(user, "role", None) in (Role.THERAPIST, Role.STAFF),
+        with_pain=with_pain,
+        walking=_walking(members) if with_pain else {},
     )
+
+
+def _walking(members: QuerySet[Member]) -> dict[int, Any]:
+    """Walking tolerance of the members with walks (one query for the zones, one for walks)."""
+    return walks.tolerance_by_member(dict(members.values_list("pk", "timezone")))
 
 
 def _therapist_names(user: Any) -> dict[int, str]:

@@ -8,6 +8,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from exercise_tracker import access
 from members.models import Alert, AlertKind, AlertStatus
+from members.models.alerts import URGENT_KINDS
 from members.services.alerts import TOO_HARD_RUN
 
 
@@ -22,9 +23,15 @@ def alerts_for(user: Any) -> QuerySet[Alert]:
                 When(status=AlertStatus.ACKNOWLEDGED, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
-            )
+            ),
+            # A possible red flag comes before the other alerts of its status.
+            urgent_rank=Case(
+                When(kind__in=URGENT_KINDS, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
         )
-        .order_by("status_rank", "-created_at", "-id")
+        .order_by("status_rank", "urgent_rank", "-created_at", "-id")
     )
 
 
@@ -55,7 +62,46 @@ def alert_message(alert: Alert) -> str:
             f"Urgent: a message from the member mentions red-flag symptoms{about}. "
             "Read the conversation and contact them today."
         )
+    walking = _walking_message(alert.kind, details)
+    if walking is not None:
+        return walking
     days = details.get("days_without_session")
     last = details.get("last_session")
     text = f"No session for {days} days" if days is not None else "No recent session"
     return text + (f" (last on {last})." if last else " since the plan started.")
+
+
+SIDE_WORDS = {"left": "the left leg", "right": "the right leg", "both": "both legs", "none": "none"}
+
+
+def _walking_message(kind: str, details: dict[str, Any]) -> str | None:
+    """The line of a walking or leg symptom alert (members.rules.walking), or None."""
+    on = f" on {details['date']}" if details.get("date") else ""
+    if kind == AlertKind.WALK_TOLERANCE_DROP:
+        return (
+            f"Walking tolerance halved: {details.get('median_last_7_days')} minutes before leg "
+            f"symptoms over the last 7 days, against {details.get('median_days_8_14')} the week "
+            "before (medians)."
+        )
+    if kind == AlertKind.LEG_WEAKNESS:
+        where = SIDE_WORDS.get(str(details.get("weakness")), "a leg")
+        why = (
+            "new since the last check-in"
+            if details.get("new")
+            else "on more sides than last time"
+            if details.get("more_sides")
+            else "said to be worse"
+        )
+        return (
+            f"URGENT: leg weakness in {where}, {why}{on}. "
+            "The member was told to get emergency care."
+        )
+    if kind == AlertKind.NUMBNESS_SPREADING:
+        where = SIDE_WORDS.get(str(details.get("numbness")), "a leg")
+        before = SIDE_WORDS.get(str(details.get("numbness_before")), "")
+        since = f" (was {before})" if details.get("more_sides") and before else ""
+        return f"Numbness spreading: now in {where}{since}{on}."
+    if kind == AlertKind.SYMPTOMS_WORSE:
+        now = ", ".join(details.get("worse_now") or [])
+        return f"Leg symptoms worse two check-ins running ({now} worse{on})."
+    return None

@@ -3,7 +3,7 @@ not yet resolved (pain among them: the read is audited)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from exercise_tracker import audit
@@ -22,6 +22,8 @@ class Caseload:
     members: list[tuple[Member, Any]]  # each with its dashboard row (None: no figures yet)
     summary: Any
     alerts: list[tuple[Alert, str]]
+    # member id → walking tolerance of the last weeks (members who recorded walks only)
+    walking: dict[int, Any] = field(default_factory=dict)
 
 
 def caseload(user: Any) -> Caseload:
@@ -40,4 +42,5 @@ def caseload(user: Any) -> Caseload:
         members=[(member, figures.get(member.pk)) for member in rows],
         summary=board.summary(),
         alerts=[(alert, alert_message(alert)) for alert in alerts],
+        walking=board.walking,
     )

@@ -21,7 +21,7 @@ from exercise_tracker.views import role_required
 from members.models import Risk, Role, User
 from members.rules import adherence as rules
 from members.selectors import adherence as selectors
-from members.selectors import rtm
+from members.selectors import rtm, walks
 from members.selectors.adherence_filters import FILTER_PARAMS, filters_from, window_errors
 from members.services import rtm as rtm_services
 
@@ -175,6 +175,10 @@ def member_adherence(request: HttpRequest, member_id: int) -> HttpResponse:
             "calendar": _calendar(figures),
             "legend": list(STATUS_WORDS.values()),
             "with_pain": getattr(request.user, "role", None) != Role.COORDINATOR,
+            # Clinical, like pain: PTs and staff only.
+            "walking": walks.tolerance_by_member([member]).get(member.pk)
+            if getattr(request.user, "role", None) != Role.COORDINATOR
+            else None,
             "is_pt": is_pt,
             "errors": errors,
             "monitoring": monitoring,

@@ -19,6 +19,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "pages/caseload.html",
         {
             "members": found.members,
+            "walking": found.walking,
             "summary": found.summary,
             "source_note": adherence.SOURCE_NOTE,
             "alerts": found.alerts,

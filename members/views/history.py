@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from exercise_tracker import access, audit, clock
 from exercise_tracker.views import role_required
 from members.models import Member, Role
+from members.selectors import walks as walk_selectors
 from members.selectors.outcomes import (
     score_series,
     session_history,
@@ -71,15 +72,18 @@ def _history_context(member: Member, *, own: bool) -> dict[str, Any]:
         # Neutral for the member: the bands (the ODI's "crippling", "bed-bound") are for the PT.
         for one in series:
             one["points"] = [{**p, "band": None} for p in one["points"]]
+    tolerance = walk_selectors.tolerance(member, start=start, end=today)
     return {
         "member": member,
         "own": own,
+        "tolerance": tolerance,
+        "symptom_checks": walk_selectors.check_history(member, start=start)[::-1],
         "today": today,
         "start": start,
         "weeks": weeks,
         "counts": counts,
         "legend": STATUS_SYMBOLS.values(),
-        "chart_data": {"pain": pain, "series": series},
+        "chart_data": {"pain": pain, "series": series, "walks": tolerance.chart()},
         "pain": pain,
         "series": series,
     }

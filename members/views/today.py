@@ -31,6 +31,7 @@ from members.models.logs import MAX_DURATION_SECONDS_DONE, PAIN_MAX, RPE_MAX
 from members.rules import safety
 from members.selectors.sessions import Today, TodayItem, today_for
 from members.services import sessions as services
+from members.views.walks import today_context as walk_context
 
 PAIN_ADVICE_KEY = "today.pain_advice"  # the session flag: show the advice after the redirect
 # (form field, dose key, entry field)
@@ -202,5 +203,6 @@ def today(request: HttpRequest) -> HttpResponse:
         "rpe_scale": [str(n) for n in range(0, RPE_MAX + 1)],
         "show_pain_advice": request.session.pop(PAIN_ADVICE_KEY, False),
         "errors": errors,
+        **walk_context(member, plan_today.items, plan_today.date),
     }
     return render(request, "members/today.html", context, status=400 if errors else 200)

@@ -1076,5 +1076,72 @@ ROUTES += [
         dict.fromkeys(ACTORS, 403)
         | {"anonymous": 401, "staff": 404, "coordinator": 200, "foreign_coordinator": 200},
         body=lambda w: {"hours": {"monday": [["08:00", "16:00"]]}},
+# --- walks and leg symptom check-ins ------------------------------------------------------------
+def _member_walk_path(w: World) -> str:
+    from members.services.walks import log_walk
+    from tests.members.sessions_helpers import local_today
+
+    logged = log_walk(member=w.member, local_date=local_today(w.member), total_minutes=15, rests=1)
+    return f"/api/v1/walks/{logged.row.pk}/"
+
+
+def _today(w: World, member_attr: str = "member") -> str:
+    from tests.members.sessions_helpers import local_today
+
+    return local_today(getattr(w, member_attr)).isoformat()
+
+
+MEMBER_WRITES_OWN = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "member": 201,
+    "other_member": 201,
+    "foreign_member": 201,
+}
+
+ROUTES += [
+    Route(
+        "walks-list", "get", lambda w: "/api/v1/walks/", OUTCOME_LIST, audited=OUTCOME_STAFF_READS
+    ),
+    Route(
+        "walk-detail",
+        "get",
+        _member_walk_path,
+        MEMBER_RECORD | {"coordinator": 404},
+        audited=frozenset({"pt", "staff"}),
+    ),
+    Route(
+        "walks-create",
+        "post",
+        lambda w: "/api/v1/walks/",
+        MEMBER_WRITES_OWN,
+        # Today in every member's zone: the factories' zones differ.
+        body=lambda w: {
+            "date": _today(w),
+            "minutes_to_symptoms": None,
+            "total_minutes": 15,
+            "rests": 0,
+        },
+        audited=MEMBERS_WRITING,
+    ),
+    Route(
+        "symptom-checks-list",
+        "get",
+        lambda w: "/api/v1/symptom-checks/",
+        OUTCOME_LIST,
+        audited=OUTCOME_STAFF_READS,
+    ),
+    Route(
+        "symptom-checks-create",
+        "post",
+        lambda w: "/api/v1/symptom-checks/",
+        MEMBER_WRITES_OWN,
+        body=lambda w: {
+            "date": _today(w),
+            "numbness": "none",
+            "tingling": "left",
+            "tingling_change": "same",
+            "weakness": "none",
+        },
+        audited=MEMBERS_WRITING,
     ),
 ]

@@ -22,6 +22,8 @@ PAGES = {
         "/settings/reminders/",
         "/settings/account/",
         "/notifications/",
+        "/walks/",
+        "/symptoms/",
     ],
     "demo_pt": ["/caseload/", "/members/new/", "/invitations/", "/library/"],
     "demo_coordinator": ["/dashboard/", "/people/", "/people/import/", "/invitations/staff/new/"],

@@ -51,6 +51,7 @@ class Command(BaseCommand):
         steps.append(("plans", self._plans))
         steps.append(("session logs", self._session_logs))
         steps.append(("remote monitoring", self._monitoring))
+        steps.append(("walks and leg symptoms", self._walks))
         steps.append(("reminders", self._reminders))
         steps.append(("messages", self._messages))
         steps.append(("invitations", self._invitations))
@@ -111,6 +112,12 @@ class Command(BaseCommand):
         from members.demo.rtm import seed_demo_rtm
 
         seed_demo_rtm(say=self.stdout.write)
+
+    def _walks(self, data: dict[str, Any]) -> None:
+        # Walks start when the plans did: after "plans".
+        from members.demo.walks import seed_demo_walks
+
+        seed_demo_walks(say=self.stdout.write)
 
     def _progress(self, done: int, total: int, label: str) -> None:
         width = 30
