@@ -35,8 +35,8 @@ class EvidenceEntrySerializer(serializers.Serializer[Any]):
     entry = serializers.IntegerField()
     date = serializers.DateField()
     feedback = serializers.CharField(allow_blank=True)
-    pain = serializers.IntegerField(allow_null=True)
-    pain_from = serializers.ChoiceField(choices=["entry", "session"])
+    pain = serializers.IntegerField(allow_null=True, help_text="During the exercise, if given.")
+    session_pain = serializers.IntegerField(allow_null=True, help_text="The session's pain after.")
     sets_done = serializers.IntegerField(allow_null=True)
     reps_done = serializers.IntegerField(allow_null=True)
 

@@ -9,17 +9,19 @@ A *reading* is one entry (done or partly done) of the item at its current dose: 
 (its key), the same exercise and the same sets, reps, hold and duration. A change of dose starts
 the count again; a skipped exercise was not rated and is not a reading. Oldest first.
 
-The *pain* of a reading is the entry's own `pain` (during the exercise) when the member gave it,
-otherwise the session's pain after (the today page asks that of every session).
+Two pains: the entry's own `pain` (during the exercise, when the member gave it), and the
+*pain level* of a reading, that pain or else the session's pain after (the today page asks it of
+every session). "Pain not rising" reads the level; "pain up during the exercise" reads only the
+entry's own pain (a bad session is not blamed on each of its exercises: the pain alert covers it).
 
-The *baseline* pain of an item is the median pain of its readings in the 14 days before the
-latest reading's date (that date excluded), needing at least 2 of them; without them there is
-no baseline and the pain part of rule 2 does not apply.
+The *baseline* pain of an item is the median entry pain of its readings in the 14 days before
+the latest reading's date (that date excluded), needing at least 2 of them; without them there
+is no baseline and the pain part of rule 2 does not apply.
 
 The rules
 ---------
 1. TOO_EASY: the last 3 readings are all rated "too easy", each has a pain and none is above the
-   first of the three (pain not rising), and the exercise has a harder version: suggest it, at
+   first of the three (pain level not rising), and the exercise has a harder version: suggest it, at
    its usual starting dose. No harder version: no suggestion.
 2. EASE_OFF: the last 2 readings are both rated "too hard", or the latest reading's pain is 2 or
    more above the baseline: suggest the easier version at its usual starting dose, or, when
@@ -28,7 +30,7 @@ The rules
 3. TOP_OF_DOSE (items counted in reps): the plan item has no rep range, so its reps are the top.
    Either two weeks at the top — in the 14 local days ending on the latest reading, at least 2
    readings in each of the two weeks, every one done in full (all sets, reps at or above the
-   prescription), none "too hard", and the latest pain no higher than the first of the window —
+   prescription), none "too hard", and the latest pain level no higher than the first's —
    or the "2-for-2" rule: the last 2 readings each 2 or more reps beyond the prescription.
    Suggest a set more (up to 3 sets), else 5 s more hold (up to 60 s), else nothing.
 
@@ -122,10 +124,14 @@ class Reading:
     at: datetime  # when the session was logged: orders two sittings of a day
     status: str
     feedback: str
-    pain: int | None
-    pain_from: str  # "entry" or "session"
+    pain: int | None  # during the exercise (the entry's own)
+    session_pain: int | None = None  # the session's pain after
     sets_done: int | None = None
     reps_done: int | None = None
+
+    @property
+    def pain_level(self) -> int | None:
+        return self.pain if self.pain is not None else self.session_pain
 
     def as_evidence(self) -> dict[str, Any]:
         return {
@@ -134,7 +140,7 @@ class Reading:
             "date": self.day.isoformat(),
             "feedback": self.feedback,
             "pain": self.pain,
-            "pain_from": self.pain_from,
+            "session_pain": self.session_pain,
             "sets_done": self.sets_done,
             "reps_done": self.reps_done,
         }
@@ -241,7 +247,7 @@ def too_easy(item: ItemDose, readings: Sequence[Reading]) -> Finding | None:
         return None
     if any(r.feedback != FEEDBACK_TOO_EASY for r in run):
         return None
-    pains = [r.pain for r in run]
+    pains = [r.pain_level for r in run]
     if any(p is None for p in pains) or any(p > pains[0] for p in pains[1:]):  # type: ignore[operator]
         return None  # pain unknown or rising: not a time to progress
     harder = item.harder
@@ -310,7 +316,7 @@ def _two_weeks_at_top(item: ItemDose, readings: Sequence[Reading]) -> tuple[Read
         return None
     if not all(_at_top(item, r) and r.feedback != FEEDBACK_TOO_HARD for r in window):
         return None
-    first, last = window[0].pain, window[-1].pain
+    first, last = window[0].pain_level, window[-1].pain_level
     if first is None or last is None or last > first:
         return None
     return window

@@ -128,8 +128,8 @@ def readings_by_item(plan: Plan, since: date) -> dict[ReadingKey, list[rules.Rea
                 at=at,
                 status=status,
                 feedback=feedback,
-                pain=pain if pain is not None else pain_after,
-                pain_from="entry" if pain is not None else "session",
+                pain=pain,
+                session_pain=pain_after,
                 sets_done=sets_done,
                 reps_done=reps_done,
             )

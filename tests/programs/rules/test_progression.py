@@ -12,7 +12,7 @@ DAY0 = date(2026, 3, 2)  # a Monday
 
 
 def reading(n: int, *, day: date | None = None, feedback: str = "just_right", pain: int | None = 3,
-            status: str = "done", sets: int = 2, reps: int = 10, pain_from: str = "session") -> Reading:  # fmt: skip
+            status: str = "done", sets: int = 2, reps: int = 10, session_pain: int | None = None) -> Reading:  # fmt: skip
     day = day or DAY0 + timedelta(days=n)
     return Reading(
         session_id=100 + n,
@@ -22,7 +22,7 @@ def reading(n: int, *, day: date | None = None, feedback: str = "just_right", pa
         status=status,
         feedback=feedback,
         pain=pain,
-        pain_from=pain_from,
+        session_pain=session_pain,
         sets_done=sets,
         reps_done=reps,
     )
@@ -68,6 +68,19 @@ def test_pain_unknown_blocks_too_easy() -> None:
     assert rules.too_easy(bridge(), readings) is None
 
 
+def test_without_entry_pain_the_session_pain_after_is_the_level() -> None:
+    flat = [reading(n, feedback="too_easy", pain=None, session_pain=p) for n, p in ((1, 3), (2, 3), (3, 2))]
+    assert rules.too_easy(bridge(), flat) is not None
+    rising = [reading(n, feedback="too_easy", pain=None, session_pain=p) for n, p in ((1, 3), (2, 4), (3, 3))]
+    assert rules.too_easy(bridge(), rising) is None
+
+
+def test_a_bad_session_is_not_pain_during_the_exercise() -> None:
+    # Session pain after 8 against a usual 3: the pain alert's business, not this rule's.
+    readings = [reading(n, pain=None, session_pain=3) for n in (1, 3, 5)] + [reading(6, pain=None, session_pain=8)]
+    assert rules.ease_off(bridge(), readings) is None
+
+
 def test_no_harder_version_no_suggestion() -> None:
     readings = [reading(n, feedback="too_easy") for n in range(3)]
     assert rules.too_easy(bridge(harder=None), readings) is None
@@ -105,7 +118,7 @@ def test_too_hard_twice_without_easier_version_lowers_the_dose() -> None:
 
 def test_pain_two_above_the_baseline_suggests_easing_off() -> None:
     # Baseline: the 14 days before the latest reading's date: pains 2, 3, 3 -> median 3.
-    readings = [reading(1, pain=2), reading(3, pain=3), reading(5, pain=3), reading(6, pain=5, pain_from="entry")]
+    readings = [reading(1, pain=2), reading(3, pain=3), reading(5, pain=3), reading(6, pain=5)]
     found = rules.ease_off(bridge(), readings)
     assert found is not None and found.trigger == "pain_above_baseline"
     assert found.evidence()["baseline"]["pain"] == 3.0
