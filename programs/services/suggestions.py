@@ -353,7 +353,7 @@ def accept_suggestion(*, user: User, suggestion: ProgressionSuggestion) -> Accep
     )
     locked.revision = result.revision
     locked.save(update_fields=["revision"])
-    audit.record_write(by=user, action=AuditAction.UPDATE, member_id=locked.member_id, obj=locked)
+    # Audited once, as the plan's revision (revise_plan's row; its reason names the rule).
     return Accepted(suggestion=locked, revision_number=result.plan.revision)
 
 
