@@ -26,8 +26,10 @@ def suggestions_for(user: Any) -> QuerySet[ProgressionSuggestion]:
     )
 
 
-def pending_for_plan(user: Any, plan_id: int) -> list[ProgressionSuggestion]:
-    """The pending suggestions of one plan the user may see (the plan builder shows them)."""
-    return list(
-        suggestions_for(user).filter(plan_id=plan_id, status=SuggestionStatus.PENDING)
-    )
+def pending_suggestions(user: Any, *, plan_id: int | None = None) -> list[ProgressionSuggestion]:
+    """The pending suggestions the user may see (of one plan when given): the caseload page and
+    the plan builder show them. One query."""
+    qs = suggestions_for(user).filter(status=SuggestionStatus.PENDING)
+    if plan_id is not None:
+        qs = qs.filter(plan_id=plan_id)
+    return list(qs.order_by("member__user__last_name", "member_id", "-created_at", "-id"))
