@@ -307,7 +307,7 @@ def _first_session(member: Member, client_id: uuid.UUID) -> SessionLog | None:
 
 
 def _queue_progression(member_id: int) -> None:
-    """The progression rules read the new log once it is committed (programs.services.suggestions)."""
+    """The progression rules read the new log once committed (programs.services.suggestions)."""
     from exercise_tracker.queueing import publish_after_commit
     from programs.tasks import evaluate_progression
 

@@ -65,7 +65,9 @@ class SuggestionSerializer(serializers.Serializer[Any]):
     decided_at = serializers.DateTimeField(allow_null=True)
     decided_by = serializers.IntegerField(allow_null=True)
     dismiss_reason = serializers.CharField(allow_blank=True)
-    revision = serializers.IntegerField(allow_null=True, help_text="The revision id accepting made.")
+    revision = serializers.IntegerField(
+        allow_null=True, help_text="The revision id accepting made."
+    )
 
 
 def suggestion_data(s: ProgressionSuggestion) -> dict[str, Any]:
@@ -161,7 +163,9 @@ class SuggestionViewSet(viewsets.GenericViewSet[ProgressionSuggestion]):
             services.accept_suggestion(user=request.user, suggestion=suggestion)  # type: ignore[arg-type]
         except services.StaleSuggestion as exc:
             services.close_stale(suggestion=suggestion)
-            raise Conflict(f"{exc} It is closed; the rules look again at the plan as it is.") from exc
+            raise Conflict(
+                f"{exc} It is closed; the rules look again at the plan as it is."
+            ) from exc
         except services.SuggestionConflict as exc:
             raise Conflict(str(exc)) from exc
         return self._fresh(suggestion.pk)

@@ -6,41 +6,144 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0011_accounts_care_team_discharge'),
-        ('programs', '0004_precaution_tags_revision_warnings_progression_criteria'),
+        ("members", "0011_accounts_care_team_discharge"),
+        ("programs", "0004_precaution_tags_revision_warnings_progression_criteria"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProgressionSuggestion',
+            name="ProgressionSuggestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_key', models.UUIDField()),
-                ('plan_revision', models.PositiveIntegerField()),
-                ('rule', models.CharField(choices=[('too_easy', 'Too easy, pain not rising: try the harder version'), ('ease_off', 'Too hard, or pain up during it: easier version or lower dose'), ('top_of_dose', 'At the top of the dose: add a set or hold time')], max_length=16)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('dismissed', 'Dismissed'), ('stale', 'Closed: the plan changed')], default='pending', max_length=10)),
-                ('proposal', models.JSONField(default=dict)),
-                ('summary', models.CharField(max_length=300)),
-                ('evidence', models.JSONField(default=dict)),
-                ('last_session_date', models.DateField()),
-                ('last_session_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('dismiss_reason', models.CharField(blank=True, max_length=500)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('last_session', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.sessionlog')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progression_suggestions', to='members.member')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='programs.plan')),
-                ('plan_item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='programs.planitem')),
-                ('revision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.planrevision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item_key", models.UUIDField()),
+                ("plan_revision", models.PositiveIntegerField()),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("too_easy", "Too easy, pain not rising: try the harder version"),
+                            (
+                                "ease_off",
+                                "Too hard, or pain up during it: easier version or lower dose",
+                            ),
+                            ("top_of_dose", "At the top of the dose: add a set or hold time"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("accepted", "Accepted"),
+                            ("dismissed", "Dismissed"),
+                            ("stale", "Closed: the plan changed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("proposal", models.JSONField(default=dict)),
+                ("summary", models.CharField(max_length=300)),
+                ("evidence", models.JSONField(default=dict)),
+                ("last_session_date", models.DateField()),
+                ("last_session_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("dismiss_reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "last_session",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="members.sessionlog",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progression_suggestions",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="suggestions",
+                        to="programs.plan",
+                    ),
+                ),
+                (
+                    "plan_item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="suggestions",
+                        to="programs.planitem",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.planrevision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
-                'indexes': [models.Index(fields=['member', 'status'], name='suggestion_member_status'), models.Index(fields=['plan', 'item_key', 'rule'], name='suggestion_item_rule')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('plan', 'item_key', 'rule'), name='suggestion_one_pending_per_item_rule'), models.CheckConstraint(condition=models.Q(('rule__in', ['too_easy', 'ease_off', 'top_of_dose'])), name='suggestion_rule_valid'), models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'accepted', 'dismissed', 'stale'])), name='suggestion_status_valid'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'dismissed'), _negated=True), models.Q(('dismiss_reason', ''), _negated=True), _connector='OR'), name='suggestion_dismissed_has_reason')],
+                "ordering": ("-created_at", "-id"),
+                "indexes": [
+                    models.Index(fields=["member", "status"], name="suggestion_member_status"),
+                    models.Index(fields=["plan", "item_key", "rule"], name="suggestion_item_rule"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending")),
+                        fields=("plan", "item_key", "rule"),
+                        name="suggestion_one_pending_per_item_rule",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rule__in", ["too_easy", "ease_off", "top_of_dose"])),
+                        name="suggestion_rule_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["pending", "accepted", "dismissed", "stale"])
+                        ),
+                        name="suggestion_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "dismissed"), _negated=True),
+                            models.Q(("dismiss_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="suggestion_dismissed_has_reason",
+                    ),
+                ],
             },
         ),
     ]

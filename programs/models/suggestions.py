@@ -28,9 +28,7 @@ class SuggestionStatus(models.TextChoices):
 
 
 class ProgressionSuggestion(models.Model):
-    plan = models.ForeignKey(
-        "programs.Plan", on_delete=models.CASCADE, related_name="suggestions"
-    )
+    plan = models.ForeignKey("programs.Plan", on_delete=models.CASCADE, related_name="suggestions")
     member = models.ForeignKey(
         "members.Member", on_delete=models.CASCADE, related_name="progression_suggestions"
     )

@@ -195,7 +195,8 @@ def baseline(readings: Sequence[Reading]) -> Baseline | None:
     )
     if len(earlier) < BASELINE_MIN_READINGS:
         return None
-    return Baseline(pain=float(statistics.median(r.pain for r in earlier)), readings=earlier)  # type: ignore[misc]
+    pains = [r.pain for r in earlier if r.pain is not None]
+    return Baseline(pain=float(statistics.median(pains)), readings=earlier)
 
 
 def _label(dose: Mapping[str, Any], dosing: str) -> str:
@@ -214,7 +215,9 @@ def lower_dose(item: ItemDose) -> dict[str, Any] | None:
     elif item.reps is not None and item.reps > 1:
         dose["reps"] = max(1, item.reps - max(1, round(item.reps / 3)))
     elif item.hold_seconds is not None and item.hold_seconds > HOLD_STEP:
-        dose["hold_seconds"] = max(HOLD_STEP, item.hold_seconds - max(HOLD_STEP, item.hold_seconds // 3))
+        dose["hold_seconds"] = max(
+            HOLD_STEP, item.hold_seconds - max(HOLD_STEP, item.hold_seconds // 3)
+        )
     elif item.duration_seconds is not None and item.duration_seconds > 60:
         dose["duration_seconds"] = max(60, item.duration_seconds * 2 // 3)
     else:
@@ -248,7 +251,8 @@ def too_easy(item: ItemDose, readings: Sequence[Reading]) -> Finding | None:
     if any(r.feedback != FEEDBACK_TOO_EASY for r in run):
         return None
     pains = [r.pain_level for r in run]
-    if any(p is None for p in pains) or any(p > pains[0] for p in pains[1:]):  # type: ignore[operator]
+    known = [p for p in pains if p is not None]
+    if len(known) < len(pains) or any(p > known[0] for p in known[1:]):
         return None  # pain unknown or rising: not a time to progress
     harder = item.harder
     summary = (

@@ -94,9 +94,7 @@ ReadingKey = tuple[Any, int, int, int | None, int | None, int | None]
 def readings_by_item(plan: Plan, since: date) -> dict[ReadingKey, list[rules.Reading]]:
     """The plan's readings since a date, oldest first, by (key, exercise, dose): one query."""
     rows = (
-        SessionEntry.objects.filter(
-            plan_item__plan=plan, done=True, session__local_date__gte=since
-        )
+        SessionEntry.objects.filter(plan_item__plan=plan, done=True, session__local_date__gte=since)
         .order_by("session__local_date", "session__created_at", "session_id")
         .values_list(
             "plan_item__key",
@@ -118,8 +116,24 @@ def readings_by_item(plan: Plan, since: date) -> dict[ReadingKey, list[rules.Rea
         )
     )
     grouped: dict[ReadingKey, list[rules.Reading]] = defaultdict(list)
-    for (key, exercise, sets, reps, hold, duration, session, entry, day, at, status, feedback,
-         pain, pain_after, sets_done, reps_done) in rows:  # fmt: skip
+    for (
+        key,
+        exercise,
+        sets,
+        reps,
+        hold,
+        duration,
+        session,
+        entry,
+        day,
+        at,
+        status,
+        feedback,
+        pain,
+        pain_after,
+        sets_done,
+        reps_done,
+    ) in rows:
         grouped[(key, exercise, sets, reps, hold, duration)].append(
             rules.Reading(
                 session_id=session,
@@ -164,17 +178,24 @@ def findings_for_plan(plan: Plan, today: date) -> list[tuple[PlanItem, rules.Fin
     found: list[tuple[PlanItem, rules.Finding]] = []
     for item in items:
         mine = readings.get(
-            (item.key, item.exercise_id, item.sets, item.reps, item.hold_seconds,
-             item.duration_seconds),
+            (
+                item.key,
+                item.exercise_id,
+                item.sets,
+                item.reps,
+                item.hold_seconds,
+                item.duration_seconds,
+            ),
             [],
-        )  # fmt: skip
+        )
         if not mine:
             continue
         after = {
             rule: at for (key, rule), at in dismissed.items() if key == item.key and at is not None
         }
-        for finding in rules.evaluate(item_dose(item, plan), mine, after=after):
-            found.append((item, finding))
+        found.extend(
+            (item, finding) for finding in rules.evaluate(item_dose(item, plan), mine, after=after)
+        )
     return found
 
 
@@ -290,9 +311,9 @@ def is_stale(suggestion: ProgressionSuggestion) -> bool:
 
 def close_stale(*, suggestion: ProgressionSuggestion) -> None:
     """Closes a suggestion whose plan moved on (its own transaction, before the 409)."""
-    ProgressionSuggestion.objects.filter(
-        pk=suggestion.pk, status=SuggestionStatus.PENDING
-    ).update(status=SuggestionStatus.STALE, decided_at=timezone.now())
+    ProgressionSuggestion.objects.filter(pk=suggestion.pk, status=SuggestionStatus.PENDING).update(
+        status=SuggestionStatus.STALE, decided_at=timezone.now()
+    )
 
 
 def item_input(item: PlanItem, proposal: dict[str, Any]) -> dict[str, Any]:

@@ -46,9 +46,7 @@ def suggestion_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, "Suggestion dismissed; the reason is kept.")
     except services.StaleSuggestion:
         services.close_stale(suggestion=suggestion)
-        messages.warning(
-            request, "The plan changed after this suggestion was made: it is closed."
-        )
+        messages.warning(request, "The plan changed after this suggestion was made: it is closed.")
     except services.SuggestionConflict as exc:
         messages.warning(request, str(exc))
     except ValidationError:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _suggested(world: World, member=None, pt=None) -> ProgressionSuggestion:
     member = member or world.member
-    plan, bridge, walk, _, _ = bridge_plan(pt=pt or world.pt, member=member)
+    _plan, bridge, walk, _, _ = bridge_plan(pt=pt or world.pt, member=member)
     for day in days_back(member, 5, 3, 1):
         log_on(member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
     services.evaluate_member(member_id=member.pk)
@@ -70,9 +70,11 @@ def test_accept_is_one_tap_and_one_revision(world: World) -> None:
     assert response.json()["status"] == "accepted"
     assert PlanRevision.objects.filter(plan=plan).count() == before + 1
     # Another exercise is another prescription: the old item ended, the new one written.
-    assert not PlanItem.objects.filter(key=suggestion.item_key, valid_to_revision__isnull=True).exists()
+    assert not PlanItem.objects.filter(
+        key=suggestion.item_key, valid_to_revision__isnull=True
+    ).exists()
     swapped = PlanItem.objects.filter(plan=plan, valid_to_revision__isnull=True).order_by("order")
-    assert [i.exercise.name for i in swapped][0] == "Single-leg bridge"
+    assert next(i.exercise.name for i in swapped) == "Single-leg bridge"
     today = bearer_client(world.member.user).get("/api/v1/today/").json()
     assert today["items"][0]["exercise"]["name"] == "Single-leg bridge"
     assert today["items"][0]["dose_text"] == "2 sets of 8 reps"
@@ -100,10 +102,14 @@ def test_dismiss_needs_a_reason(world: World) -> None:
     client = bearer_client(world.pt.user)
     missing = client.post(f"/api/v1/suggestions/{suggestion.pk}/dismiss/", {}, format="json")
     assert missing.status_code == 400 and "reason" in missing.json()["errors"]
-    blank = client.post(f"/api/v1/suggestions/{suggestion.pk}/dismiss/", {"reason": " "}, format="json")
+    blank = client.post(
+        f"/api/v1/suggestions/{suggestion.pk}/dismiss/", {"reason": " "}, format="json"
+    )
     assert blank.status_code == 400 and "reason" in blank.json()["errors"]
     done = client.post(
-        f"/api/v1/suggestions/{suggestion.pk}/dismiss/", {"reason": "Wait for the scan"}, format="json"
+        f"/api/v1/suggestions/{suggestion.pk}/dismiss/",
+        {"reason": "Wait for the scan"},
+        format="json",
     )
     assert done.status_code == 200
     assert done.json()["status"] == "dismissed"
@@ -116,7 +122,9 @@ def test_list_is_a_fixed_number_of_queries(world: World, django_assert_max_num_q
 
     _suggested(world)
     for n in range(4):
-        member = factories.MemberFactory.create(user__organization=world.org, user__username=f"m{n}")
+        member = factories.MemberFactory.create(
+            user__organization=world.org, user__username=f"m{n}"
+        )
         factories.CareAssignmentFactory.create(member=member, therapist=world.pt)
         _suggested(world, member=member)
     client = bearer_client(world.pt.user)

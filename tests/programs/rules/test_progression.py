@@ -11,8 +11,17 @@ from programs.rules.progression import ItemDose, Reading, Version
 DAY0 = date(2026, 3, 2)  # a Monday
 
 
-def reading(n: int, *, day: date | None = None, feedback: str = "just_right", pain: int | None = 3,
-            status: str = "done", sets: int = 2, reps: int = 10, session_pain: int | None = None) -> Reading:  # fmt: skip
+def reading(
+    n: int,
+    *,
+    day: date | None = None,
+    feedback: str = "just_right",
+    pain: int | None = 3,
+    status: str = "done",
+    sets: int = 2,
+    reps: int = 10,
+    session_pain: int | None = None,
+) -> Reading:
     day = day or DAY0 + timedelta(days=n)
     return Reading(
         session_id=100 + n,
@@ -28,15 +37,38 @@ def reading(n: int, *, day: date | None = None, feedback: str = "just_right", pa
     )
 
 
-HARDER = Version(id=7, name="Single-leg bridge", dosing="reps", sets=2, reps=8, hold_seconds=None,
-                 duration_seconds=None)  # fmt: skip
-EASIER = Version(id=5, name="Pelvic tilt", dosing="reps_hold", sets=1, reps=10, hold_seconds=5,
-                 duration_seconds=None)  # fmt: skip
+HARDER = Version(
+    id=7,
+    name="Single-leg bridge",
+    dosing="reps",
+    sets=2,
+    reps=8,
+    hold_seconds=None,
+    duration_seconds=None,
+)
+EASIER = Version(
+    id=5,
+    name="Pelvic tilt",
+    dosing="reps_hold",
+    sets=1,
+    reps=10,
+    hold_seconds=5,
+    duration_seconds=None,
+)
 
 
 def bridge(**kw: object) -> ItemDose:
-    base: dict = dict(exercise_id=6, exercise_name="Glute bridge", dosing="reps", sets=2, reps=10,
-                      hold_seconds=None, duration_seconds=None, harder=HARDER, easier=EASIER)  # fmt: skip
+    base: dict = {
+        "exercise_id": 6,
+        "exercise_name": "Glute bridge",
+        "dosing": "reps",
+        "sets": 2,
+        "reps": 10,
+        "hold_seconds": None,
+        "duration_seconds": None,
+        "harder": HARDER,
+        "easier": EASIER,
+    }
     base.update(kw)
     return ItemDose(**base)
 
@@ -45,7 +77,10 @@ def bridge(**kw: object) -> ItemDose:
 
 
 def test_three_too_easy_with_pain_flat_suggests_the_harder_version() -> None:
-    readings = [reading(0), *(reading(n, feedback="too_easy", pain=p) for n, p in ((1, 3), (2, 3), (3, 2)))]
+    readings = [
+        reading(0),
+        *(reading(n, feedback="too_easy", pain=p) for n, p in ((1, 3), (2, 3), (3, 2))),
+    ]
     found = rules.too_easy(bridge(), readings)
     assert found is not None
     assert found.rule == "too_easy"
@@ -69,15 +104,23 @@ def test_pain_unknown_blocks_too_easy() -> None:
 
 
 def test_without_entry_pain_the_session_pain_after_is_the_level() -> None:
-    flat = [reading(n, feedback="too_easy", pain=None, session_pain=p) for n, p in ((1, 3), (2, 3), (3, 2))]
+    flat = [
+        reading(n, feedback="too_easy", pain=None, session_pain=p)
+        for n, p in ((1, 3), (2, 3), (3, 2))
+    ]
     assert rules.too_easy(bridge(), flat) is not None
-    rising = [reading(n, feedback="too_easy", pain=None, session_pain=p) for n, p in ((1, 3), (2, 4), (3, 3))]
+    rising = [
+        reading(n, feedback="too_easy", pain=None, session_pain=p)
+        for n, p in ((1, 3), (2, 4), (3, 3))
+    ]
     assert rules.too_easy(bridge(), rising) is None
 
 
 def test_a_bad_session_is_not_pain_during_the_exercise() -> None:
     # Session pain after 8 against a usual 3: the pain alert's business, not this rule's.
-    readings = [reading(n, pain=None, session_pain=3) for n in (1, 3, 5)] + [reading(6, pain=None, session_pain=8)]
+    readings = [reading(n, pain=None, session_pain=3) for n in (1, 3, 5)] + [
+        reading(6, pain=None, session_pain=8)
+    ]
     assert rules.ease_off(bridge(), readings) is None
 
 
@@ -147,7 +190,12 @@ def _fortnight(**kw: object) -> list[Reading]:
 def test_two_weeks_at_the_top_adds_a_set() -> None:
     found = rules.top_of_dose(bridge(), _fortnight())
     assert found is not None and found.trigger == "two_weeks_at_top"
-    assert found.proposal["dose"] == {"sets": 3, "reps": 10, "hold_seconds": None, "duration_seconds": None}
+    assert found.proposal["dose"] == {
+        "sets": 3,
+        "reps": 10,
+        "hold_seconds": None,
+        "duration_seconds": None,
+    }
     assert len(found.evidence()["entries"]) == 6
     assert "3 sets of 10 reps" in found.summary
 

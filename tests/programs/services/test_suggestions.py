@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from members.services.sessions import EntryInput, log_session
 from members.selectors.sessions import today_for
+from members.services.sessions import EntryInput, log_session
 from programs.models import PlanItem, PlanRevision, ProgressionSuggestion
 from programs.services import suggestions as services
 from programs.services.plans import revise_plan
@@ -24,13 +24,19 @@ def _too_easy_run(world: World, bridge, walk, ago=(5, 3, 1)) -> None:
         log_on(world.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
 
 
-def test_too_easy_run_gives_one_pending_suggestion_and_a_second_run_adds_nothing(world: World) -> None:
+def test_too_easy_run_gives_one_pending_suggestion_and_a_second_run_adds_nothing(
+    world: World,
+) -> None:
     plan, bridge, walk, harder, _ = bridge_plan(pt=world.pt, member=world.member)
     _too_easy_run(world, bridge, walk)
     assert services.evaluate_member(member_id=world.member.pk) == 1
     assert services.evaluate_member(member_id=world.member.pk) == 0
     suggestion = ProgressionSuggestion.objects.get()
-    assert (suggestion.rule, suggestion.status, suggestion.plan_item_id) == ("too_easy", "pending", bridge.pk)
+    assert (suggestion.rule, suggestion.status, suggestion.plan_item_id) == (
+        "too_easy",
+        "pending",
+        bridge.pk,
+    )
     assert suggestion.proposal["exercise"] == harder.pk
     assert len(suggestion.evidence["entries"]) == 3
     assert suggestion.plan_revision == plan.revision
@@ -61,7 +67,9 @@ def test_accept_makes_one_revision_and_today_shows_the_harder_exercise(world: Wo
     assert revision.changes == ["Swapped Glute bridge for Single-leg bridge"]
     suggestion.refresh_from_db()
     assert (suggestion.status, suggestion.revision_id, suggestion.decided_by_id) == (
-        "accepted", revision.pk, world.pt.user.pk,
+        "accepted",
+        revision.pk,
+        world.pt.user.pk,
     )
     today = today_for(world.member)
     shown = [(i.exercise["id"], i.dose["sets"], i.dose["reps"]) for i in today.items]
@@ -97,7 +105,9 @@ def test_dismissed_evidence_is_not_suggested_again(world: World) -> None:
     suggestion = ProgressionSuggestion.objects.get()
     with pytest.raises(ValidationError):
         services.dismiss_suggestion(user=world.pt.user, suggestion=suggestion, reason="  ")
-    services.dismiss_suggestion(user=world.pt.user, suggestion=suggestion, reason="Knee sore this week")
+    services.dismiss_suggestion(
+        user=world.pt.user, suggestion=suggestion, reason="Knee sore this week"
+    )
     assert services.evaluate_member(member_id=world.member.pk) == 0
     # Two more too-easy sessions are not a new run of three...
     _too_easy_run(world, bridge, walk, ago=(5, 4))
@@ -106,7 +116,9 @@ def test_dismissed_evidence_is_not_suggested_again(world: World) -> None:
     _too_easy_run(world, bridge, walk, ago=(3,))
     assert services.evaluate_member(member_id=world.member.pk) == 1
     new = ProgressionSuggestion.objects.get(status="pending")
-    assert {e["date"] for e in new.evidence["entries"]} == {d.isoformat() for d in days_back(world.member, 5, 4, 3)}
+    assert {e["date"] for e in new.evidence["entries"]} == {
+        d.isoformat() for d in days_back(world.member, 5, 4, 3)
+    }
 
 
 def test_a_plan_revised_since_makes_the_suggestion_stale(world: World) -> None:
@@ -161,10 +173,16 @@ def test_logging_a_session_queues_the_evaluation_after_commit(
     assert ProgressionSuggestion.objects.filter(rule="too_easy", status="pending").count() == 1
 
 
-def test_evaluation_is_a_fixed_number_of_queries(world: World, django_assert_max_num_queries) -> None:
+def test_evaluation_is_a_fixed_number_of_queries(
+    world: World, django_assert_max_num_queries
+) -> None:
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
     for day in days_back(world.member, *range(20, 0, -1)):
-        log_on(world.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {"feedback": "too_hard"})])
+        log_on(
+            world.member,
+            day,
+            [(bridge, {"feedback": "too_easy"}), (walk, {"feedback": "too_hard"})],
+        )
     with django_assert_max_num_queries(12):
         services.evaluate_member(member_id=world.member.pk)
     assert ProgressionSuggestion.objects.count() == 3
