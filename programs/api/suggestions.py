@@ -15,7 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import NO_MEMBER, Conflict, only_roles, query_choice, query_object
+from exercise_tracker.api import (
+    NO_MEMBER,
+    Conflict,
+    Pagination,
+    only_roles,
+    query_choice,
+    query_object,
+)
 from exercise_tracker.inputs import InputSerializer, max_length
 from members.models import Role
 from programs.models import ProgressionSuggestion, SuggestionRule, SuggestionStatus
@@ -118,6 +125,7 @@ class SuggestionViewSet(viewsets.GenericViewSet[ProgressionSuggestion]):
     )
     def list(self, request: Request) -> Response:
         only_roles(request, *READERS)
+        Pagination().check_params(request)  # `?page=` (empty) is a 400, not the first page
         qs = self.get_queryset()
         member = query_object(
             access.visible_members(request.user), request.query_params, "member", NO_MEMBER

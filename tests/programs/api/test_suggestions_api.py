@@ -131,3 +131,8 @@ def test_list_is_a_fixed_number_of_queries(world: World, django_assert_max_num_q
     with django_assert_max_num_queries(6):
         body = client.get("/api/v1/suggestions/").json()
     assert body["count"] == 5
+
+
+def test_an_empty_page_is_a_400_naming_it(world: World) -> None:
+    response = bearer_client(world.pt.user).get("/api/v1/suggestions/?page=")
+    assert response.status_code == 400 and "page" in response.json()["errors"]
