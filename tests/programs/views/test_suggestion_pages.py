@@ -67,3 +67,27 @@ def test_others_get_404(world: World) -> None:
         response = signed_in(user).post(f"/caseload/suggestions/{suggestion.pk}/accept/")
         assert response.status_code == 404
     assert ProgressionSuggestion.objects.get(pk=suggestion.pk).status == "pending"
+
+
+def test_the_caseload_reads_suggestions_in_one_query_however_many(
+    world: World, django_assert_max_num_queries
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _suggested(world)
+    client = signed_in(world.pt.user)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/caseload/")
+    ProgressionSuggestion.objects.create(
+        **{
+            f.attname: getattr(ProgressionSuggestion.objects.get(), f.attname)
+            for f in ProgressionSuggestion._meta.concrete_fields
+            if f.attname not in ("id", "rule")
+        },
+        rule="top_of_dose",
+    )
+    with CaptureQueriesContext(connection) as two:
+        page = client.get("/caseload/").content.decode()
+    assert page.count('data-testid="suggestion"') == 2
+    assert len(one) == len(two)
