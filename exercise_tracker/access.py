@@ -31,7 +31,7 @@ from members.models import (
     User,
     Walk,
 )
-from programs.models import Exercise, Plan, PlanItem, PlanTemplate
+from programs.models import Exercise, Plan, PlanItem, PlanTemplate, ProgressionSuggestion
 
 
 def _is_authenticated(user: Any) -> bool:
@@ -254,6 +254,17 @@ def visible_symptom_checks(user: Any) -> QuerySet[SymptomCheck]:
 def visible_alerts(user: Any) -> QuerySet[Alert]:
     """Alerts: for the PTs of the member's caseload (and staff); nobody else has them."""
     qs = Alert.objects.all()
+    if not _is_authenticated(user) or user.role not in (Role.THERAPIST, Role.STAFF):
+        return qs.none()
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(member__in=visible_members(user).values("pk"))
+
+
+def visible_suggestions(user: Any) -> QuerySet[ProgressionSuggestion]:
+    """Progression suggestions: for the PTs of the member's caseload (and staff, read only);
+    members and coordinators have none (404)."""
+    qs = ProgressionSuggestion.objects.all()
     if not _is_authenticated(user) or user.role not in (Role.THERAPIST, Role.STAFF):
         return qs.none()
     if user.role == Role.STAFF:

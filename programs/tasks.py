@@ -38,3 +38,19 @@ def queue_missing_thumbnails() -> int:
     from programs.services.images import queue_missing_thumbnails as queue
 
     return queue()
+
+
+@shared_task(
+    name="programs.evaluate_progression",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def evaluate_progression(member_id: int) -> int:
+    """The progression rules over a member's active plan after a session is logged or a plan
+    revised (queued after the commit). Idempotent: a second run adds nothing."""
+    from programs.services.suggestions import evaluate_member
+
+    return evaluate_member(member_id=member_id)

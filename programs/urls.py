@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import library, plans
+from .views import library, plans, suggestions
 
 app_name = "programs"
 
@@ -11,6 +11,11 @@ urlpatterns: list = [
     path("plan/exercises/<int:pk>/", plans.plan_exercise, name="plan-exercise"),
     path("caseload/<int:member_id>/plan/", plans.plan_builder, name="plan-new"),
     path("plans/<int:plan_id>/edit/", plans.plan_builder, name="plan-edit"),
+    path(
+        "caseload/suggestions/<int:pk>/<slug:action>/",
+        suggestions.suggestion_action,
+        name="suggestion-action",
+    ),
     path("library/", library.library, name="library"),
     path("library/<int:pk>/", library.exercise_detail, name="exercise-detail"),
 ]

@@ -306,6 +306,14 @@ def _first_session(member: Member, client_id: uuid.UUID) -> SessionLog | None:
 # --- the writes -----------------------------------------------------------------------------
 
 
+def _queue_progression(member_id: int) -> None:
+    """The progression rules read the new log once committed (programs.services.suggestions)."""
+    from exercise_tracker.queueing import publish_after_commit
+    from programs.tasks import evaluate_progression
+
+    publish_after_commit(evaluate_progression, member_id)
+
+
 def _raise_session_alerts(
     session: SessionLog, entries: Sequence[SessionEntry], *, pain: bool = True
 ) -> None:
@@ -374,6 +382,7 @@ def log_session(
     SessionEntry.objects.bulk_create(new_entries)
     _raise_session_alerts(session, new_entries)
     adherence.refresh_session_day(member=member, day=day, now=now)
+    _queue_progression(member.pk)
     audit.record_write(
         by=by or member.user, action=AuditAction.CREATE, member_id=member.pk, obj=session
     )
@@ -440,6 +449,7 @@ def correct_session(
         if {"pain_before", "pain_after"} & set(head):
             _raise_session_alerts(locked, [], pain=True)
     adherence.refresh_session_day(member=member, day=locked.local_date, now=now)
+    _queue_progression(member.pk)
     audit.record_write(
         by=by or member.user, action=AuditAction.UPDATE, member_id=member.pk, obj=locked
     )

@@ -15,6 +15,7 @@ from .library import (
     Side,
 )
 from .plans import Plan, PlanItem, PlanRevision, PlanStatus
+from .suggestions import ProgressionSuggestion, SuggestionRule, SuggestionStatus
 from .templates import PlanTemplate, TemplateItem
 
 __all__ = [
@@ -33,7 +34,10 @@ __all__ = [
     "PlanTemplate",
     "Position",
     "PrecautionTag",
+    "ProgressionSuggestion",
     "Region",
     "Side",
+    "SuggestionRule",
+    "SuggestionStatus",
     "TemplateItem",
 ]

@@ -35,6 +35,7 @@ from programs.models import (
 from programs.rules.doses import dose_label
 from programs.rules.estimates import DraftItem, plan_warnings
 from programs.selectors.plans import current_items, current_items_by_id
+from programs.services import suggestions
 from programs.services.plan_changes import item_changes
 from programs.services.plan_items import (
     GIVEN_DOSE,
@@ -352,6 +353,9 @@ def revise_plan(
         adherence.refresh_member(
             member=plan.member, since=min(old_start, plan.start_date, revision.effective_date)
         )
+    # Pending progression suggestions were made on the plan as it was: closed, and suggested
+    # again after the commit where they still hold.
+    suggestions.plan_revised(plan=plan)
     audit.record_write(by=user, action=AuditAction.UPDATE, member_id=plan.member_id, obj=plan)
     return _result(plan, revision)
 

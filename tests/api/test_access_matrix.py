@@ -995,6 +995,25 @@ THREAD_LIST = dict.fromkeys(ACTORS, 200) | {
     "staff": 404,
 }
 PT_TOOLS = dict.fromkeys(ACTORS, 404) | {
+# --- progression suggestions --------------------------------------------------------------------
+
+
+def _suggestion_path(w: World, suffix: str = "") -> str:
+    from programs.models import ProgressionSuggestion
+    from programs.services.suggestions import evaluate_member
+    from tests.programs.suggestion_helpers import bridge_plan, days_back, log_on
+
+    _, bridge, walk, _, _ = bridge_plan(pt=w.pt, member=w.member)
+    for day in days_back(w.member, 5, 3, 1):
+        log_on(w.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
+    evaluate_member(member_id=w.member.pk)
+    suggestion = ProgressionSuggestion.objects.get(member=w.member, rule="too_easy")
+    return f"/api/v1/suggestions/{suggestion.pk}/{suffix}"
+
+
+# A PT's tool: members and coordinators have none (404); another PT or organization lists an
+# empty page and gets 404 for our rows; staff read (audited) and never decide (403).
+SUGGESTION_LIST = dict.fromkeys(ACTORS, 404) | {
     "anonymous": 401,
     "pt": 200,
     "pt_other": 200,
@@ -1143,5 +1162,39 @@ ROUTES += [
             "weakness": "none",
         },
         audited=MEMBERS_WRITING,
+    "staff": 200,
+}
+SUGGESTION_READ = SUGGESTION_LIST | {"pt_other": 404, "foreign_pt": 404}
+SUGGESTION_DECIDE = SUGGESTION_READ | {"staff": 403}
+
+ROUTES += [
+    Route(
+        "suggestions-list",
+        "get",
+        lambda w: "/api/v1/suggestions/",
+        SUGGESTION_LIST,
+        audited=frozenset({"pt", "pt_other", "foreign_pt", "staff"}),
+    ),
+    Route(
+        "suggestion-read",
+        "get",
+        lambda w: _suggestion_path(w),
+        SUGGESTION_READ,
+        audited=frozenset({"pt", "staff"}),
+    ),
+    Route(
+        "suggestion-accept",
+        "post",
+        lambda w: _suggestion_path(w, "accept/"),
+        SUGGESTION_DECIDE,
+        audited=frozenset({"pt"}),
+    ),
+    Route(
+        "suggestion-dismiss",
+        "post",
+        lambda w: _suggestion_path(w, "dismiss/"),
+        SUGGESTION_DECIDE,
+        body=lambda w: {"reason": "Seen in clinic: not yet"},
+        audited=frozenset({"pt"}),
     ),
 ]

@@ -50,6 +50,7 @@ class Command(BaseCommand):
         steps.append(("plan templates", self._templates))
         steps.append(("plans", self._plans))
         steps.append(("session logs", self._session_logs))
+        steps.append(("progression suggestions", self._suggestions))
         steps.append(("remote monitoring", self._monitoring))
         steps.append(("walks and leg symptoms", self._walks))
         steps.append(("reminders", self._reminders))
@@ -106,6 +107,12 @@ class Command(BaseCommand):
         from members.demo.sessions import seed_demo_session_logs
 
         seed_demo_session_logs(say=self.stdout.write, progress=self._progress)
+
+    def _suggestions(self, data: dict[str, Any]) -> None:
+        # The real rules over the logs the "session logs" step wrote: after it.
+        from programs.demo.suggestions import seed_demo_suggestions
+
+        seed_demo_suggestions(say=self.stdout.write)
 
     def _monitoring(self, data: dict[str, Any]) -> None:
         # Episodes start when the plans did, and review dates need them: after "plans".

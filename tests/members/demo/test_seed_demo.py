@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.apps import apps
@@ -23,6 +24,27 @@ def _row_counts() -> dict[str, int]:
     }
 
 
+def _pending_suggestions_are_the_rules_findings() -> None:
+    """The demo's pending progression suggestions are what the rules find in the demo logs."""
+    from exercise_tracker import clock
+    from programs.models import ProgressionSuggestion
+    from programs.services.suggestions import findings_for_plan
+
+    pending = ProgressionSuggestion.objects.filter(status="pending").select_related("plan")
+    assert pending.exists()
+    for plan in {s.plan for s in pending}:
+        found = findings_for_plan(plan, clock.local_today(plan.member))
+        rebuilt = {
+            (item.key, f.rule, json.dumps(f.evidence(), sort_keys=True)) for item, f in found
+        }
+        kept = {
+            (s.item_key, s.rule, json.dumps(s.evidence, sort_keys=True))
+            for s in pending
+            if s.plan_id == plan.pk
+        }
+        assert kept == rebuilt, plan.member.user.username
+
+
 @pytest.mark.django_db
 @override_settings(DEBUG=True)
 def test_seed_demo_builds_both_clinics_and_is_idempotent() -> None:
@@ -36,6 +58,7 @@ def test_seed_demo_builds_both_clinics_and_is_idempotent() -> None:
     assert (User.objects.count(), Member.objects.count(), CareAssignment.objects.count()) == counts
     assert _row_counts() == rows
     assert check_adherence().differences == []
+    _pending_suggestions_are_the_rules_findings()
 
     for username in (
         "demo_pt",
