@@ -3,12 +3,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import images, plans, views
+from . import images, lessons, plans, views
 
 router = SimpleRouter()
 router.register("exercises", views.ExerciseViewSet, basename="exercise")
 router.register("templates", plans.PlanTemplateViewSet, basename="plan-template")
 router.register("plans", plans.PlanViewSet, basename="plan")
+router.register("lessons", lessons.LessonViewSet, basename="lesson")
 
 urlpatterns = [
     path("plans/<int:pk>/handout.pdf", plans.PlanHandoutView.as_view(), name="plan-handout"),
