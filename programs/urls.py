@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import library, plans
+from .views import lessons, library, plans
 
 app_name = "programs"
 
@@ -11,6 +11,8 @@ urlpatterns: list = [
     path("plan/exercises/<int:pk>/", plans.plan_exercise, name="plan-exercise"),
     path("caseload/<int:member_id>/plan/", plans.plan_builder, name="plan-new"),
     path("plans/<int:plan_id>/edit/", plans.plan_builder, name="plan-edit"),
+    path("learn/", lessons.learn, name="learn"),
+    path("learn/<int:pk>/", lessons.lesson_page, name="lesson"),
     path("library/", library.library, name="library"),
     path("library/<int:pk>/", library.exercise_detail, name="exercise-detail"),
 ]
