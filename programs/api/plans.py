@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -48,6 +48,7 @@ from programs.models import (
     TemplateItem,
 )
 from programs.rules.doses import dose_label
+from programs.rules.estimates import estimate_minutes
 from programs.selectors import plans as selectors
 from programs.services import plans as services
 
@@ -186,6 +187,7 @@ class PlanSerializer(serializers.Serializer[Any]):
     def get_author_name(self, plan: Plan) -> str | None:
         return str(plan.author) if plan.author is not None else None
 
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_lessons(self, plan: Plan) -> list[int]:
         return [pl.lesson_id for pl in plan.plan_lessons.all()]
 
@@ -240,6 +242,13 @@ class TemplateSerializer(serializers.Serializer[Any]):
         help_text="Suggested lesson ids: a plan made from the template starts with them."
     )
 
+    def get_is_global(self, template: PlanTemplate) -> bool:
+        return template.organization_id is None
+
+    def get_estimated_minutes(self, template: PlanTemplate) -> float:
+        return estimate_minutes(template.items.all())
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_lessons(self, template: PlanTemplate) -> list[int]:
         chosen = [lesson for lesson in template.suggested_lessons.all() if lesson.is_active]
         return [lesson.pk for lesson in sorted(chosen, key=lambda x: (x.order, x.pk))]
