@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -53,7 +52,7 @@ class LessonSerializer(serializers.Serializer[Any]):
         "PTs and staff, who read the library)."
     )
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_picture(self, lesson: Lesson) -> str | None:
         if not lesson.picture:
             return None
@@ -61,7 +60,7 @@ class LessonSerializer(serializers.Serializer[Any]):
         url = lesson.picture.url
         return request.build_absolute_uri(url) if request is not None else url
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_read_at(self, lesson: Lesson) -> Any:
         value = getattr(lesson, "read_at", None)
         return serializers.DateTimeField().to_representation(value) if value else None

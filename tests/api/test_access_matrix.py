@@ -811,6 +811,49 @@ ROUTES += [
 ]
 
 
+# --- lessons: a shared library; members read the lessons of their own plans ---------------------
+LESSON_LIBRARY = dict.fromkeys(ACTORS, 200) | {
+    "anonymous": 401,
+    "coordinator": 404,
+    "foreign_coordinator": 404,
+}
+# A lesson on the member's plan: the member and every PT (the library) and staff see it; another
+# member, in or out of the organization, does not.
+LESSON_OF_MEMBER = LESSON_LIBRARY | {"other_member": 404, "foreign_member": 404}
+LESSON_READ = dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "member": 200}
+
+
+def _member_lesson_path(w: World, suffix: str = "") -> str:
+    from programs.models import Lesson, PlanLesson
+
+    lesson, _ = Lesson.objects.get_or_create(
+        slug="matrix-lesson",
+        defaults={
+            "title": "Matrix lesson",
+            "summary": "A lesson.",
+            "minutes": 2,
+            "sections": [{"heading": "Hello", "paragraphs": ["Words."]}],
+        },
+    )
+    plan_path = _plan_path(w)
+    plan_id = int(plan_path.rstrip("/").rsplit("/", 1)[1])
+    PlanLesson.objects.get_or_create(plan_id=plan_id, lesson=lesson)
+    return f"/api/v1/lessons/{lesson.pk}/{suffix}"
+
+
+ROUTES += [
+    Route("lessons-list", "get", lambda w: "/api/v1/lessons/", LESSON_LIBRARY),
+    Route("lesson-detail", "get", _member_lesson_path, LESSON_OF_MEMBER),
+    Route(
+        "lesson-read",
+        "post",
+        lambda w: _member_lesson_path(w, "read/"),
+        LESSON_READ,
+        audited=frozenset({"member"}),
+    ),
+]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
