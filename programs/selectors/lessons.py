@@ -60,7 +60,9 @@ def lessons_for(user: Any) -> QuerySet[Lesson]:
 
 def next_unread_lesson(user: Any) -> Lesson | None:
     """The member's next lesson to read (the first unread in reading order), or None."""
-    return lessons_for(user).filter(read_at__isnull=True).first()
+    # `read_at` is the annotation lessons_for adds for members (the plugin cannot see it).
+    annotated: Any = lessons_for(user)
+    return annotated.filter(read_at__isnull=True).first()
 
 
 @dataclass(frozen=True)

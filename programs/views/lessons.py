@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,17 +17,22 @@ from programs.selectors import lessons as selectors
 from programs.services import lessons as services
 
 
+def _read_at(lesson: Lesson) -> Any:
+    """The member's first read, annotated by selectors.lessons_for (None: not read)."""
+    return getattr(lesson, "read_at", None)
+
+
 @role_required(Role.MEMBER)
 def learn(request: HttpRequest) -> HttpResponse:
     lessons = list(selectors.lessons_for(request.user))
-    read = sum(1 for lesson in lessons if lesson.read_at is not None)
+    read = sum(1 for lesson in lessons if _read_at(lesson) is not None)
     return render(
         request,
         "programs/learn.html",
         {
             "lessons": lessons,
             "read": read,
-            "next": next((x for x in lessons if not x.read_at), None),
+            "next": next((x for x in lessons if not _read_at(x)), None),
         },
     )
 
@@ -45,7 +52,7 @@ def lesson_page(request: HttpRequest, pk: int) -> HttpResponse:
     if lesson is None:
         raise Http404
     later = lessons[lessons.index(lesson) + 1 :]
-    following = next((x for x in later if not x.read_at), None)
+    following = next((x for x in later if not _read_at(x)), None)
     return render(
         request,
         "programs/lesson.html",

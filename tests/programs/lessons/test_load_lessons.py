@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_shipped_lessons_load_and_a_second_load_writes_nothing() -> None:
     lessons = load_shipped()
-    assert [lesson.slug for lesson in lessons][0] == "what-is-spinal-stenosis"
+    assert lessons[0].slug == "what-is-spinal-stenosis"
     assert len(lessons) == 6
     stamps = {lesson.slug: lesson.updated_at for lesson in lessons}
     result = load_lessons(data=shipped())
