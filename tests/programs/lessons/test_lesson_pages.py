@@ -93,3 +93,20 @@ def test_the_members_history_counts_their_lessons(world: World, client: Client) 
     client.post(f"/learn/{lessons[0].pk}/")
     history = client.get("/history/").content.decode()
     assert "1 of 2" in history and "Go to Learn" in history
+
+
+def test_the_dashboard_api_rows_carry_lessons_read(world: World) -> None:
+    from members.services import adherence
+    from tests.conftest import bearer_client
+
+    lessons = load_shipped()
+    plan_with_lessons(world, lessons[:4])
+    from programs.services.lessons import record_lesson_read
+
+    record_lesson_read(user=world.member.user, lesson_id=lessons[0].pk)
+    adherence.refresh_member(member=world.member)
+    rows = bearer_client(world.coordinator).get("/api/v1/dashboard/adherence/").json()["results"]
+    mine = next(row for row in rows if row["member_id"] == world.member.pk)
+    assert (mine["lessons_read"], mine["lessons_assigned"]) == (1, 4)
+    other = next(row for row in rows if row["member_id"] == world.other_member.pk)
+    assert (other["lessons_read"], other["lessons_assigned"]) == (0, 0)
