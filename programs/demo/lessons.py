@@ -16,7 +16,7 @@ from programs.selectors.lessons import lessons_for
 from programs.services import lessons as lesson_services
 from programs.services import plans as plan_services
 
-# How many of their lessons each demo member has read, by position (some none, some all).
+# How many of their lessons each demo member has read, by member id (some none, some all).
 READ_PATTERN = (2, 0, 1, 3, 6, 0)
 
 
@@ -60,8 +60,10 @@ def seed_demo_lessons(*, say: Callable[[str], object] | None = None) -> int:
     )
     now = timezone.now()
     written = 0
-    for index, member in enumerate(members):
-        count = 2 if member.user.username == "demo_member" else READ_PATTERN[index % 6]
+    for member in members:
+        # By the member's id, not their place in this run's list: a member left with none
+        # read stays so on the next run (idempotent).
+        count = 2 if member.user.username == "demo_member" else READ_PATTERN[member.pk % 6]
         lessons = list(lessons_for(member.user))[:count]
         plan = member.plans.exclude(status=PlanStatus.DRAFT).order_by("start_date").first()
         start = plan.created_at if plan is not None else now - timedelta(days=len(lessons) * 3)

@@ -89,7 +89,9 @@ def test_the_api_takes_lessons_and_a_patch_makes_a_revision(world: World) -> Non
 
 
 @pytest.mark.parametrize(
-    "lessons", [[999_999], ["one"], [1, 1], "1", [0]], ids=["unknown", "text", "twice", "str", "zero"]
+    "lessons",
+    [[999_999], ["one"], [1, 1], "1", [0]],
+    ids=["unknown", "text", "twice", "str", "zero"],
 )
 def test_bad_lesson_ids_are_a_400_on_lessons(world: World, lessons) -> None:
     load_shipped()
