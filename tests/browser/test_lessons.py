@@ -71,3 +71,37 @@ def test_help_now_lesson_on_a_phone_shows_the_red_flags(
     page.goto("/learn/")
     page.get_by_role("link", name="Positions that ease your legs").click()
     shot(page, "lessons-positions-desktop")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_pt_unticks_a_lesson_in_the_plan_builder(
+    new_page: Callable[..., Any],
+    login: Callable[..., None],
+    shot: Any,
+    viewport: dict[str, int],
+) -> None:
+    from members.models import Member
+    from programs.models import Plan, PlanLesson
+
+    member = Member.objects.get(user__username="demo_member")
+    plan = Plan.objects.get(member=member, status="active")
+    before = PlanLesson.objects.filter(plan=plan).count()
+    page = new_page(viewport=viewport)
+    login(page, "demo_pt")
+    page.goto(f"/plans/{plan.pk}/edit/")
+    expect(page.locator("[data-plan-builder][data-ready]")).to_have_count(1)
+    boxes = page.locator("[data-lesson]")
+    expect(boxes.first).to_be_checked()  # the plan's lessons, from its template
+    assert page.locator("[data-lesson]:checked").count() == before
+    if viewport == PHONE:
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_label("Sleeping and sitting").uncheck()
+    page.get_by_label("Reason for this change").fill("Sleeping is fine now")
+    page.get_by_role("button", name="Save as a new revision").click()
+    expect(page.get_by_role("status")).to_contain_text("revision")
+    expect(page.locator("[data-revisions]")).to_contain_text(
+        "Removed lesson “Sleeping and sitting”"
+    )
+    page.locator("[data-lessons-card]").scroll_into_view_if_needed()
+    shot(page, f"lessons-plan-builder-{'phone' if viewport == PHONE else 'desktop'}")
+    assert PlanLesson.objects.filter(plan=plan).count() == before - 1
