@@ -31,7 +31,16 @@ from members.models import (
     User,
     Walk,
 )
-from programs.models import Exercise, Plan, PlanItem, PlanTemplate, ProgressionSuggestion
+from programs.models import (
+    Exercise,
+    Lesson,
+    LessonRead,
+    Plan,
+    PlanItem,
+    PlanLesson,
+    PlanTemplate,
+    ProgressionSuggestion,
+)
 
 
 def _is_authenticated(user: Any) -> bool:
@@ -440,3 +449,33 @@ def visible_messages(user: Any) -> QuerySet[Any]:
     if user.role == Role.MEMBER:
         return qs.filter(thread__member__user_id=user.pk)
     return qs.filter(thread__member__in=visible_members(user).values("pk"))
+
+
+# Lessons are one shared library (no organization): PTs assign them, members read theirs.
+LESSON_READERS = (Role.MEMBER, Role.THERAPIST, Role.STAFF)
+
+
+def visible_lessons(user: Any) -> QuerySet[Lesson]:
+    """Lessons: a member's assigned ones (on their published plans, as visible_plans has them,
+    so a lesson of another member's plan is 404); the shared library for PTs and staff."""
+    qs = Lesson.objects.all()
+    if not _is_authenticated(user) or user.role not in LESSON_READERS:
+        return qs.none()
+    if user.role == Role.MEMBER:
+        assigned = PlanLesson.objects.filter(plan__in=visible_plans(user).values("pk"))
+        return qs.filter(pk__in=assigned.values("lesson_id"))
+    if user.role == Role.STAFF:
+        return qs
+    return qs.filter(is_active=True)
+
+
+def assignable_lessons(user: Any) -> QuerySet[Lesson]:
+    """Lessons a PT may put on a plan: the active shared ones."""
+    if not _is_authenticated(user) or user.role != Role.THERAPIST:
+        return Lesson.objects.none()
+    return Lesson.objects.filter(is_active=True)
+
+
+def visible_lesson_reads(user: Any) -> QuerySet[LessonRead]:
+    """Reads of lessons by the members this user may see (not clinical: coordinators too)."""
+    return LessonRead.objects.filter(member__in=visible_members(user).values("pk"))

@@ -13,6 +13,7 @@ NAV = {
     Role.MEMBER: [
         ("today", "Today"),
         ("programs:plan-member", "My plan"),
+        ("programs:learn", "Learn"),
         ("history", "History"),
         ("reminder-settings", "Reminders"),
     ],

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import library, plans, suggestions
+from .views import lessons, library, plans, suggestions
 
 app_name = "programs"
 
@@ -16,6 +16,8 @@ urlpatterns: list = [
         suggestions.suggestion_action,
         name="suggestion-action",
     ),
+    path("learn/", lessons.learn, name="learn"),
+    path("learn/<int:pk>/", lessons.lesson_page, name="lesson"),
     path("library/", library.library, name="library"),
     path("library/<int:pk>/", library.exercise_detail, name="exercise-detail"),
 ]

@@ -29,6 +29,7 @@ from members.models import Risk, Role
 from members.selectors import adherence as selectors
 from members.selectors import walks as walk_selectors
 from members.selectors.adherence_filters import filters_from, window_errors
+from programs.selectors.lessons import lesson_progress
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -108,6 +109,8 @@ class RowSerializer(serializers.Serializer[Any]):
     pain_trend = PainTrendSerializer(required=False)
     walk_tolerance = WalkToleranceSerializer(required=False)
     url = serializers.CharField(help_text="The member's adherence page.")
+    lessons_read = serializers.IntegerField(help_text="Lessons read of those assigned.")
+    lessons_assigned = serializers.IntegerField(help_text="Lessons on published plans.")
 
 
 class RollupSerializer(serializers.Serializer[Any]):
@@ -315,7 +318,14 @@ class DashboardView(APIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(board.rows, request, view=self)
         rows = page if page is not None else board.rows
-        response = paginator.get_paginated_response([row_data(row, board) for row in rows])
+        data = [row_data(row, board) for row in rows]
+        # Lessons read / assigned (not clinical): two queries for the page's rows.
+        progress = lesson_progress([one["member_id"] for one in data])
+        for one in data:
+            found = progress.get(one["member_id"])
+            one["lessons_read"] = found.read if found else 0
+            one["lessons_assigned"] = found.assigned if found else 0
+        response = paginator.get_paginated_response(data)
         response.data = {
             "window": window_data(board),
             "source": selectors.SOURCE,

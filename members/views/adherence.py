@@ -24,6 +24,7 @@ from members.selectors import adherence as selectors
 from members.selectors import rtm, walks
 from members.selectors.adherence_filters import FILTER_PARAMS, filters_from, window_errors
 from members.services import rtm as rtm_services
+from programs.selectors.lessons import lesson_progress, member_lessons
 
 ROWS_PER_PAGE = 50
 STATUS_WORDS = {
@@ -64,6 +65,7 @@ def board_context(request: HttpRequest) -> dict[str, Any]:
         "distribution": board.distribution(),
         "page": page,
         "rows": page.object_list,
+        "lesson_progress": lesson_progress([row.member_id for row in page.object_list]),
         "params": params,
         "query": urlencode(params),
         "csv_query": urlencode({**params, "format": "csv"}),
@@ -194,6 +196,8 @@ def member_adherence(request: HttpRequest, member_id: int) -> HttpResponse:
                 "target": rules.ADHERENT_PERCENT,
             },
             "source_note": selectors.SOURCE_NOTE,
+            "lessons": (lessons := member_lessons(member)),
+            "read_count": sum(1 for row in lessons if row.read_at is not None),
         },
     )
 

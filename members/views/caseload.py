@@ -9,6 +9,7 @@ from exercise_tracker.views import role_required
 from members.models import Role
 from members.selectors import adherence
 from members.selectors import caseload as selectors
+from programs.selectors.lessons import lesson_progress
 
 
 @role_required(Role.THERAPIST)
@@ -23,5 +24,6 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "summary": found.summary,
             "source_note": adherence.SOURCE_NOTE,
             "alerts": found.alerts,
+            "lesson_progress": lesson_progress([m.pk for m, _ in found.members]),
         },
     )

@@ -17,6 +17,7 @@ from members.selectors.outcomes import (
     score_series,
     session_history,
 )
+from programs.selectors.lessons import member_lessons
 
 HISTORY_WEEKS = 12
 
@@ -68,6 +69,7 @@ def _history_context(member: Member, *, own: bool) -> dict[str, Any]:
         if row["pain_before"] is not None or row["pain_after"] is not None
     ]
     series = [s.as_dict() for s in score_series(member=member, since=start)]
+    lessons = member_lessons(member)
     if own:
         # Neutral for the member: the bands (the ODI's "crippling", "bed-bound") are for the PT.
         for one in series:
@@ -86,6 +88,8 @@ def _history_context(member: Member, *, own: bool) -> dict[str, Any]:
         "chart_data": {"pain": pain, "series": series, "walks": tolerance.chart()},
         "pain": pain,
         "series": series,
+        "lessons": lessons,
+        "read_count": sum(1 for row in lessons if row.read_at is not None),
     }
 
 

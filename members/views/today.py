@@ -32,6 +32,7 @@ from members.rules import safety
 from members.selectors.sessions import Today, TodayItem, today_for
 from members.services import sessions as services
 from members.views.walks import today_context as walk_context
+from programs.selectors.lessons import next_unread_lesson
 
 PAIN_ADVICE_KEY = "today.pain_advice"  # the session flag: show the advice after the redirect
 # (form field, dose key, entry field)
@@ -194,6 +195,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "today": plan_today,
         "cards": [_card(item, post) for item in plan_today.items],
         "due": plan_today.due,
+        "next_lesson": next_unread_lesson(request.user),
         "therapists": list(access.visible_therapists(request.user)),
         # One id per form: a double tap or a resent form stores one session.
         "client_id": uuid.uuid4(),

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -111,6 +111,13 @@ class PlanCreateSerializer(InputSerializer):
         required=False, allow_blank=True, max_length=max_length(PlanRevision, "reason")
     )
     items = ItemsField(required=False)
+    lessons = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=20,
+        help_text="Lesson ids (GET /api/v1/lessons/) the member reads with this plan, in order; "
+        "the whole list. Left out on POST with a template: the template's suggested lessons.",
+    )
 
 
 class PlanPatchSerializer(InputSerializer):
@@ -131,6 +138,13 @@ class PlanPatchSerializer(InputSerializer):
         required=False, allow_blank=True, max_length=max_length(Plan, "note_to_member")
     )
     items = ItemsField(required=False)
+    lessons = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=20,
+        help_text="Lesson ids (GET /api/v1/lessons/) the member reads with this plan, in order; "
+        "the whole list. Left out on POST with a template: the template's suggested lessons.",
+    )
 
 
 class PlanPreviewSerializer(InputSerializer):
@@ -168,9 +182,14 @@ class PlanSerializer(serializers.Serializer[Any]):
     items = PlanItemSerializer(source="shown_items", many=True, read_only=True)
     warnings = WarningSerializer(many=True, read_only=True)
     estimated_minutes = serializers.FloatField(read_only=True)
+    lessons = serializers.SerializerMethodField(help_text="The plan's lesson ids, in order.")
 
     def get_author_name(self, plan: Plan) -> str | None:
         return str(plan.author) if plan.author is not None else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_lessons(self, plan: Plan) -> list[int]:
+        return [pl.lesson_id for pl in plan.plan_lessons.all()]
 
 
 class PlanPreviewResultSerializer(serializers.Serializer[Any]):
@@ -219,12 +238,20 @@ class TemplateSerializer(serializers.Serializer[Any]):
     is_active = serializers.BooleanField(read_only=True)
     items = TemplateItemSerializer(many=True, read_only=True)
     estimated_minutes = serializers.SerializerMethodField()
+    lessons = serializers.SerializerMethodField(
+        help_text="Suggested lesson ids: a plan made from the template starts with them."
+    )
 
     def get_is_global(self, template: PlanTemplate) -> bool:
         return template.organization_id is None
 
     def get_estimated_minutes(self, template: PlanTemplate) -> float:
         return estimate_minutes(template.items.all())
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_lessons(self, template: PlanTemplate) -> list[int]:
+        chosen = [lesson for lesson in template.suggested_lessons.all() if lesson.is_active]
+        return [lesson.pk for lesson in sorted(chosen, key=lambda x: (x.order, x.pk))]
 
 
 class TemplateCreateSerializer(InputSerializer):
@@ -377,6 +404,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
                 template_id=data.get("template"),
                 items=data.get("items"),
                 reason=data.get("reason", ""),
+                lessons=data.get("lessons"),
             )
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc

@@ -1,5 +1,6 @@
 """Programs models; a module per aggregate, re-exported here."""
 
+from .lessons import Lesson, LessonRead, PlanLesson
 from .library import (
     BodyRegion,
     Category,
@@ -26,9 +27,12 @@ __all__ = [
     "Exercise",
     "ExerciseImage",
     "ImageKind",
+    "Lesson",
+    "LessonRead",
     "MovementBias",
     "Plan",
     "PlanItem",
+    "PlanLesson",
     "PlanRevision",
     "PlanStatus",
     "PlanTemplate",

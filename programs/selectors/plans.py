@@ -81,6 +81,7 @@ def api_plans(user: Any) -> QuerySet[Plan]:
     return (
         access.visible_plans(user)
         .select_related("member__user", "author__user")
+        .prefetch_related("plan_lessons")
         .order_by("-start_date", "-id")
     )
 
@@ -89,7 +90,7 @@ def api_plan(pk: int) -> Plan:
     """A plan just written, as the API answers it (the writer may see it: they just wrote it)."""
     plan = (
         Plan.objects.select_related("member__user", "author__user")
-        .prefetch_related(items_prefetch())
+        .prefetch_related(items_prefetch(), "plan_lessons")
         .get(pk=pk)
     )
     return decorate(plan)
@@ -100,7 +101,7 @@ def api_templates(user: Any) -> QuerySet[PlanTemplate]:
     items = TemplateItem.objects.select_related("exercise").order_by("order", "id")
     return (
         access.visible_templates(user)
-        .prefetch_related(Prefetch("items", queryset=items))
+        .prefetch_related(Prefetch("items", queryset=items), "suggested_lessons")
         .order_by("condition", "phase", "name", "id")
     )
 

@@ -35,6 +35,7 @@ from programs.models import (
 from programs.rules.doses import dose_label
 from programs.rules.estimates import DraftItem, plan_warnings
 from programs.selectors.plans import current_items, current_items_by_id
+from programs.services import lessons as lesson_services
 from programs.services import suggestions
 from programs.services.plan_changes import item_changes
 from programs.services.plan_items import (
@@ -145,8 +146,10 @@ def create_plan(
     items: Sequence[ItemInput] | None = None,
     reason: str = "",
     at: datetime | None = None,
+    lessons: Sequence[int] | None = None,
 ) -> PlanResult:
-    """Writes a plan and its revision 1. Without `items`, a template's items are copied.
+    """Writes a plan and its revision 1. Without `items`, a template's items are copied;
+    without `lessons`, the template's suggested lessons (lesson ids otherwise).
     `at` is when this happened (default now): the seed uses it to write a history."""
     at = at or timezone.now()
     member = access.visible_members(user).filter(pk=member_id).first()
@@ -173,6 +176,9 @@ def create_plan(
     cleaned = clean_items(user=user, raw_items=items or [])
     if status == PlanStatus.ACTIVE and not cleaned:
         raise ValidationError({"items": ["An active plan needs at least one exercise."]})
+    if lessons is None and template is not None:
+        lessons = lesson_services.template_lesson_ids(template)
+    chosen_lessons = lesson_services.clean_lesson_ids(user=user, ids=lessons or [])
 
     plan = Plan(
         member=member,
@@ -194,6 +200,7 @@ def create_plan(
     _write_items(plan, cleaned, 1, at)
     changes = [f"Created from template “{template.name}”" if template else "Created"]
     changes += [f"Added {item.exercise.name}" for item in cleaned]
+    changes += lesson_services.set_plan_lessons(plan=plan, lessons=chosen_lessons, at=at)
     changes.append(f"Status: {status}")
     revision = PlanRevision.objects.create(
         plan=plan,
@@ -292,9 +299,11 @@ def revise_plan(
     note_to_member: str | Unset = UNSET,
     items: Sequence[ItemInput] | Unset = UNSET,
     at: datetime | None = None,
+    lessons: Sequence[int] | Unset = UNSET,
 ) -> PlanResult:
     """Makes the next revision. Arguments left UNSET keep their value; `items` is the whole new
-    list (an item with its `id` kept or changed, one without added, one left out ended)."""
+    list (an item with its `id` kept or changed, one without added, one left out ended);
+    `lessons` the whole list of lesson ids."""
     at = at or timezone.now()
     # Lock the plan row: two PTs revising at once get consecutive numbers, not a clash.
     plan = Plan.objects.select_for_update().select_related("member__user").get(pk=plan.pk)
@@ -322,6 +331,10 @@ def revise_plan(
         diff = item_changes(current, cleaned)
         changes += diff.changes
         to_end, to_write, remaining = diff.to_end, diff.to_write, len(cleaned)
+    prescribing = bool(changes)  # lessons prescribe nothing: adherence need not be rebuilt
+    if not isinstance(lessons, Unset):
+        chosen = lesson_services.clean_lesson_ids(user=user, ids=lessons)
+        changes += lesson_services.set_plan_lessons(plan=plan, lessons=chosen, at=at)
 
     if not changes:
         raise ValidationError({"non_field_errors": ["Nothing changed: no revision was made."]})
@@ -349,7 +362,7 @@ def revise_plan(
     )
     # The days the new revision governs, and those an earlier start date now reaches (a draft
     # that stays a draft prescribes nothing).
-    if not old_status == plan.status == PlanStatus.DRAFT:
+    if prescribing and not old_status == plan.status == PlanStatus.DRAFT:
         adherence.refresh_member(
             member=plan.member, since=min(old_start, plan.start_date, revision.effective_date)
         )

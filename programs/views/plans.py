@@ -129,5 +129,6 @@ def plan_builder(
             "sides": Side.choices,
             "day_names": list(enumerate(clock.DAY_NAMES_SHORT)),
             "ranges": ITEM_RANGES,
+            "lessons": list(access.assignable_lessons(request.user).order_by("order", "id")),
         },
     )

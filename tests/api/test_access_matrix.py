@@ -811,6 +811,49 @@ ROUTES += [
 ]
 
 
+# --- lessons: a shared library; members read the lessons of their own plans ---------------------
+LESSON_LIBRARY = dict.fromkeys(ACTORS, 200) | {
+    "anonymous": 401,
+    "coordinator": 404,
+    "foreign_coordinator": 404,
+}
+# A lesson on the member's plan: the member and every PT (the library) and staff see it; another
+# member, in or out of the organization, does not.
+LESSON_OF_MEMBER = LESSON_LIBRARY | {"other_member": 404, "foreign_member": 404}
+LESSON_READ = dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "member": 200}
+
+
+def _member_lesson_path(w: World, suffix: str = "") -> str:
+    from programs.models import Lesson, PlanLesson
+
+    lesson, _ = Lesson.objects.get_or_create(
+        slug="matrix-lesson",
+        defaults={
+            "title": "Matrix lesson",
+            "summary": "A lesson.",
+            "minutes": 2,
+            "sections": [{"heading": "Hello", "paragraphs": ["Words."]}],
+        },
+    )
+    plan_path = _plan_path(w)
+    plan_id = int(plan_path.rstrip("/").rsplit("/", 1)[1])
+    PlanLesson.objects.get_or_create(plan_id=plan_id, lesson=lesson)
+    return f"/api/v1/lessons/{lesson.pk}/{suffix}"
+
+
+ROUTES += [
+    Route("lessons-list", "get", lambda w: "/api/v1/lessons/", LESSON_LIBRARY),
+    Route("lesson-detail", "get", _member_lesson_path, LESSON_OF_MEMBER),
+    Route(
+        "lesson-read",
+        "post",
+        lambda w: _member_lesson_path(w, "read/"),
+        LESSON_READ,
+        audited=frozenset({"member"}),
+    ),
+]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
@@ -995,25 +1038,6 @@ THREAD_LIST = dict.fromkeys(ACTORS, 200) | {
     "staff": 404,
 }
 PT_TOOLS = dict.fromkeys(ACTORS, 404) | {
-# --- progression suggestions --------------------------------------------------------------------
-
-
-def _suggestion_path(w: World, suffix: str = "") -> str:
-    from programs.models import ProgressionSuggestion
-    from programs.services.suggestions import evaluate_member
-    from tests.programs.suggestion_helpers import bridge_plan, days_back, log_on
-
-    _, bridge, walk, _, _ = bridge_plan(pt=w.pt, member=w.member)
-    for day in days_back(w.member, 5, 3, 1):
-        log_on(w.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
-    evaluate_member(member_id=w.member.pk)
-    suggestion = ProgressionSuggestion.objects.get(member=w.member, rule="too_easy")
-    return f"/api/v1/suggestions/{suggestion.pk}/{suffix}"
-
-
-# A PT's tool: members and coordinators have none (404); another PT or organization lists an
-# empty page and gets 404 for our rows; staff read (audited) and never decide (403).
-SUGGESTION_LIST = dict.fromkeys(ACTORS, 404) | {
     "anonymous": 401,
     "pt": 200,
     "pt_other": 200,
@@ -1095,6 +1119,10 @@ ROUTES += [
         dict.fromkeys(ACTORS, 403)
         | {"anonymous": 401, "staff": 404, "coordinator": 200, "foreign_coordinator": 200},
         body=lambda w: {"hours": {"monday": [["08:00", "16:00"]]}},
+    ),
+]
+
+
 # --- walks and leg symptom check-ins ------------------------------------------------------------
 def _member_walk_path(w: World) -> str:
     from members.services.walks import log_walk
@@ -1162,6 +1190,33 @@ ROUTES += [
             "weakness": "none",
         },
         audited=MEMBERS_WRITING,
+    ),
+]
+
+
+# --- progression suggestions --------------------------------------------------------------------
+
+
+def _suggestion_path(w: World, suffix: str = "") -> str:
+    from programs.models import ProgressionSuggestion
+    from programs.services.suggestions import evaluate_member
+    from tests.programs.suggestion_helpers import bridge_plan, days_back, log_on
+
+    _, bridge, walk, _, _ = bridge_plan(pt=w.pt, member=w.member)
+    for day in days_back(w.member, 5, 3, 1):
+        log_on(w.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
+    evaluate_member(member_id=w.member.pk)
+    suggestion = ProgressionSuggestion.objects.get(member=w.member, rule="too_easy")
+    return f"/api/v1/suggestions/{suggestion.pk}/{suffix}"
+
+
+# A PT's tool: members and coordinators have none (404); another PT or organization lists an
+# empty page and gets 404 for our rows; staff read (audited) and never decide (403).
+SUGGESTION_LIST = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "pt": 200,
+    "pt_other": 200,
+    "foreign_pt": 200,
     "staff": 200,
 }
 SUGGESTION_READ = SUGGESTION_LIST | {"pt_other": 404, "foreign_pt": 404}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -124,7 +125,7 @@ def test_retries_answer_the_first_message_and_another_body_409(world: World) -> 
     assert first.json()["id"] == again.json()["id"]
     other = _post(member, thread.pk, client_id=client_id, text="Changed")
     assert other.status_code == 409 and "client_id" in other.json()["errors"]
-    key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+    key: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
     body = {"client_id": str(uuid.uuid4()), "text": "Keyed"}
     url = f"/api/v1/threads/{thread.pk}/messages/"
     a = member.post(url, body, format="json", **key)
@@ -319,6 +320,7 @@ def test_a_pts_reads_are_audited(world: World) -> None:
     before = AuditEvent.objects.count()
     bearer_client(world.pt.user).get(f"/api/v1/threads/{thread.pk}/messages/")
     row = AuditEvent.objects.order_by("-id").first()
+    assert row is not None
     assert AuditEvent.objects.count() == before + 1
     assert (row.member_id, row.action, row.object_type) == (
         world.member.pk,
@@ -333,7 +335,7 @@ def test_a_picture_with_an_idempotency_key_is_sent_once(world: World) -> None:
     member = bearer_client(world.member.user)
     thread = thread_of(world.member)
     url = f"/api/v1/threads/{thread.pk}/messages/"
-    key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+    key: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
     client_id = str(uuid.uuid4())
     answers = [
         member.post(

@@ -48,7 +48,9 @@ class Command(BaseCommand):
         steps.append(("questionnaires every 2 weeks", self._questionnaires))
         # Plans need the library's exercises: these run after the "library" step.
         steps.append(("plan templates", self._templates))
+        steps.append(("lessons", self._lessons))
         steps.append(("plans", self._plans))
+        steps.append(("lessons read", self._lessons_read))
         steps.append(("session logs", self._session_logs))
         steps.append(("progression suggestions", self._suggestions))
         steps.append(("remote monitoring", self._monitoring))
@@ -81,6 +83,15 @@ class Command(BaseCommand):
 
     def _templates(self, data: dict[str, Any]) -> None:
         call_command("load_templates", stdout=self.stdout)
+
+    def _lessons(self, data: dict[str, Any]) -> None:
+        call_command("load_lessons", stdout=self.stdout)
+
+    def _lessons_read(self, data: dict[str, Any]) -> None:
+        # Plans carry their templates' lessons: this runs after the "plans" step.
+        from programs.demo.lessons import seed_demo_lessons
+
+        self.stdout.write(f"  {seed_demo_lessons(say=self.stdout.write)} lessons read")
 
     def _plans(self, data: dict[str, Any]) -> None:
         written = seed_demo_plans(say=self.stdout.write)

@@ -313,6 +313,7 @@
           copy.id = null;
           return copy;
         });
+        setLessons(result.data.lessons);
         var title = root.querySelector("#plan-title");
         if (!title.value) title.value = result.data.name.split(":")[0] + " home program";
         render();
@@ -323,6 +324,19 @@
   }
 
   // --- saving and revisions ---------------------------------------------------------------
+
+  // --- lessons ----------------------------------------------------------------------------
+
+  var lessonBoxes = Array.prototype.slice.call(root.querySelectorAll("[data-lesson]"));
+  function setLessons(ids) {
+    var wanted = (ids || []).map(String);
+    lessonBoxes.forEach(function (box) { box.checked = wanted.indexOf(box.value) !== -1; });
+  }
+  function chosenLessons() {
+    return lessonBoxes.filter(function (box) { return box.checked; }).map(function (box) {
+      return Number(box.value);
+    });
+  }
 
   function announce(text) {
     var saved = root.querySelector("[data-saved]");
@@ -355,6 +369,7 @@
   function loadPlan(plan) {
     state.plan = plan;
     state.items = plan.items.map(fromServer);
+    setLessons(plan.lessons);
     $("#plan-title").value = plan.title;
     $("#plan-start").value = plan.start_date;
     $("#plan-status").value = plan.status;
@@ -413,6 +428,7 @@
       goals: $("#plan-goals").value,
       reason: $("#plan-reason").value,
       items: state.items.map(toRequest),
+      lessons: chosenLessons(),
     };
     var request;
     if (state.plan) {
