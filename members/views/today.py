@@ -43,6 +43,26 @@ NUMBER_FIELDS = (
 )
 
 
+# Holds shorter than this are counted in one's head (ten 3-second holds): no timer for them.
+TIMER_MIN_HOLD_SECONDS = 10
+
+
+def timer_for(dose: dict[str, Any]) -> dict[str, Any] | None:
+    """What the card's timer counts (members/timer.js): a hold of 10 s or more or a duration,
+    then the rest between sets when the dose has one; a rest timer alone for other doses done
+    in sets with a rest. None when there is nothing to count. The timer never logs anything."""
+    sets = dose.get("sets") or 1
+    rest = dose.get("rest_seconds") if sets > 1 else None
+    hold, duration = dose.get("hold_seconds"), dose.get("duration_seconds")
+    if hold and hold >= TIMER_MIN_HOLD_SECONDS:
+        return {"kind": "hold", "work": hold, "rest": rest or None}
+    if duration:
+        return {"kind": "duration", "work": duration, "rest": rest or None}
+    if rest:
+        return {"kind": "rest", "work": None, "rest": rest}
+    return None
+
+
 def _card(item: TodayItem, post: Any) -> dict[str, Any]:
     """A today item with what its form fields need: the dose's numbers (the script fills them
     in once the exercise is marked done) and, after a refused post, what the member sent."""
@@ -51,6 +71,7 @@ def _card(item: TodayItem, post: Any) -> dict[str, Any]:
     minutes = math.ceil(duration / 60) if duration else None
     return {
         **item.as_dict(),
+        "timer": timer_for(item.dose),
         "minutes": minutes,
         "max": {**item.max, "minutes": MAX_DURATION_SECONDS_DONE // 60},
         "status": EntryStatus.DONE
