@@ -9,11 +9,16 @@ from exercise_tracker.views import role_required
 from members.models import Role
 from members.selectors import adherence
 from members.selectors import caseload as selectors
+from messaging.selectors import pages as message_pages
 
 
 @role_required(Role.THERAPIST)
 def caseload(request: HttpRequest) -> HttpResponse:
     found = selectors.caseload(request.user)
+    # Unread messages per member (one query), linked to each conversation.
+    unread = message_pages.unread_by_member(request.user)
+    for member, _figures in found.members:
+        member.unread_messages = unread.get(member.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "pages/caseload.html",
@@ -22,5 +27,6 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "summary": found.summary,
             "source_note": adherence.SOURCE_NOTE,
             "alerts": found.alerts,
+            "unread_messages_total": sum(unread.values()),
         },
     )
