@@ -36,7 +36,7 @@ RED_FLAG_SESSION_KEY = "messaging_red_flag"
 def _errors(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-    return {"__all__": [str(m) for m in exc.messages]}
+    return {"form": [str(m) for m in exc.messages]}
 
 
 def _member_or_404(request: HttpRequest, member_id: int) -> Member:
@@ -155,7 +155,7 @@ def _send(request: HttpRequest, member: Member) -> HttpResponse:
     except ValueError:
         form["client_id"] = ""
         return _conversation(
-            request, member, form=form, errors={"__all__": ["Please send the message again."]},
+            request, member, form=form, errors={"form": ["Please send the message again."]},
             status=400,
         )  # fmt: skip
     exercise_id = None
@@ -186,7 +186,7 @@ def _send(request: HttpRequest, member: Member) -> HttpResponse:
         form["client_id"] = ""
         return _conversation(
             request, member, form=form,
-            errors={"__all__": ["This message was sent already with other words. Send it again."]},
+            errors={"form": ["This message was sent already with other words. Send it again."]},
             status=409,
         )  # fmt: skip
     if sent.emergency_guidance:
