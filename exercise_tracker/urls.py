@@ -11,6 +11,7 @@ from . import health, views
 api_v1 = [
     path("", include("members.api.urls")),
     path("", include("programs.api.urls")),
+    path("", include("messaging.api.urls")),
 ]
 
 urlpatterns = [

@@ -157,6 +157,11 @@ def record_thread_read(*, user: Any, thread: Thread) -> None:
     )
 
 
+def record_thread_list_read(*, user: Any) -> None:
+    """A PT's list of conversations names members: one audit row for the list."""
+    audit.record_read_by_staff(user=user, member_id=None, object_type="messaging.thread_list")
+
+
 def care_team_of(thread: Thread) -> list[Therapist]:
     """The member's PTs now (primary first): the other side of their conversation."""
     from members.models import CareAssignment
