@@ -27,7 +27,7 @@ NAV = {
         ("dashboard", "Dashboard"),
         ("people", "People"),
         ("rtm-report", "Reports"),
-        ("working-hours", "Hours"),
+        ("working-hours-page", "Hours"),
     ],
     Role.STAFF: [("admin:index", "Admin"), ("programs:library", "Library")],
 }

@@ -37,5 +37,5 @@ urlpatterns = [
         conversations.picture,
         name="conversation-picture",
     ),
-    path("settings/working-hours/", hours.working_hours, name="working-hours"),
+    path("settings/working-hours/", hours.working_hours, name="working-hours-page"),
 ]

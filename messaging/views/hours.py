@@ -50,7 +50,7 @@ def working_hours(request: HttpRequest) -> HttpResponse:
             error = " ".join(str(m) for m in exc.messages)
         else:
             flash.success(request, "Working hours saved. Every conversation shows them.")
-            return redirect("working-hours")
+            return redirect("working-hours-page")
     return render(
         request,
         "messaging/working_hours.html",
