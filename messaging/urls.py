@@ -6,17 +6,13 @@ from .views import conversations, hours
 
 urlpatterns = [
     path("messages/", conversations.conversations, name="conversations"),
-    path(
-        "messages/members/<int:member_id>/", conversations.conversation, name="conversation"
-    ),
+    path("messages/members/<int:member_id>/", conversations.conversation, name="conversation"),
     path(
         "messages/members/<int:member_id>/updates/",
         conversations.updates,
         name="conversation-updates",
     ),
-    path(
-        "messages/members/<int:member_id>/read/", conversations.read, name="conversation-read"
-    ),
+    path("messages/members/<int:member_id>/read/", conversations.read, name="conversation-read"),
     path(
         "messages/members/<int:member_id>/withdraw/<int:message_id>/",
         conversations.withdraw,

@@ -14,12 +14,10 @@ from django.db.models import Max
 from exercise_tracker import access
 from members.models import Member, Role
 from messaging.models import WEEKDAYS, Message, ReadMarker, ReplyTemplate, Thread
+from messaging.polling import POLL_SECONDS as POLL_SECONDS
 from messaging.selectors import threads
 from messaging.services.messages import WITHDRAW_WINDOW
 from programs.models import Exercise, PlanItem
-
-# How often an open conversation asks for news (the page's script, and the bench's idle cost).
-POLL_SECONDS = 3
 
 
 def unread_by_member(user: Any) -> dict[int, int]:
@@ -154,7 +152,11 @@ def hours_lines(hours: dict[str, list[list[str]]]) -> list[HoursLine]:
 
     def close() -> None:
         if run and times:
-            days = DAY_NAMES[run[0]] if len(run) == 1 else f"{DAY_NAMES[run[0]]} to {DAY_NAMES[run[-1]]}"
+            days = (
+                DAY_NAMES[run[0]]
+                if len(run) == 1
+                else f"{DAY_NAMES[run[0]]} to {DAY_NAMES[run[-1]]}"
+            )
             lines.append(HoursLine(days=days, times=times))
 
     for day in WEEKDAYS:

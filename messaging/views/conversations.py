@@ -52,7 +52,9 @@ def _page_url(user: Any, member: Member) -> str:
     return reverse("conversation", args=[member.pk])
 
 
-def _list_context(user: Any, member: Member, thread: Thread | None, before: int | None) -> dict[str, Any]:
+def _list_context(
+    user: Any, member: Member, thread: Thread | None, before: int | None
+) -> dict[str, Any]:
     """The message list (the page and the poll share it)."""
     common = {
         "member": member,
@@ -179,9 +181,7 @@ def _send(request: HttpRequest, member: Member) -> HttpResponse:
     except ValidationError as exc:
         return _conversation(request, member, form=form, errors=_errors(exc), status=400)
     except PayloadTooLarge as exc:
-        return _conversation(
-            request, member, form=form, errors={"image": [str(exc)]}, status=413
-        )
+        return _conversation(request, member, form=form, errors={"image": [str(exc)]}, status=413)
     except message_services.ClientIdReused:
         form["client_id"] = ""
         return _conversation(
@@ -266,9 +266,9 @@ def read(request: HttpRequest, member_id: int) -> HttpResponse:
 @role_required(*PARTICIPANTS)
 def withdraw(request: HttpRequest, member_id: int, message_id: int) -> HttpResponse:
     member = _member_or_404(request, member_id)
-    found = access.visible_messages(request.user).filter(
-        pk=message_id, thread__member=member
-    ).first()
+    found = (
+        access.visible_messages(request.user).filter(pk=message_id, thread__member=member).first()
+    )
     if found is None:
         raise Http404
     try:
@@ -328,8 +328,6 @@ def save_template(request: HttpRequest, member_id: int) -> HttpResponse:
     return redirect(page)
 
 
-
-
 @require_GET
 @role_required(*PARTICIPANTS)
 def picture(request: HttpRequest, member_id: int, message_id: int) -> HttpResponse:
@@ -344,12 +342,16 @@ def picture(request: HttpRequest, member_id: int, message_id: int) -> HttpRespon
     )
     if found is None:
         raise Http404
-    field = found.thumbnail if request.GET.get("size") == "small" and found.thumbnail else found.image
+    field = (
+        found.thumbnail if request.GET.get("size") == "small" and found.thumbnail else found.image
+    )
     try:
         handle = field.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=mimetypes.guess_type(field.name)[0] or "image/jpeg")
+    response = FileResponse(
+        handle, content_type=mimetypes.guess_type(field.name)[0] or "image/jpeg"
+    )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

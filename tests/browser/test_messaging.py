@@ -44,7 +44,9 @@ def test_member_and_pt_talk_without_reloading(
     pt_page = new_page(viewport=DESKTOP)
     login(pt_page, "demo_pt")
     pt_page.goto("/caseload/")
-    pt_page.get_by_role("link", name=re.compile(rf"Messages with {member.user.display_name}")).click()
+    pt_page.get_by_role(
+        "link", name=re.compile(rf"Messages with {member.user.display_name}")
+    ).click()
     expect(pt_page.get_by_role("heading", level=1)).to_contain_text(member.user.display_name)
     pt_page.wait_for_load_state("networkidle")
 
@@ -70,18 +72,22 @@ def test_member_and_pt_talk_without_reloading(
     arrived = pt_page.get_by_test_id("message").filter(has_text="My knee looks swollen")
     expect(arrived).to_be_visible(timeout=APPEAR_MS)
     expect(arrived.get_by_test_id("message-picture")).to_be_visible()
-    assert pt_page.evaluate(
-        "document.querySelector('[data-testid=message-picture]').naturalWidth"
-    ) > 0
+    assert (
+        pt_page.evaluate("document.querySelector('[data-testid=message-picture]').naturalWidth") > 0
+    )
     expect(pt_page.get_by_test_id("live-region")).to_contain_text("New message from")
     shot(pt_page, "messaging-pt-conversation-desktop")
 
     # The member's message shows "Seen" once the PT's page has read it (no reload either).
     expect(mine.get_by_test_id("message-status")).to_have_text("Seen", timeout=APPEAR_MS)
 
-    pt_page.get_by_label("Your message").fill("Thanks. Ice it for 10 minutes and skip bridges today.")
+    pt_page.get_by_label("Your message").fill(
+        "Thanks. Ice it for 10 minutes and skip bridges today."
+    )
     pt_page.get_by_role("button", name="Send").click()
-    expect(pt_page.get_by_test_id("message").filter(has_text="Ice it for 10 minutes")).to_be_visible()
+    expect(
+        pt_page.get_by_test_id("message").filter(has_text="Ice it for 10 minutes")
+    ).to_be_visible()
 
     reply = phone.get_by_test_id("message").filter(has_text="Ice it for 10 minutes")
     expect(reply).to_be_visible(timeout=APPEAR_MS)
@@ -101,9 +107,7 @@ def test_red_flag_words_show_the_emergency_guidance(page: Any, login: Any, shot:
     shot(page, "messaging-member-red-flag-phone")
 
 
-def test_pt_list_templates_and_coordinator_hours(
-    new_page: Any, login: Any, shot: Any
-) -> None:
+def test_pt_list_templates_and_coordinator_hours(new_page: Any, login: Any, shot: Any) -> None:
     member = _member()
     pt = new_page(viewport=PHONE)
     login(pt, "demo_pt")

@@ -102,9 +102,7 @@ def test_red_flag_words_show_the_emergency_guidance_at_once(world: World) -> Non
 def test_picture_is_served_to_the_thread_only(world: World, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     client = signed_in(world.member.user)
-    answer = client.post(
-        "/messages/", {"text": "", "client_id": str(uuid.uuid4()), "image": png()}
-    )
+    answer = client.post("/messages/", {"text": "", "client_id": str(uuid.uuid4()), "image": png()})
     assert answer.status_code == 302
     message = Message.objects.get(thread__member=world.member)
     url = f"/messages/members/{world.member.pk}/pictures/{message.pk}/"
@@ -123,7 +121,10 @@ def test_who_sees_a_conversation(world: World) -> None:
     for user in (world.pt_other.user, world.foreign_pt.user):
         assert signed_in(user).get(path).status_code == 404
         assert signed_in(user).get(path + "updates/").status_code == 404
-        assert signed_in(user).post(path, {"text": "x", "client_id": str(uuid.uuid4())}).status_code == 404
+        assert (
+            signed_in(user).post(path, {"text": "x", "client_id": str(uuid.uuid4())}).status_code
+            == 404
+        )
     # Another member: their own /messages/ never shows this thread; the PT paths are 404.
     other = signed_in(world.other_member.user)
     assert "Private words" not in other.get("/messages/").content.decode()
@@ -182,9 +183,10 @@ def test_unread_counts_in_the_navigation_and_the_caseload(world: World) -> None:
     assert member_page.count(">Seen<") == 2
     # The PT's reply is unread for the member, on every page.
     send(world.pt.user, world.member, "Reply")
-    assert 'data-testid="unread-messages">1<' in signed_in(world.member.user).get(
-        "/today/"
-    ).content.decode()
+    assert (
+        'data-testid="unread-messages">1<'
+        in signed_in(world.member.user).get("/today/").content.decode()
+    )
 
 
 @pytest.mark.django_db
@@ -247,7 +249,12 @@ def test_withdraw_within_five_minutes_only(world: World) -> None:
 def test_reply_templates_fill_the_reply_without_javascript(world: World) -> None:
     pt = signed_in(world.pt.user)
     base = f"/messages/members/{world.member.pk}/"
-    assert pt.post(base + "templates/", {"title": "Ice", "template_text": "Try ice for 10 minutes."}).status_code == 302
+    assert (
+        pt.post(
+            base + "templates/", {"title": "Ice", "template_text": "Try ice for 10 minutes."}
+        ).status_code
+        == 302
+    )
     template = ReplyTemplate.objects.get(therapist=world.pt)
     page = pt.get(base, {"template": template.pk}).content.decode()
     assert ">Try ice for 10 minutes.</textarea>" in page
@@ -287,7 +294,9 @@ def test_coordinator_sets_working_hours(world: World) -> None:
     assert hours["monday"] == [["08:00", "16:30"]] and hours["tuesday"] == []
     page = signed_in(world.member.user).get("/messages/").content.decode()
     assert "Monday, 8:00 to 16:30" in page and "Saturday, 9:00 to 12:00" in page
-    bad = client.post("/settings/working-hours/", {"monday_opens": "17:00", "monday_closes": "08:00"})
+    bad = client.post(
+        "/settings/working-hours/", {"monday_opens": "17:00", "monday_closes": "08:00"}
+    )
     assert bad.status_code == 400 and "opening comes before closing" in bad.content.decode()
     for user in (world.pt.user, world.member.user):
         assert signed_in(user).get("/settings/working-hours/").status_code == 404
