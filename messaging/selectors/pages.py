@@ -25,8 +25,8 @@ def unread_by_member(user: Any) -> dict[int, int]:
     the navigation's count per thread: messaging.selectors.threads.threads_for)."""
     if getattr(user, "role", None) not in access.MESSAGE_READERS:
         return {}
-    rows = threads.threads_for(user).filter(unread__gt=0).values_list("member_id", "unread")
-    return dict(rows)
+    rows = threads.threads_for(user).values_list("member_id", "unread")  # type: ignore[misc]
+    return {member_id: unread for member_id, unread in rows if unread}
 
 
 @dataclass

@@ -76,7 +76,8 @@ def _viewer_tz(user: Any, member: Member) -> str:
     """Times in the reader's zone: the member's own; a PT's, else their clinic's."""
     if user.role == Role.MEMBER:
         return member.timezone
-    return user.timezone or member.user.organization.timezone
+    organization: Any = member.user.organization
+    return str(user.timezone or organization.timezone)
 
 
 def _conversation(
@@ -87,7 +88,7 @@ def _conversation(
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     thread = pages.thread_of(user, member)
     before = _int(request.GET.get("before"))
     if thread is not None and request.method == "GET" and before is None:
@@ -107,7 +108,7 @@ def _conversation(
             found = next((t for t in templates if t.pk == chosen), None)
             if found is not None:
                 form["text"] = found.text
-    organization = member.user.organization
+    organization: Any = member.user.organization
     context = {
         **_list_context(user, member, thread, before),
         "page_url": _page_url(user, member),
@@ -199,7 +200,8 @@ def _send(request: HttpRequest, member: Member) -> HttpResponse:
 @role_required(*PARTICIPANTS)
 def conversations(request: HttpRequest) -> HttpResponse:
     """The member's conversation with their care team; a PT's list of conversations."""
-    if request.user.role == Role.MEMBER:
+    user: Any = request.user
+    if user.role == Role.MEMBER:
         member = access.member_for(request.user)
         if member is None:
             raise Http404
@@ -208,7 +210,7 @@ def conversations(request: HttpRequest) -> HttpResponse:
         return _conversation(request, member)
     if request.method == "POST":
         raise Http404
-    rows = pages.conversations(request.user)
+    rows = pages.conversations(user)
     return render(
         request,
         "messaging/conversations.html",
@@ -354,4 +356,4 @@ def picture(request: HttpRequest, member_id: int, message_id: int) -> HttpRespon
     )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return cast(HttpResponse, response)  # a streamed file: role_required takes any response

@@ -32,7 +32,8 @@ def _rows(hours: dict[str, list[list[str]]], posted: Any = None) -> list[dict[st
 
 @role_required(Role.COORDINATOR)
 def working_hours(request: HttpRequest) -> HttpResponse:
-    organization = request.user.organization
+    user: Any = request.user
+    organization = user.organization
     if organization is None:
         raise Http404
     current = threads.working_hours_of(organization.pk)
