@@ -50,26 +50,36 @@ def facts() -> None:
 
 
 def _messaging_facts(member: Any) -> dict[str, Any]:
-    """demo_member's conversation (made if missing), its ETag as it stands, a session cookie of
-    theirs for the page's poll, and a client_id for the send's check."""
+    """demo_member's conversation (made if missing) for the send scenario; for the poll, another
+    member of demo_pt's caseload whose conversation the send never touches (so its ETag holds),
+    a session cookie of demo_pt's and that conversation's ETag; a client_id for the send's
+    check."""
     import uuid
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from exercise_tracker import access
+    from members.models import User
     from messaging.selectors.threads import thread_etag
     from messaging.services.messages import thread_for_member
 
     thread = thread_for_member(member=member)
+    pt = User.objects.get(username="demo_pt")
+    watched = access.visible_members(pt).exclude(pk=member.pk).order_by("pk").first()
+    if watched is None:
+        raise SystemExit("bench: demo_pt has no second member to keep a conversation open with")
+    quiet = thread_for_member(member=watched)
     session = SessionStore()
-    session[SESSION_KEY] = str(member.user.pk)
+    session[SESSION_KEY] = str(pt.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = member.user.get_session_auth_hash()
+    session[HASH_SESSION_KEY] = pt.get_session_auth_hash()
     session.save()
     return {
         "thread_id": thread.pk,
-        "member_thread_etag": thread_etag(thread),
-        "member_session": session.session_key,
+        "poll_member_id": watched.pk,
+        "poll_thread_etag": thread_etag(quiet),
+        "pt_session": session.session_key,
         "client_id": str(uuid.uuid4()),
     }
 

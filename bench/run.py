@@ -416,7 +416,7 @@ def report_idle_conversation(server: Server, poll: Scenario) -> None:
 
     host, port = urlsplit(server.base).hostname, urlsplit(server.base).port
     lines = [f"GET {poll.path} HTTP/1.1", f"Host: {host}:{port}", "Accept: */*",
-             "X-Requested-With: fetch", "Connection: close"]  # fmt: skip
+             "Connection: close"]  # fmt: skip
     lines += [f"{key}: {value}" for key, value in poll.headers.items()]
     sent = ("\r\n".join(lines) + "\r\n\r\n").encode()
     with socket.create_connection((host, port), timeout=5) as conn:

@@ -7,9 +7,9 @@ must differ per request, such as POST /api/v1/sessions/ with a fresh client_id).
 Paths and bodies may name ids of the seeded demo data, filled in when the run starts (see
 `bench/inside.py:facts`): `{member_id}` (demo_member), `{plan_id}` (their active plan),
 `{template_id}` (a global template), and `{today}`; messaging adds `{thread_id}` (demo_member's
-conversation), `{member_session}` (a session cookie of demo_member's, for the pages) and
-`{member_thread_etag}` (the ETag of their conversation as it stands). Header values may name
-them too.
+conversation), `{poll_member_id}` (another member of demo_pt's, whose conversation no scenario
+writes to), `{pt_session}` (a session cookie of demo_pt's, for the pages) and
+`{poll_thread_etag}` (the ETag of that conversation). Header values may name them too.
 """
 
 from __future__ import annotations
@@ -113,13 +113,14 @@ SCENARIOS: list[Scenario] = [
 # Messaging (issue: secure messaging). An open conversation page asks every
 # messaging.selectors.pages.POLL_SECONDS with If-None-Match and is answered 304 while nothing
 # changed: the idle cost of every open conversation (run.py also prints its requests and bytes
-# a minute). The page is signed in with the session cookie, as a browser is.
+# a minute). The PT's page is signed in with the session cookie, as a browser is.
 MESSAGE_POLL = Scenario(
     name="GET conversation poll (304)",
-    path="/messages/members/{member_id}/updates/",
+    path="/messages/members/{poll_member_id}/updates/",
     headers={
-        "Cookie": "sessionid={member_session}",
-        "If-None-Match": "{member_thread_etag}",
+        "Cookie": "sessionid={pt_session}",
+        "If-None-Match": "{poll_thread_etag}",
+        "X-Requested-With": "fetch",
     },
     baseline=BARE.name,
     expect_status=304,
