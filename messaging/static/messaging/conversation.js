@@ -102,6 +102,8 @@
 
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) return;
+    // Messages that arrived while the tab was hidden are read now that it is shown.
+    if (list.querySelector('[data-own="0"][data-unread="1"]')) markRead();
     delay = VISIBLE_MS;
     clearTimeout(timer);
     poll();
