@@ -240,6 +240,8 @@ def updates(request: HttpRequest, member_id: int) -> HttpResponse:
         response: HttpResponse = HttpResponseNotModified()
     else:
         context = _list_context(request.user, member, thread, None)
+        if thread is not None and getattr(request.user, "role", None) == Role.THERAPIST:
+            threads.record_thread_read(user=request.user, thread=thread)
         response = render(request, "messaging/_message_list.html", context)
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
