@@ -15,6 +15,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
@@ -37,9 +38,31 @@ ABANDONED_AFTER = timedelta(minutes=2)
 ViewMethod = TypeVar("ViewMethod", bound=Callable[..., Response])
 
 
+def _file_digest(file: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return f"file:{file.size}:{digest.hexdigest()}"
+
+
+def _hashable_body(data: Any) -> Any:
+    """A form or multipart body (a QueryDict: repeated keys, uploaded files) as plain JSON: a
+    file by its size and digest, so that a picture sent twice is the same request."""
+    if not hasattr(data, "lists"):
+        return data
+    return {
+        key: [_file_digest(v) if isinstance(v, UploadedFile) else v for v in values]
+        for key, values in data.lists()
+    }
+
+
 def request_fingerprint(request: Request) -> str:
-    """A hash of what the request asks for: method, path and the parsed body (key order aside)."""
-    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=JSONEncoder)
+    """A hash of what the request asks for: method, path and the parsed body (key order aside;
+    uploaded files by their content)."""
+    body = json.dumps(
+        _hashable_body(request.data), sort_keys=True, separators=(",", ":"), cls=JSONEncoder
+    )
     raw = f"{request.method}\n{request.path}\n{body}".encode()
     return hashlib.sha256(raw).hexdigest()
 

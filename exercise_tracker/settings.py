@@ -346,7 +346,6 @@ SPECTACULAR_SETTINGS = {
         "StaffRoleEnum": "members.models.invitations.STAFF_ROLE_CHOICES",
         "InvitationKindEnum": "members.models.InvitationKind",
         "InvitationStatusEnum": "members.models.InvitationStatus",
-        "MessageSideEnum": "messaging.models.AuthorSide",
     },
 }
 

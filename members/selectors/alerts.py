@@ -28,6 +28,14 @@ def alerts_for(user: Any) -> QuerySet[Alert]:
     )
 
 
+# messaging.rules.red_flags' sign names, as the PT reads them (no words of the member's).
+RED_FLAG_SIGN_WORDS = {
+    "bladder_bowel": "bladder or bowel control",
+    "saddle_numbness": "numbness in the groin or inner thighs",
+    "leg_weakness": "worsening leg weakness",
+}
+
+
 def alert_message(alert: Alert) -> str:
     """The finding in a line: numbers and dates only, never the member's notes."""
     details = alert.details or {}
@@ -40,6 +48,13 @@ def alert_message(alert: Alert) -> str:
     if alert.kind == AlertKind.TOO_HARD_STREAK:
         name = alert.exercise.name if alert.exercise is not None else "An exercise"
         return f"{name} rated too hard in {TOO_HARD_RUN} sessions running."
+    if alert.kind == AlertKind.RED_FLAG:
+        signs = [RED_FLAG_SIGN_WORDS.get(str(sign), str(sign)) for sign in details.get("signs", [])]
+        about = f" ({', '.join(signs)})" if signs else ""
+        return (
+            f"Urgent: a message from the member mentions red-flag symptoms{about}. "
+            "Read the conversation and contact them today."
+        )
     days = details.get("days_without_session")
     last = details.get("last_session")
     text = f"No session for {days} days" if days is not None else "No recent session"

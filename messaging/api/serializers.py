@@ -10,7 +10,7 @@ from rest_framework import serializers
 from exercise_tracker.api import StrictIntegerField
 from exercise_tracker.inputs import InputSerializer
 from members.models.adherence import MAX_REVIEW_MINUTES
-from messaging.models import MAX_TEXT_LENGTH, AuthorSide
+from messaging.models import MAX_TEXT_LENGTH
 from messaging.models.templates import TITLE_MAX_LENGTH
 
 # --- output -----------------------------------------------------------------------------------
@@ -22,7 +22,8 @@ class PersonSerializer(serializers.Serializer[Any]):
 
 
 class AuthorSerializer(PersonSerializer):
-    side = serializers.ChoiceField(choices=AuthorSide.choices)
+    # A plain string in the schema: an enum named "side" would collide with the plan's sides.
+    side = serializers.CharField(help_text='"member" or "care_team".')
 
 
 class MessageExerciseSerializer(serializers.Serializer[Any]):
@@ -85,12 +86,12 @@ class ThreadSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(help_text="Changes whenever the conversation does.")
 
 
-class CareTeamPersonSerializer(PersonSerializer):
+class ThreadTherapistSerializer(PersonSerializer):
     credentials = serializers.CharField()
 
 
 class ThreadDetailSerializer(ThreadSerializer):
-    care_team = CareTeamPersonSerializer(many=True)
+    care_team = ThreadTherapistSerializer(many=True)
     my_last_read_id = serializers.IntegerField()
     not_for_emergencies = serializers.CharField()
     working_hours = serializers.DictField(
@@ -112,7 +113,7 @@ class ReviewTimeOutSerializer(serializers.Serializer[Any]):
     member = serializers.IntegerField()
     date = serializers.DateField()
     minutes = serializers.IntegerField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     note = serializers.CharField()
 
 
@@ -144,11 +145,17 @@ class MessageInput(InputSerializer):
     read_from = MessageSerializer
     client_id = serializers.UUIDField(help_text="Made by the client once per message.")
     text = serializers.CharField(
-        max_length=MAX_TEXT_LENGTH, allow_blank=True, required=False, default="", trim_whitespace=False
+        max_length=MAX_TEXT_LENGTH,
+        allow_blank=True,
+        required=False,
+        default="",
+        trim_whitespace=False,
     )
     exercise = StrictIntegerField(required=False, allow_null=True, default=None)
     image = serializers.FileField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Multipart only: a PNG, JPEG or WebP, at most 10 MB and 40 megapixels.",
     )
 

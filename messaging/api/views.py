@@ -28,7 +28,8 @@ from exercise_tracker import access
 from exercise_tracker.api import Conflict, only_roles, query_int
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import validated
-from members.models import Role, User
+from exercise_tracker.schema import ErrorSerializer
+from members.models import Member, Role, User
 from messaging.api import serializers as s
 from messaging.models import Message, ReplyTemplate, Thread
 from messaging.selectors import threads as selectors
@@ -105,7 +106,13 @@ THREAD_PARAM = OpenApiParameter("id", int, OpenApiParameter.PATH, description="T
 PAGE_PARAMS = [
     OpenApiParameter("before", int, description="Older messages: those before this message id."),
     OpenApiParameter("after", int, description="Newer messages (polling): those after this id."),
-    OpenApiParameter("limit", int, description=f"At most this many (default {selectors.DEFAULT_PAGE}, up to {selectors.MAX_PAGE})."),
+    OpenApiParameter(
+        "limit",
+        int,
+        description=(
+            f"At most this many (default {selectors.DEFAULT_PAGE}, up to {selectors.MAX_PAGE})."
+        ),
+    ),
 ]
 
 
@@ -124,7 +131,12 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
         return super().initialize_request(request, *args, **kwargs)
 
     def get_parsers(self) -> list[Any]:
-        if getattr(self, "action", None) == "messages" or self.request is None:
+        # Pictures come as multipart, to the messages only (the action is not known yet when
+        # the request is made: the path says it).
+        request = getattr(self, "request", None)
+        if getattr(self, "action", None) == "messages" or (
+            request is not None and request.path.endswith("/messages/")
+        ):
             return [JSONParser(), MultiPartParser(), FormParser()]
         return [JSONParser()]
 
@@ -141,7 +153,7 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
         """Mine: the member's own thread; a PT's caseload's threads, unread first, then the
         most recent."""
         only_roles(request, *access.MESSAGE_READERS)
-        if request.user.role == Role.MEMBER:
+        if getattr(request.user, "role", None) == Role.MEMBER:
             services.thread_for_member(member=access.own_member(request.user))
         page = self.paginate_queryset(selectors.threads_for(request.user))
         rows = page if page is not None else []
@@ -157,7 +169,8 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
         their own, no body needed). 201 when new, 200 when it was there."""
         only_roles(request, *access.MESSAGE_READERS)
         data = validated(s.ThreadOpenInput, request.data)
-        if request.user.role == Role.MEMBER:
+        member: Member | None
+        if getattr(request.user, "role", None) == Role.MEMBER:
             member = access.own_member(request.user)
         else:
             member_id = data.get("member")
@@ -165,7 +178,9 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
                 raise s.serializers.ValidationError({"member": ["Choose a member."]})
             member = access.visible_members(request.user).filter(pk=member_id).first()
             if member is None:
-                raise s.serializers.ValidationError({"member": ["No member of your caseload has this id."]})
+                raise s.serializers.ValidationError(
+                    {"member": ["No member of your caseload has this id."]}
+                )
         existed = Thread.objects.filter(member=member).exists()
         thread = services.thread_for_member(member=member)
         thread = selectors.threads_for(request.user).get(pk=thread.pk)
@@ -203,7 +218,10 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
     @extend_schema(
         methods=["GET"],
         parameters=[THREAD_PARAM, *PAGE_PARAMS],
-        responses={200: s.MessagePageSerializer, 304: OpenApiResponse(description="Not modified (If-None-Match).")},
+        responses={
+            200: s.MessagePageSerializer,
+            304: OpenApiResponse(description="Not modified (If-None-Match)."),
+        },
         description=(
             "Messages, oldest first (newest last): the latest page by default; `before` pages "
             "back, `after` polls for newer ones. Answers an ETag; send it back in If-None-Match "
@@ -219,10 +237,12 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
         },
         responses={
             201: s.SentMessageSerializer,
-            200: OpenApiResponse(s.SentMessageSerializer, description="A retry: the first message."),
+            200: OpenApiResponse(
+                s.SentMessageSerializer, description="A retry: the first message."
+            ),
         },
         description=(
-            "Send `{\"client_id\", \"text\", \"exercise\"?}` (a picture as multipart `image`). "
+            'Send `{"client_id", "text", "exercise"?}` (a picture as multipart `image`). '
             "Sent once: a retry with the same client_id (or Idempotency-Key) and body answers the "
             "first message (200), another body 409. `exercise` must be on the member's current "
             "plan (400). A member's message that mentions red-flag symptoms answers "
@@ -290,7 +310,9 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
         read = selectors.read_up_to(thread)
         body = message_data(sent.message, read=read, viewer=request.user)
         body["emergency_guidance"] = sent.emergency_guidance
-        return Response(body, status=status.HTTP_201_CREATED if sent.created else status.HTTP_200_OK)
+        return Response(
+            body, status=status.HTTP_201_CREATED if sent.created else status.HTTP_200_OK
+        )
 
     @extend_schema(parameters=[THREAD_PARAM], request=s.ReadInput, responses=s.ReadSerializer)
     @action(detail=True, methods=["post"])
@@ -303,7 +325,9 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
         return Response({"thread": thread.pk, "last_read_id": last, "unread": unread})
 
     @extend_schema(
-        parameters=[THREAD_PARAM], request=s.LogTimeInput, responses={201: s.ReviewTimeOutSerializer}
+        parameters=[THREAD_PARAM],
+        request=s.LogTimeInput,
+        responses={201: s.ReviewTimeOutSerializer},
     )
     @action(detail=True, methods=["post"], url_path="log-time")
     def log_time(self, request: Request, pk: str | None = None) -> Response:
@@ -336,6 +360,10 @@ def _etags(header: str) -> set[str]:
 # --- messages ---------------------------------------------------------------------------------
 
 MESSAGE_PARAM = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The message's id.")
+# Pictures are stored as the library's checks leave them: PNG, JPEG or WebP.
+PICTURE_RESPONSES = {
+    (200, f"image/{kind}"): OpenApiTypes.BINARY for kind in ("jpeg", "png", "webp")
+}
 
 
 class MessageViewSet(viewsets.GenericViewSet[Message]):
@@ -381,7 +409,7 @@ class MessageViewSet(viewsets.GenericViewSet[Message]):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @extend_schema(parameters=[MESSAGE_PARAM], responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[MESSAGE_PARAM], responses=PICTURE_RESPONSES)
     @action(detail=True, methods=["get"])
     def image(self, request: Request, pk: str | None = None) -> FileResponse:
         """The message's picture, for the thread's readers only."""
@@ -409,7 +437,7 @@ class ReplyTemplateViewSet(viewsets.GenericViewSet[ReplyTemplate]):
         user = self.request.user
         if getattr(user, "role", None) != Role.THERAPIST:
             return ReplyTemplate.objects.none()
-        return ReplyTemplate.objects.filter(therapist__user_id=user.pk).order_by("title", "id")
+        return ReplyTemplate.objects.filter(therapist__user_id=user.pk or 0).order_by("title", "id")
 
     def _template(self, pk: str | None) -> ReplyTemplate:
         only_roles(self.request, Role.THERAPIST)
@@ -465,7 +493,7 @@ class WorkingHoursView(APIView):
             raise Http404
         return org
 
-    @extend_schema(responses=s.WorkingHoursSerializer)
+    @extend_schema(responses={200: s.WorkingHoursSerializer, 404: ErrorSerializer})
     def get(self, request: Request) -> Response:
         org = self._organization(request)
         return Response(
@@ -476,15 +504,15 @@ class WorkingHoursView(APIView):
             }
         )
 
-    @extend_schema(request=s.WorkingHoursInput, responses=s.WorkingHoursSerializer)
+    @extend_schema(
+        request=s.WorkingHoursInput, responses={200: s.WorkingHoursSerializer, 404: ErrorSerializer}
+    )
     def patch(self, request: Request) -> Response:
         org = self._organization(request)
-        if request.user.role != Role.COORDINATOR:
+        if getattr(request.user, "role", None) != Role.COORDINATOR:
             raise PermissionDenied("Only the clinic's coordinator sets its working hours.")
         data = validated(s.WorkingHoursInput, request.data)
         row = hours_services.set_working_hours(
             organization=org, by=cast(User, request.user), hours=data["hours"]
         )
         return Response({"organization": org.pk, "timezone": org.timezone, "hours": row.hours})
-
-

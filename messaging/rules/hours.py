@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,9 @@ def clean_hours(value: Any) -> dict[str, list[list[str]]]:
     """Validates `{"monday": [["08:00", "17:00"]], ...}`: every weekday named once at most (a
     missing day is closed), spans HH:MM with opening before closing, not overlapping."""
     if not isinstance(value, dict):
-        raise ValidationError({"hours": ['Give an object such as {"monday": [["08:00", "17:00"]]}.']})
+        raise ValidationError(
+            {"hours": ['Give an object such as {"monday": [["08:00", "17:00"]]}.']}
+        )
     unknown = sorted(set(value) - set(WEEKDAYS))
     if unknown:
         raise ValidationError({"hours": [f"Unknown day: {', '.join(map(str, unknown))}."]})
@@ -59,7 +62,7 @@ def clean_hours(value: Any) -> dict[str, list[list[str]]]:
                 raise ValidationError({"hours": [f"{day}: opening comes before closing."]})
             parsed.append((opens, closes))
         parsed.sort()
-        for (_, first_end), (second_start, _) in zip(parsed, parsed[1:], strict=False):
+        for (_, first_end), (second_start, _) in pairwise(parsed):
             if second_start < first_end:
                 raise ValidationError({"hours": [f"{day}: spans overlap."]})
         cleaned[day] = [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in parsed]

@@ -29,7 +29,7 @@ _CONTROL = (
     r"difficult\w*|can'?t|cannot|couldn'?t|unable|empty\w*|wet|soil\w*|incontinen\w*|"
     r"retention|stopped|won'?t)"
 )
-_NUMB = r"(?:numb\w*|no feeling|can'?t feel|cannot feel|lost feeling|pins and needles|tingl\w*)"
+_NUMB = r"(?:numb\w*|no feeling|can'?t feel|cannot feel|lost feeling|pins-and-needles|tingl\w*)"
 _SADDLE = (
     r"(?:groin|inner thighs?|saddle|between (?:my |the )?legs|genitals?|private parts?|"
     r"back passage|bottom|buttocks)"
@@ -51,6 +51,7 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     Sign.LEG_WEAKNESS: (
         re.compile(rf"\b{_WORSE}\b[^.;!?]{{0,30}}\b{_LEG}\b[^.;!?]{{0,20}}\b{_WEAK}"),
+        re.compile(rf"\b{_WORSE}\b[^.;!?]{{0,10}}\b{_WEAK}[^.;!?]{{0,30}}\b{_LEG}\b"),
         re.compile(rf"\b{_LEG}\b[^.;!?]{{0,30}}\b{_WEAK}[^.;!?]{{0,25}}\b{_WORSE}\b"),
         re.compile(rf"\b{_WEAK}\w*\b[^.;!?]{{0,30}}\b{_LEG}\b[^.;!?]{{0,25}}\b{_WORSE}\b"),
         re.compile(rf"\b{_LEG}\b[^.;!?]{{0,20}}\b(?:getting|is|are|feels?|much|even) weaker\b"),
@@ -81,7 +82,9 @@ class RedFlagFinding:
 
 
 def _normal(text: str) -> str:
-    return " ".join(text.lower().replace("’", "'").replace("‘", "'").split())
+    text = " ".join(text.lower().replace("\u2019", "'").replace("\u2018", "'").split())
+    # One phrase, not two clauses.
+    return text.replace("pins and needles", "pins-and-needles")
 
 
 def _negated(clause: str, start: int) -> bool:

@@ -3,6 +3,7 @@ their own thread and a PT their caseload's; the counts for navigation and the da
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,7 +100,8 @@ def unread_count(user: Any) -> int:
 def thread_etag(thread: Thread, *, query: str = "") -> str:
     """The ETag of a thread's messages: its version changes with every message, withdrawal and
     read marker; the query string (cursor) is part of it."""
-    suffix = f".{abs(hash(query)) % 10**8}" if query else ""
+    # crc32, not hash(): the same in every worker process.
+    suffix = f".{zlib.crc32(query.encode()):08x}" if query else ""
     return f'"t{thread.pk}.v{thread.version}{suffix}"'
 
 
@@ -238,4 +240,3 @@ def overdue_thread_count(user: Any, *, now: datetime | None = None) -> int:
         .filter(condition)
         .count()
     )
-

@@ -32,7 +32,7 @@ from members.services import alerts as alert_services
 from messaging.models import MAX_TEXT_LENGTH, AuthorSide, Message, ReadMarker, Thread
 from messaging.rules import red_flags
 from programs import media
-from programs.models import Exercise, PlanItem
+from programs.models import Exercise, PlanItem, PlanStatus
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,10 @@ def _plan_exercise(*, member: Member, exercise_id: int) -> Exercise:
     """An exercise on an item of the member's current plan (the active one), or a 400."""
     item = (
         PlanItem.objects.filter(
-            plan__member=member, plan__status="active", exercise_id=exercise_id
+            plan__member=member,
+            plan__status=PlanStatus.ACTIVE,
+            valid_to_revision__isnull=True,
+            exercise_id=exercise_id,
         )
         .select_related("exercise")
         .first()
@@ -106,9 +109,7 @@ def _clean_text(text: str | None) -> str:
 
 def _same_content(message: Message, *, text: str, exercise_id: int | None, image: bool) -> bool:
     return (
-        message.text == text
-        and message.exercise_id == exercise_id
-        and bool(message.image) == image
+        message.text == text and message.exercise_id == exercise_id and bool(message.image) == image
     )
 
 
@@ -175,9 +176,7 @@ def send_message(
             _bump(thread.pk, last_message_at=message.created_at)
             # The sender has read their own thread up to here.
             _advance_marker(thread=thread, user=by, side=side, up_to=message.pk)
-            audit.record_write(
-                by=by, action=AuditAction.CREATE, member_id=member.pk, obj=message
-            )
+            audit.record_write(by=by, action=AuditAction.CREATE, member_id=member.pk, obj=message)
             if finding:
                 _raise_red_flag_alert(member=member, message=message, signs=finding.signs)
             from messaging.services import notices
@@ -219,9 +218,9 @@ def _raise_red_flag_alert(*, member: Member, message: Message, signs: tuple[str,
     from members.models import Alert
     from members.models.alerts import ACTIVE_STATUSES
 
-    Alert.objects.filter(
-        member_id=member.pk, kind="red_flag", status__in=ACTIVE_STATUSES
-    ).exclude(details__message_id=message.pk).update(
+    Alert.objects.filter(member_id=member.pk, kind="red_flag", status__in=ACTIVE_STATUSES).exclude(
+        details__message_id=message.pk
+    ).update(
         details=details,
         status="open",
         acknowledged_at=None,
@@ -245,7 +244,7 @@ def withdraw_message(*, message: Message, by: User, now: datetime | None = None)
             return locked
         if now - locked.created_at > WITHDRAW_WINDOW:
             raise WithdrawRefused("A message can be withdrawn within 5 minutes of sending it.")
-        files = [f.name for f in (locked.image, locked.thumbnail) if f]
+        files = [str(f.name) for f in (locked.image, locked.thumbnail) if f]
         locked.withdrawn_at = now
         locked.text = ""
         locked.image = ""
@@ -264,7 +263,7 @@ def _delete_files(names: list[str]) -> None:
     field = Message._meta.get_field("image")
     for name in names:
         try:
-            field.storage.delete(name)  # type: ignore[attr-defined]
+            field.storage.delete(name)
         except OSError:
             logger.warning("Withdrawn picture %s not deleted from storage.", name)
 
@@ -298,9 +297,7 @@ def mark_read(*, thread: Thread, by: User, up_to: int | None = None) -> int:
     latest = last.first() or 0
     if up_to is None:
         up_to = latest
-    elif up_to > latest or (
-        up_to and not Message.objects.filter(thread=thread, pk=up_to).exists()
-    ):
+    elif up_to > latest or (up_to and not Message.objects.filter(thread=thread, pk=up_to).exists()):
         raise ValidationError({"up_to": ["Give the id of a message of this thread."]})
     with transaction.atomic():
         moved = _advance_marker(thread=thread, user=by, side=side_of(by), up_to=up_to)
@@ -351,7 +348,7 @@ def make_thumbnail(*, message_id: int) -> bool:
     except FileNotFoundError:
         return False
     content = media.thumbnail(data, width=THUMBNAIL_WIDTH)
-    stem = PurePosixPath(message.image.name).stem
+    stem = PurePosixPath(message.image.name or f"message-{message_id}").stem
     with transaction.atomic():
         locked = Message.objects.select_for_update().filter(pk=message_id).first()
         if locked is None or not locked.image or locked.thumbnail or locked.withdrawn_at:

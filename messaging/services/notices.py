@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-
 from django.utils import timezone
 
 from members.models import (
@@ -146,7 +145,9 @@ def _hhmm(value: str) -> time:
 def quiet_window(recipient: User) -> tuple[ZoneInfo, time, time]:
     """The recipient's zone and quiet hours: a member's own when set, else the default."""
     start, end = (_hhmm(v) for v in settings.MESSAGING_QUIET_HOURS)
-    member = Member.objects.filter(user=recipient).first() if recipient.role == Role.MEMBER else None
+    member = (
+        Member.objects.filter(user=recipient).first() if recipient.role == Role.MEMBER else None
+    )
     if member is not None:
         prefs = MemberPreferences.objects.filter(member=member).first()
         if prefs is not None and prefs.quiet_hours_start and prefs.quiet_hours_end:
@@ -189,9 +190,10 @@ def _still_unread(notice: MessageNotice) -> bool:
     from exercise_tracker import access
 
     recipient = notice.recipient
-    if not recipient.is_active or not access.visible_threads(recipient).filter(
-        pk=notice.thread_id
-    ).exists():
+    if (
+        not recipient.is_active
+        or not access.visible_threads(recipient).filter(pk=notice.thread_id).exists()
+    ):
         return False
     marker = (
         ReadMarker.objects.filter(thread_id=notice.thread_id, user=recipient)
@@ -284,5 +286,3 @@ def send_due_notices(*, now: datetime | None = None, limit: int = 200) -> dict[s
         if outcome:
             counts[outcome] = counts.get(outcome, 0) + 1
     return counts
-
-

@@ -27,8 +27,10 @@ def log_conversation_time(
     now = now or timezone.now()
     note = " ".join((note or "").split())
     if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError({"note": [f"Keep the note to {NOTE_MAX_LENGTH} characters or fewer."]})
-    entry = rtm.record_review_time(
+        raise ValidationError(
+            {"note": [f"Keep the note to {NOTE_MAX_LENGTH} characters or fewer."]}
+        )
+    return rtm.record_review_time(
         user=by,
         member=thread.member,
         date=clock.clinic_today(thread.member, now),

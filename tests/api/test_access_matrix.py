@@ -948,3 +948,133 @@ ROUTES += [
         audited=frozenset({"pt"}),
     ),
 ]
+
+
+# --- messaging: the member and their PTs read the content; nobody else (404) ------------------
+
+
+def _thread_path(w: World, suffix: str = "") -> str:
+    from messaging.services.messages import thread_for_member
+
+    return f"/api/v1/threads/{thread_for_member(member=w.member).pk}/{suffix}"
+
+
+def _message_path(w: World, suffix: str, *, image: bool = False) -> str:
+    from messaging.services.messages import send_message, thread_for_member
+    from tests.messaging.helpers import jpeg_with_exif
+
+    sent = send_message(
+        thread=thread_for_member(member=w.member),
+        by=w.member.user,
+        client_id=uuid.uuid4(),
+        text="How long should I rest between walks?",
+        image=jpeg_with_exif() if image else None,
+    )
+    return f"/api/v1/messages/{sent.message.pk}/{suffix}"
+
+
+def _log_time_path(w: World) -> str:
+    from django.utils import timezone
+
+    from members.models import MonitoringEpisode
+
+    MonitoringEpisode.objects.create(
+        member=w.member,
+        start_date=timezone.now().date().replace(day=1),
+        consent_at=timezone.now(),
+        consent_recorded_by=w.pt.user,
+    )
+    return _thread_path(w, "log-time/")
+
+
+THREAD_CONTENT = dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "member": 200, "pt": 200}
+THREAD_LIST = dict.fromkeys(ACTORS, 200) | {
+    "anonymous": 401,
+    "coordinator": 404,
+    "foreign_coordinator": 404,
+    "staff": 404,
+}
+PT_TOOLS = dict.fromkeys(ACTORS, 404) | {
+    "anonymous": 401,
+    "pt": 200,
+    "pt_other": 200,
+    "foreign_pt": 200,
+}
+ALL_PTS = frozenset({"pt", "pt_other", "foreign_pt"})
+
+ROUTES += [
+    Route("threads-list", "get", lambda w: "/api/v1/threads/", THREAD_LIST, audited=ALL_PTS),
+    Route(
+        "threads-open",
+        "post",
+        lambda w: "/api/v1/threads/",
+        THREAD_LIST
+        | {"member": 201, "other_member": 201, "foreign_member": 201, "pt": 201}
+        | {"pt_other": 400, "foreign_pt": 400},
+        body=lambda w: {"member": w.member.pk},
+        audited=frozenset({"pt"}),
+    ),
+    Route("thread-detail", "get", _thread_path, THREAD_CONTENT, audited=frozenset({"pt"})),
+    Route(
+        "thread-messages",
+        "get",
+        lambda w: _thread_path(w, "messages/"),
+        THREAD_CONTENT,
+        audited=frozenset({"pt"}),
+    ),
+    Route(
+        "thread-messages-send",
+        "post",
+        lambda w: _thread_path(w, "messages/"),
+        THREAD_CONTENT | {"member": 201, "pt": 201},
+        body=lambda w: {"client_id": str(uuid.uuid4()), "text": "Thank you, that helps."},
+        audited=frozenset({"member", "pt"}),
+    ),
+    Route(
+        "thread-read", "post", lambda w: _thread_path(w, "read/"), THREAD_CONTENT, body=lambda w: {}
+    ),
+    Route(
+        "thread-log-time",
+        "post",
+        _log_time_path,
+        THREAD_CONTENT | {"member": 404, "pt": 201},
+        body=lambda w: {"minutes": 6, "note": "Answered about walking"},
+        audited=frozenset({"pt"}),
+    ),
+    Route(
+        "message-withdraw",
+        "post",
+        lambda w: _message_path(w, "withdraw/"),
+        THREAD_CONTENT | {"pt": 403},
+        audited=frozenset({"member"}),
+    ),
+    Route(
+        "message-image",
+        "get",
+        lambda w: _message_path(w, "image/", image=True),
+        THREAD_CONTENT,
+        audited=frozenset({"pt"}),
+    ),
+    Route("reply-templates-list", "get", lambda w: "/api/v1/reply-templates/", PT_TOOLS),
+    Route(
+        "reply-templates-create",
+        "post",
+        lambda w: "/api/v1/reply-templates/",
+        PT_TOOLS | dict.fromkeys(ALL_PTS, 201),
+        body=lambda w: {"title": "Rest", "text": "Rest until it settles, then go on."},
+    ),
+    Route(
+        "working-hours",
+        "get",
+        lambda w: "/api/v1/working-hours/",
+        ALL_AUTHENTICATED_OK | {"staff": 404},
+    ),
+    Route(
+        "working-hours-set",
+        "patch",
+        lambda w: "/api/v1/working-hours/",
+        dict.fromkeys(ACTORS, 403)
+        | {"anonymous": 401, "staff": 404, "coordinator": 200, "foreign_coordinator": 200},
+        body=lambda w: {"hours": {"monday": [["08:00", "16:00"]]}},
+    ),
+]

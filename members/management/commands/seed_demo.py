@@ -52,6 +52,7 @@ class Command(BaseCommand):
         steps.append(("session logs", self._session_logs))
         steps.append(("remote monitoring", self._monitoring))
         steps.append(("reminders", self._reminders))
+        steps.append(("messages", self._messages))
         steps.append(("invitations", self._invitations))
         steps.append(("a transfer and a discharge", self._care_team))
         # Plans, questionnaires and logs change adherence figures: computed once, at the end.
@@ -87,6 +88,12 @@ class Command(BaseCommand):
         from members.demo.reminders import seed_demo_reminders
 
         seed_demo_reminders(say=self.stdout.write)
+
+    def _messages(self, data: dict[str, Any]) -> None:
+        # Conversations may point at an exercise of the plan: this runs after "plans".
+        from messaging.demo import seed_demo_messages
+
+        seed_demo_messages(say=self.stdout.write)
 
     def _invitations(self, data: dict[str, Any]) -> None:
         from members.demo.invitations import seed_demo_invitations
