@@ -13,6 +13,7 @@ from django.utils import timezone
 
 BENCH_PLAN_TITLE = "Bench draft"
 BENCH_SESSION_NOTE = "Bench session"
+BENCH_MESSAGE_TEXT = "Bench message"
 
 
 def facts() -> None:
@@ -36,6 +37,7 @@ def facts() -> None:
     print(
         json.dumps(
             {
+                **_messaging_facts(member),
                 "member_id": member.pk,
                 "plan_id": plan.pk,
                 "template_id": template.pk,
@@ -45,6 +47,41 @@ def facts() -> None:
             }
         )
     )
+
+
+def _messaging_facts(member: Any) -> dict[str, Any]:
+    """demo_member's conversation (made if missing) for the send scenario; for the poll, another
+    member of demo_pt's caseload whose conversation the send never touches (so its ETag holds),
+    a session cookie of demo_pt's and that conversation's ETag; a client_id for the send's
+    check."""
+    import uuid
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from exercise_tracker import access
+    from members.models import User
+    from messaging.selectors.threads import thread_etag
+    from messaging.services.messages import thread_for_member
+
+    thread = thread_for_member(member=member)
+    pt = User.objects.get(username="demo_pt")
+    watched = access.visible_members(pt).exclude(pk=member.pk).order_by("pk").first()
+    if watched is None:
+        raise SystemExit("bench: demo_pt has no second member to keep a conversation open with")
+    quiet = thread_for_member(member=watched)
+    session = SessionStore()
+    session[SESSION_KEY] = str(pt.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = pt.get_session_auth_hash()
+    session.save()
+    return {
+        "thread_id": thread.pk,
+        "poll_member_id": watched.pk,
+        "poll_thread_etag": thread_etag(quiet),
+        "pt_session": session.session_key,
+        "client_id": str(uuid.uuid4()),
+    }
 
 
 def cleanup() -> None:
@@ -61,7 +98,22 @@ def cleanup() -> None:
         member = Member.objects.get(user__username="demo_member")
         refresh_adherence(member_ids=[member.pk], since=min(days))
     deleted += _remove_reminder_bench_members()
+    deleted += _remove_bench_messages()
     print(json.dumps({"deleted": deleted}))
+
+
+def _remove_bench_messages() -> int:
+    """The send scenario's messages, their in-app notices and pending email notices."""
+    from members.models import Notification, NotificationKind
+    from messaging.models import Message, MessageNotice
+
+    bench = Message.objects.filter(text=BENCH_MESSAGE_TEXT)
+    threads = set(bench.values_list("thread_id", flat=True).distinct())
+    deleted = bench.delete()[0]
+    if threads:
+        deleted += MessageNotice.objects.filter(thread_id__in=threads).delete()[0]
+        deleted += Notification.objects.filter(kind=NotificationKind.MESSAGE).delete()[0]
+    return deleted
 
 
 def thumbnails(repeat: int = 3) -> None:

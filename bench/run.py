@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scenarios import SCENARIOS, Scenario  # noqa: E402
+from bench.scenarios import MESSAGE_POLL, SCENARIOS, Scenario  # noqa: E402
 
 HOST = "127.0.0.1"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/et_bench"
@@ -121,6 +121,7 @@ def with_facts(scenario: Scenario, facts: dict[str, Any]) -> Scenario:
     return replace(
         scenario,
         path=scenario.path.format(**facts),
+        headers={key: value.format(**facts) for key, value in scenario.headers.items()},
         body=scenario.body.format(**facts) if scenario.body is not None else None,
         lua=scenario.lua.format(**facts) if scenario.lua is not None else None,
     )
@@ -349,6 +350,9 @@ def main() -> None:
     try:
         server.wait_ready("/bench/bare/")
         measure(server, wrk, scenarios, tokens, args, total)
+        poll = next((s for s in scenarios if s.name == MESSAGE_POLL.name), None)
+        if poll is not None:
+            report_idle_conversation(server, poll)
     finally:
         server.stop()
         inside(env, "cleanup")
@@ -402,6 +406,34 @@ def report_dashboard(run: dict[str, Any]) -> None:
         f"\n      ratio {run['ratio']:.2f}; target at most {DASHBOARD_TARGET}: {met}. "
         f"CSV of every row: {run['csv_rows']:,} rows in {run['csv_s']:.2f} s "
         f"({run['csv_rows_per_s']:,.0f} rows/s)"
+    )
+
+
+def report_idle_conversation(server: Server, poll: Scenario) -> None:
+    """The idle cost of one open conversation page: polls a minute at the page's interval and
+    the bytes on the wire of each 304 exchange (request and answer, as sent)."""
+    from messaging.polling import POLL_SECONDS
+
+    host, port = urlsplit(server.base).hostname, urlsplit(server.base).port
+    lines = [f"GET {poll.path} HTTP/1.1", f"Host: {host}:{port}", "Accept: */*",
+             "Connection: close"]  # fmt: skip
+    lines += [f"{key}: {value}" for key, value in poll.headers.items()]
+    sent = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    with socket.create_connection((host, port), timeout=5) as conn:
+        conn.sendall(sent)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    status = received.split(b" ", 2)[1].decode() if received else "none"
+    if status != "304":
+        fail(f"the conversation poll answered {status}, expected 304")
+    per_minute = 60 / POLL_SECONDS
+    per_poll = len(sent) + len(received)
+    print(
+        f"\n      open conversation, idle: {per_minute:.0f} polls a minute (every {POLL_SECONDS} s "
+        f"while the tab is visible; hidden, backing off to one a minute), each a 304 of "
+        f"{len(received)} bytes answering {len(sent)} bytes: "
+        f"{per_minute * per_poll / 1024:.1f} KiB a minute on the wire (HTTP/1.1 without TLS)."
     )
 
 

@@ -6,7 +6,10 @@ must differ per request, such as POST /api/v1/sessions/ with a fresh client_id).
 
 Paths and bodies may name ids of the seeded demo data, filled in when the run starts (see
 `bench/inside.py:facts`): `{member_id}` (demo_member), `{plan_id}` (their active plan),
-`{template_id}` (a global template), and `{today}`.
+`{template_id}` (a global template), and `{today}`; messaging adds `{thread_id}` (demo_member's
+conversation), `{poll_member_id}` (another member of demo_pt's, whose conversation no scenario
+writes to), `{pt_session}` (a session cookie of demo_pt's, for the pages) and
+`{poll_thread_etag}` (the ETag of that conversation). Header values may name them too.
 """
 
 from __future__ import annotations
@@ -99,6 +102,50 @@ SCENARIOS: list[Scenario] = [
             '    .. \'"status": "completed", "pain_before": 3, "pain_after": 2, "rpe": 4, \'\n'
             '    .. \'"notes": "Bench session", "entries": [{{"plan_item": {plan_item_id}, \'\n'
             '    .. \'"status": "done", "sets_done": 1, "feedback": "just_right"}}]}}\'\n'
+            "  return wrk.format(nil, nil, nil, body)\n"
+            "end\n"
+        ),
+        baseline=BARE.name,
+        expect_status=201,
+    ),
+]
+
+# Messaging (issue: secure messaging). An open conversation page asks every
+# messaging.selectors.pages.POLL_SECONDS with If-None-Match and is answered 304 while nothing
+# changed: the idle cost of every open conversation (run.py also prints its requests and bytes
+# a minute). The PT's page is signed in with the session cookie, as a browser is.
+MESSAGE_POLL = Scenario(
+    name="GET conversation poll (304)",
+    path="/messages/members/{poll_member_id}/updates/",
+    headers={
+        "Cookie": "sessionid={pt_session}",
+        "If-None-Match": "{poll_thread_etag}",
+        "X-Requested-With": "fetch",
+    },
+    baseline=BARE.name,
+    expect_status=304,
+)
+SCENARIOS += [
+    MESSAGE_POLL,
+    # Sending: the member's phone posts a message (a new client_id each time) to the API; the
+    # PT's in-app notice and delayed email notice are written in the same transaction. The
+    # bench's messages are deleted afterwards.
+    Scenario(
+        name="POST /api/v1/threads/{id}/messages/",
+        path="/api/v1/threads/{thread_id}/messages/",
+        method="POST",
+        as_user="demo_member",
+        body='{{"client_id": "{client_id}", "text": "Bench message"}}',
+        lua=(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            "math.randomseed(os.time())\n"
+            "local run = math.random(0, 2147483646)\n"
+            "local n = 0\n"
+            "request = function()\n"
+            "  n = n + 1\n"
+            '  local id = string.format("%08x-0000-4000-9000-%012x", run, n)\n'
+            '  local body = \'{{"client_id": "\' .. id .. \'", "text": "Bench message"}}\'\n'
             "  return wrk.format(nil, nil, nil, body)\n"
             "end\n"
         ),

@@ -16,13 +16,20 @@ NAV = {
         ("programs:learn", "Learn"),
         ("history", "History"),
         ("reminder-settings", "Reminders"),
+        ("conversations", "Messages"),
     ],
     Role.THERAPIST: [
         ("caseload", "Caseload"),
+        ("conversations", "Messages"),
         ("programs:library", "Library"),
         ("rtm-report", "Reports"),
     ],
-    Role.COORDINATOR: [("dashboard", "Dashboard"), ("people", "People"), ("rtm-report", "Reports")],
+    Role.COORDINATOR: [
+        ("dashboard", "Dashboard"),
+        ("people", "People"),
+        ("rtm-report", "Reports"),
+        ("working-hours-page", "Hours"),
+    ],
     Role.STAFF: [("admin:index", "Admin"), ("programs:library", "Library")],
 }
 
@@ -32,7 +39,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
     links = [
-        {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
+        {
+            "url": reverse(name),
+            "label": label,
+            "active": request.path == reverse(name),
+            "messages": name == "conversations",
+        }
         for name, label in NAV.get(user.role, [])
     ]
     return {"nav_links": links}
@@ -49,3 +61,16 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
     return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user))}
+
+
+def unread_messages(request: HttpRequest) -> dict[str, Any]:
+    """The unread count beside "Messages" on every page (members and PTs): one query, run only
+    when a template shows it (lazy); none for other roles or anonymous visitors."""
+    from django.utils.functional import SimpleLazyObject
+
+    from messaging.selectors.threads import unread_count
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_messages": 0}
+    return {"unread_messages": SimpleLazyObject(lambda: unread_count(user))}

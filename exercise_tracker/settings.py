@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "exercise_tracker.context_processors.navigation",
                 "exercise_tracker.context_processors.notifications",
+                "exercise_tracker.context_processors.unread_messages",
             ],
         },
     },

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from members.models import Member
 from tests.services import require_axe_core
 
 from .conftest import DESKTOP, PHONE
@@ -26,9 +27,23 @@ PAGES = {
         "/notifications/",
         "/walks/",
         "/symptoms/",
+        "/messages/",
     ],
-    "demo_pt": ["/caseload/", "/members/new/", "/invitations/", "/library/"],
-    "demo_coordinator": ["/dashboard/", "/people/", "/people/import/", "/invitations/staff/new/"],
+    "demo_pt": [
+        "/caseload/",
+        "/members/new/",
+        "/invitations/",
+        "/library/",
+        "/messages/",
+        "/messages/members/{demo_member}/",
+    ],
+    "demo_coordinator": [
+        "/dashboard/",
+        "/people/",
+        "/people/import/",
+        "/invitations/staff/new/",
+        "/settings/working-hours/",
+    ],
 }
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -44,11 +59,14 @@ def test_no_wcag_aa_violations(
     page = new_page(viewport=viewport, bypass_csp=True)
     login(page, username)
     found = []
+    demo_member = Member.objects.get(user__username="demo_member").pk
     for path in PAGES[username]:
         if "{lesson}" in path:  # a lesson of the member's plan (ids differ between runs)
             from programs.models import Lesson
 
             path = path.format(lesson=Lesson.objects.get(slug="walking-with-stenosis").pk)
+        elif "{demo_member}" in path:
+            path = path.format(demo_member=demo_member)
         page.goto(path)
         page.wait_for_load_state("networkidle")
         page.add_script_tag(content=axe)
