@@ -13,12 +13,19 @@ from django.utils import timezone
 
 BENCH_PLAN_TITLE = "Bench draft"
 BENCH_SESSION_NOTE = "Bench session"
+SESSION_ENTRIES = 6
 
 
 def facts() -> None:
     """Prints, as JSON, the ids that scenario paths and bodies name: `{plan_id}` and so on."""
+    from django.db import connection
+
+    from exercise_tracker.bench_views import CREATE_INSERT_TABLE
     from members.models import Member
     from programs.models import Plan, PlanStatus, PlanTemplate
+
+    with connection.cursor() as cursor:  # the insert baseline's table (bench_views.insert)
+        cursor.execute(CREATE_INSERT_TABLE)
 
     member = Member.objects.get(user__username="demo_member")
     plan = Plan.objects.filter(member=member, status=PlanStatus.ACTIVE).order_by("-pk").first()
@@ -42,6 +49,19 @@ def facts() -> None:
                 "today": today,
                 "member_today": member_today.isoformat(),
                 "plan_item_id": due.items[0].item.pk,
+                # Up to six of today's exercises, each logged as done, for the session POST.
+                "entries_json": json.dumps(
+                    [
+                        {
+                            "plan_item": d.item.pk,
+                            "status": "done",
+                            "sets_done": 1,
+                            "feedback": "just_right",
+                        }
+                        for d in due.items[:SESSION_ENTRIES]
+                    ]
+                ),
+                "entries_count": len(due.items[:SESSION_ENTRIES]),
             }
         )
     )
@@ -49,10 +69,15 @@ def facts() -> None:
 
 def cleanup() -> None:
     """Deletes the draft plans the create scenario wrote, so the database does not grow."""
+    from django.db import connection
+
+    from exercise_tracker.bench_views import INSERT_TABLE
     from members.models import Member, SessionLog
     from members.services.adherence import refresh_adherence
     from programs.models import Plan, PlanStatus
 
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {INSERT_TABLE}")
     deleted, _ = Plan.objects.filter(title=BENCH_PLAN_TITLE, status=PlanStatus.DRAFT).delete()
     logged = SessionLog.objects.filter(notes=BENCH_SESSION_NOTE)
     days = set(logged.values_list("local_date", flat=True).distinct())

@@ -22,7 +22,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from exercise_tracker import audit
 from exercise_tracker.models import AuditAction
@@ -305,6 +306,38 @@ def _first_session(member: Member, client_id: uuid.UUID) -> SessionLog | None:
 
 # --- the writes -----------------------------------------------------------------------------
 
+_INSERTED = ("member", "local_date", "client_id", "status", "pain_before", "pain_after", "rpe",
+             "notes", "created_at", "updated_at")  # fmt: skip
+
+
+def _insert_unless_stored(session: SessionLog) -> bool:
+    """INSERT ... ON CONFLICT (member, client_id) DO NOTHING RETURNING id: one statement, and no
+    savepoint around it (two round trips fewer than catching the unique violation). False when
+    the client_id was already stored (a retry, or the loser of two identical POSTs racing: the
+    conflict waits for the winner's transaction). Other violations still raise."""
+    stamp = timezone.now()
+    session.created_at = session.updated_at = stamp
+    opts = SessionLog._meta
+    quote = connection.ops.quote_name
+    columns = [opts.get_field(name) for name in _INSERTED]
+    names = ", ".join(quote(f.column) for f in columns)
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({names}) "  # noqa: S608 (the model's names)
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote('member_id')}, {quote('client_id')}) DO NOTHING "
+        f"RETURNING {quote('id')}"
+    )
+    values = [f.get_db_prep_save(getattr(session, f.attname), connection) for f in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    session.pk = row[0]
+    session._state.adding = False
+    session._state.db = connection.alias
+    return True
+
 
 def _raise_session_alerts(
     session: SessionLog, entries: Sequence[SessionEntry], *, pain: bool = True
@@ -358,13 +391,10 @@ def log_session(
         rpe=rpe,
         notes=notes.strip(),
     )
-    try:
-        with transaction.atomic():  # a savepoint: the loser of a race rolls back only this
-            session.save(force_insert=True)
-    except IntegrityError:
+    if not _insert_unless_stored(session):
         existing = _first_session(member, session.client_id)
-        if existing is None:
-            raise
+        if existing is None:  # pragma: no cover - the conflict's row cannot vanish meanwhile
+            raise IntegrityError("session_log_client_id_per_member")
         old = _entries_of(existing)
         if not _same_session(existing, old, session, new_entries):
             raise ClientIdReused(existing) from None
