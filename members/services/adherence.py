@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Model, Q, Sum
+from django.db.models import Count, Field, Max, Min, Model, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -505,7 +505,7 @@ def _history_and_day(
     quote = connection.ops.quote_name
     days_table = quote(AdherenceDay._meta.db_table)
     logs_table = quote(SessionLog._meta.db_table)
-    columns = ", ".join(quote(AdherenceDay._meta.get_field(f).column) for f in rules.DAY_FIELDS)
+    columns = ", ".join(quote(_column(AdherenceDay, f)) for f in rules.DAY_FIELDS)
     done = ", ".join(["%s"] * len(DONE_STATUSES))
     pain = "COALESCE(pain_before, pain_after)"
     sql = (
@@ -534,6 +534,10 @@ def _history_and_day(
     return rows, logs
 
 
+def _column(model: type[Model], name: str) -> str:
+    return str(cast("Field[Any, Any]", model._meta.get_field(name)).column)
+
+
 def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
     """INSERT ... ON CONFLICT (unique) DO UPDATE SET (fields) of one row per table: on
     PostgreSQL all in one statement (data-modifying CTEs), elsewhere one statement each."""
@@ -545,12 +549,12 @@ def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
         for f in fields:
             if getattr(f, "auto_now", False):
                 setattr(obj, f.attname, f.pre_save(obj, add=False))
-        conflict = ", ".join(quote(opts.get_field(n).column) for n in unique)
+        model = type(obj)
+        conflict = ", ".join(quote(_column(model, n)) for n in unique)
         assign = ", ".join(
-            f"{quote(opts.get_field(n).column)} = EXCLUDED.{quote(opts.get_field(n).column)}"
-            for n in update
+            f"{quote(_column(model, n))} = EXCLUDED.{quote(_column(model, n))}" for n in update
         )
-        names = ", ".join(quote(f.column) for f in fields)
+        names = ", ".join(quote(str(f.column)) for f in fields)
         sql = (
             f"INSERT INTO {quote(opts.db_table)} ({names}) "  # noqa: S608 (the model's names)
             f"VALUES ({', '.join(['%s'] * len(fields))}) "

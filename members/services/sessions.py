@@ -19,10 +19,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from exercise_tracker import audit
@@ -319,8 +320,8 @@ def _insert_unless_stored(session: SessionLog) -> bool:
     session.created_at = session.updated_at = stamp
     opts = SessionLog._meta
     quote = connection.ops.quote_name
-    columns = [opts.get_field(name) for name in _INSERTED]
-    names = ", ".join(quote(f.column) for f in columns)
+    columns = [cast("Field[Any, Any]", opts.get_field(name)) for name in _INSERTED]
+    names = ", ".join(quote(str(f.column)) for f in columns)
     sql = (
         f"INSERT INTO {quote(opts.db_table)} ({names}) "  # noqa: S608 (the model's names)
         f"VALUES ({', '.join(['%s'] * len(columns))}) "

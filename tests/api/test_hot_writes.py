@@ -55,7 +55,7 @@ def _figures(member_id: int) -> dict[str, Any]:
                 "pain_total",
                 "pain_count",
             )
-        ),  # fmt: skip
+        ),
         "weeks": sorted(
             AdherenceWeek.objects.filter(member_id=member_id).values_list(
                 "week_start", "due", "credited", "active_days"
@@ -79,7 +79,7 @@ def _figures(member_id: int) -> dict[str, Any]:
             "pain_last_week",
             "risk",
         )
-        .get(),  # fmt: skip
+        .get(),
     }
 
 
