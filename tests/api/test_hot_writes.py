@@ -22,11 +22,12 @@ from tests.programs.factories_plans import TemplateItemFactory
 
 pytestmark = pytest.mark.django_db
 
-# The token's user; the member's row locked with their figures' dates; the items' versions with
-# their exercises; the plan's revisions; the session (INSERT ... ON CONFLICT DO NOTHING, no
-# savepoint); its entries (one INSERT); the recent day rows with the day's sessions counted;
-# the day row, week row and figures (one upsert on PostgreSQL, three elsewhere); the audit row.
-SESSION_STATEMENTS = 9 if connection.vendor == "postgresql" else 11
+# The token's user; the items' versions with their exercises and their plans' revisions (one
+# statement); the session (INSERT ... ON CONFLICT DO NOTHING, no savepoint); its entries (one
+# INSERT); the member's row locked with their figures' dates; the recent day rows with the
+# day's sessions counted; the day row, week row and figures (one upsert on PostgreSQL, three
+# elsewhere); the audit row.
+SESSION_STATEMENTS = 8 if connection.vendor == "postgresql" else 10
 # The token's user; the member; the PT's assignment with their profile; the template; its
 # items; their exercises; the plan; its items (one INSERT); revision 1 with its warnings; the
 # audit row. The answer is built from what was written.
