@@ -14,12 +14,19 @@ from django.utils import timezone
 BENCH_PLAN_TITLE = "Bench draft"
 BENCH_SESSION_NOTE = "Bench session"
 BENCH_MESSAGE_TEXT = "Bench message"
+SESSION_ENTRIES = 6
 
 
 def facts() -> None:
     """Prints, as JSON, the ids that scenario paths and bodies name: `{plan_id}` and so on."""
+    from django.db import connection
+
+    from exercise_tracker.bench_views import CREATE_INSERT_TABLE
     from members.models import Member
     from programs.models import Plan, PlanStatus, PlanTemplate
+
+    with connection.cursor() as cursor:  # the insert baseline's table (bench_views.insert)
+        cursor.execute(CREATE_INSERT_TABLE)
 
     member = Member.objects.get(user__username="demo_member")
     plan = Plan.objects.filter(member=member, status=PlanStatus.ACTIVE).order_by("-pk").first()
@@ -44,6 +51,19 @@ def facts() -> None:
                 "today": today,
                 "member_today": member_today.isoformat(),
                 "plan_item_id": due.items[0].item.pk,
+                # Up to six of today's exercises, each logged as done, for the session POST.
+                "entries_json": json.dumps(
+                    [
+                        {
+                            "plan_item": d.item.pk,
+                            "status": "done",
+                            "sets_done": 1,
+                            "feedback": "just_right",
+                        }
+                        for d in due.items[:SESSION_ENTRIES]
+                    ]
+                ),
+                "entries_count": len(due.items[:SESSION_ENTRIES]),
             }
         )
     )
@@ -86,10 +106,15 @@ def _messaging_facts(member: Any) -> dict[str, Any]:
 
 def cleanup() -> None:
     """Deletes the draft plans the create scenario wrote, so the database does not grow."""
+    from django.db import connection
+
+    from exercise_tracker.bench_views import INSERT_TABLE
     from members.models import Member, SessionLog
     from members.services.adherence import refresh_adherence
     from programs.models import Plan, PlanStatus
 
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {INSERT_TABLE}")
     deleted, _ = Plan.objects.filter(title=BENCH_PLAN_TITLE, status=PlanStatus.DRAFT).delete()
     logged = SessionLog.objects.filter(notes=BENCH_SESSION_NOTE)
     days = set(logged.values_list("local_date", flat=True).distinct())
@@ -472,3 +497,111 @@ def dashboard(rounds: int = 9) -> None:
             }
         )
     )
+
+
+# --- profiling a write in process ------------------------------------------------------------
+
+
+def profile_write(what: str = "session", requests: int = 30) -> None:
+    """Where a write's time goes: its statements with their timings, then cProfile (CPU time)
+    over `requests` more, through Django's whole stack in process against the database in use.
+    `what` is "session" (demo_member logs six of today's exercises) or "plan" (demo_pt makes a
+    draft from a template). Run with the bench's environment (DJANGO_DEBUG=0, BENCH_ENDPOINTS=1,
+    DJANGO_ALLOWED_HOSTS=testserver), e.g.
+    `manage.py shell -c "from bench.inside import profile_write; profile_write('plan')"`;
+    removes what it wrote (cleanup) at the end."""
+    import cProfile
+    import io
+    import pstats
+    import uuid
+
+    from django.db import connection
+    from django.test import Client
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from members.models import Member, User
+    from members.selectors.sessions import local_today
+    from programs.models import PlanTemplate
+    from programs.selectors.schedule import prescribed_sessions
+
+    member = Member.objects.get(user__username="demo_member")
+    today = local_today(member)
+    items = [
+        d.item.pk for d in prescribed_sessions(member=member, start=today, end=today)[today].items
+    ]
+    template = PlanTemplate.objects.filter(organization__isnull=True, is_active=True).first()
+    if template is None:
+        raise SystemExit("bench: no global template")
+    client = Client()
+
+    def token(username: str) -> str:
+        user = User.objects.get(username=username)
+        return f"Bearer {RefreshToken.for_user(user).access_token}"
+
+    def session_body() -> str:
+        return json.dumps(
+            {
+                "client_id": str(uuid.uuid4()), "date": today.isoformat(),
+                "status": "completed", "pain_before": 3, "pain_after": 2, "rpe": 4,
+                "notes": BENCH_SESSION_NOTE,
+                "entries": [
+                    {"plan_item": pk, "status": "done", "sets_done": 1, "feedback": "just_right"}
+                    for pk in items[:SESSION_ENTRIES]
+                ],
+            }
+        )  # fmt: skip
+
+    def plan_body() -> str:
+        return json.dumps(
+            {
+                "member": member.pk, "title": BENCH_PLAN_TITLE, "template": template.pk,
+                "start_date": timezone.localdate().isoformat(), "status": "draft",
+            }
+        )  # fmt: skip
+
+    path, auth, body = (
+        ("/api/v1/sessions/", token("demo_member"), session_body)
+        if what == "session"
+        else ("/api/v1/plans/", token("demo_pt"), plan_body)
+    )
+
+    def call() -> None:
+        response = client.post(
+            path, body(), content_type="application/json", HTTP_AUTHORIZATION=auth
+        )
+        if response.status_code != 201:
+            raise SystemExit(f"bench: {path} answered {response.status_code}")
+
+    for _ in range(3):
+        call()
+    timings: list[tuple[float, str]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append((time.perf_counter() - began, sql))
+
+    with connection.execute_wrapper(timed):
+        call()
+    print(f"{len(timings)} statements, {1000 * sum(t for t, _ in timings):.2f} ms in the database")
+    for elapsed, sql in timings:
+        print(f"  {1000 * elapsed:7.2f} ms  {sql[:160]}")
+    began, cpu = time.perf_counter(), time.process_time()
+    for _ in range(requests):
+        call()
+    print(
+        f"per request: {1000 * (time.perf_counter() - began) / requests:.2f} ms, "
+        f"CPU {1000 * (time.process_time() - cpu) / requests:.2f} ms"
+    )
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for _ in range(requests):
+        call()
+    profile.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"(members|programs|exercise_tracker)/", 40)
+    print(out.getvalue())
+    cleanup()

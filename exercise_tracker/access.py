@@ -161,6 +161,20 @@ def is_care_team(user: Any, member: Member) -> bool:
     ).exists()
 
 
+def care_team_therapist(user: Any, member: Member) -> Therapist | None:
+    """The user's PT profile when they are one of the member's PTs now (is_care_team), in the
+    same one query; None otherwise."""
+    if not _is_authenticated(user) or user.role != Role.THERAPIST:
+        return None
+    assignment = (
+        CareAssignment.objects.filter(open_assignments(), member=member, therapist__user_id=user.pk)
+        .select_related("therapist")
+        .only("therapist")
+        .first()
+    )
+    return assignment.therapist if assignment is not None else None
+
+
 def visible_exercises(user: Any) -> QuerySet[Exercise]:
     """The global library plus the user's organization's own exercises (all of them for staff)."""
     qs = Exercise.objects.all()

@@ -49,6 +49,7 @@ if settings.BENCH_ENDPOINTS:
     from . import bench_views
 
     urlpatterns.append(path("bench/bare/", bench_views.bare, name="bench-bare"))
+    urlpatterns.append(path("bench/insert/", bench_views.insert, name="bench-insert"))
 
 handler404 = "exercise_tracker.views.not_found"
 handler500 = "exercise_tracker.views.server_error"

@@ -82,6 +82,8 @@ class Row:
     reminders: str = "none"
     therapist_name: str = ""
     template_name: str = ""
+    _adherence_of: tuple[int, int] | None = field(default=None, repr=False, compare=False)
+    _adherence: float | None = field(default=None, repr=False, compare=False)
 
     @property
     def risk_label(self) -> str:
@@ -89,7 +91,13 @@ class Row:
 
     @property
     def adherence(self) -> float | None:
-        return rules.percent(self.completed, self.prescribed)
+        # Read about ten times per row by the sort and the roll-ups: computed once for the
+        # figures it was computed from (a window applied later changes them).
+        key = (self.completed, self.prescribed)
+        if self._adherence_of != key:
+            self._adherence_of = key
+            self._adherence = rules.percent(self.completed, self.prescribed)
+        return self._adherence
 
     @property
     def pain_trend(self) -> str | None:

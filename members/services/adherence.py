@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Field, Max, Min, Model, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -413,9 +414,11 @@ def roll_over(*, now: datetime | None = None) -> int:
 
 def refresh_session_day(*, member: Member | int, day: date, now: datetime | None = None) -> None:
     """After a session was logged or corrected on `day`: only that day changed, and only its
-    sessions (its prescription did not). Six queries when the member's figures are current (the
-    day row, its week and the figures rewritten from one read of recent days); otherwise, or
-    inside `deferred()`, the full refresh from `day`."""
+    sessions (its prescription did not). Three statements when the member's figures are current:
+    the member's row locked (with their figures' dates), one read of their recent day rows with
+    the day's sessions counted, and one upsert of the day row, its week and the figures (on
+    PostgreSQL; three elsewhere); otherwise, or inside `deferred()`, the full refresh from
+    `day`."""
     member_id = member if isinstance(member, int) else member.pk
     now = now or timezone.now()
     if _pending.get() is not None:
@@ -440,49 +443,23 @@ def refresh_session_day(*, member: Member | int, day: date, now: datetime | None
     if as_of != today or day > today or day < today - timedelta(days=HISTORY_DAYS):
         _refresh_batch([member_id], day, now)
         return
+    # As `_history` reads from min(week_start(day), today - HISTORY_DAYS).
     start = min(rules.week_start(day), today - timedelta(days=HISTORY_DAYS))
-    days = {
-        d.date: d for d in _history([member_id], {member_id: start}, {member_id: today})[member_id]
-    }
-    pain = Coalesce("pain_before", "pain_after")
-    logs = SessionLog.objects.filter(member_id=member_id, local_date=day).aggregate(
-        done=Count("id", filter=Q(status__in=DONE_STATUSES)),
-        pain_total=Coalesce(Sum(pain), 0),
-        pain_count=Count(pain),
-    )
+    start = min(rules.week_start(start), today - timedelta(days=HISTORY_DAYS))
+    days, logs = _history_and_day(member_id, start=start, day=day)
     before = days.get(day)
     counts = rules.day_counts(
         day=day,
         today=today,
         prescribed=before.prescribed if before is not None else 0,  # rows hold every plan day
-        done=logs["done"],
+        done=logs[0],
         logged=1,  # sessions are corrected, never removed: the day has data
-        pain_total=logs["pain_total"],
-        pain_count=logs["pain_count"],
+        pain_total=logs[1],
+        pain_count=logs[2],
     )
     days[day] = counts
-    AdherenceDay.objects.bulk_create(
-        [AdherenceDay(member_id=member_id, **vars(counts))],
-        update_conflicts=True,
-        unique_fields=["member", "date"],
-        update_fields=["due", "done", "credited", "has_data", "pain_total", "pain_count"],
-    )
     monday = rules.week_start(day)
     week = [d for d in days.values() if monday <= d.date < monday + timedelta(days=7)]
-    AdherenceWeek.objects.bulk_create(
-        [
-            AdherenceWeek(
-                member_id=member_id,
-                week_start=monday,
-                due=sum(d.due for d in week),
-                credited=sum(d.credited for d in week),
-                active_days=sum(1 for d in week if d.done),
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["member", "week_start"],
-        update_fields=["due", "credited", "active_days"],
-    )
     history = sorted(days.values(), key=lambda d: d.date)
     active = [d.date for d in history if d.done]
     if counts.done:
@@ -499,9 +476,102 @@ def refresh_session_day(*, member: Member | int, day: date, now: datetime | None
         last_active=last_active,
         best_before=best_before or 0,
     )
-    MemberAdherence.objects.bulk_create(
-        [summary], update_conflicts=True, unique_fields=["member"], update_fields=SUMMARY_FIELDS
+    _upsert(
+        (
+            AdherenceDay(member_id=member_id, **vars(counts)),
+            ("member", "date"),
+            ("due", "done", "credited", "has_data", "pain_total", "pain_count"),
+        ),
+        (
+            AdherenceWeek(
+                member_id=member_id,
+                week_start=monday,
+                due=sum(d.due for d in week),
+                credited=sum(d.credited for d in week),
+                active_days=sum(1 for d in week if d.done),
+            ),
+            ("member", "week_start"),
+            ("due", "credited", "active_days"),
+        ),
+        (summary, ("member",), tuple(SUMMARY_FIELDS)),
     )
+
+
+def _history_and_day(
+    member_id: int, *, start: date, day: date
+) -> tuple[dict[date, rules.Day], tuple[int, int, int]]:
+    """One statement: the member's day rows from `start` (as `_history` reads them) and, from
+    the session logs of `day`, (sessions done, pain total, pain readings)."""
+    quote = connection.ops.quote_name
+    days_table = quote(AdherenceDay._meta.db_table)
+    logs_table = quote(SessionLog._meta.db_table)
+    columns = ", ".join(quote(_column(AdherenceDay, f)) for f in rules.DAY_FIELDS)
+    done = ", ".join(["%s"] * len(DONE_STATUSES))
+    pain = "COALESCE(pain_before, pain_after)"
+    sql = (
+        f"SELECT 0, {columns} FROM {days_table} WHERE member_id = %s AND date >= %s "  # noqa: S608
+        "UNION ALL "
+        f"SELECT 1, local_date, 0, 0, COUNT(CASE WHEN status IN ({done}) THEN 1 END), 0, "
+        f"FALSE, COALESCE(SUM({pain}), 0), COUNT({pain}) "
+        f"FROM {logs_table} WHERE member_id = %s AND local_date = %s GROUP BY local_date"
+    )
+    day_field = AdherenceDay._meta.get_field("date")
+    prep = day_field.get_db_prep_value
+    params = [member_id, prep(start, connection), *DONE_STATUSES, member_id, prep(day, connection)]
+    rows: dict[date, rules.Day] = {}
+    logs = (0, 0, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, *values in cursor:
+            row = dict(zip(rules.DAY_FIELDS, values, strict=True))
+            if kind:
+                logs = (int(row["done"]), int(row["pain_total"]), int(row["pain_count"]))
+                continue
+            on = row["date"]
+            row["date"] = on if isinstance(on, date) else date.fromisoformat(on)  # SQLite: text
+            row["has_data"] = bool(row["has_data"])
+            rows[row["date"]] = rules.Day(**row)
+    return rows, logs
+
+
+def _column(model: type[Model], name: str) -> str:
+    return str(cast("Field[Any, Any]", model._meta.get_field(name)).column)
+
+
+def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
+    """INSERT ... ON CONFLICT (unique) DO UPDATE SET (fields) of one row per table: on
+    PostgreSQL all in one statement (data-modifying CTEs), elsewhere one statement each."""
+    quote = connection.ops.quote_name
+    parts: list[tuple[str, list[Any]]] = []
+    for obj, unique, update in writes:
+        opts = obj._meta
+        fields = [f for f in opts.concrete_fields if not (f.primary_key and f.auto_created)]
+        for f in fields:
+            if getattr(f, "auto_now", False):
+                setattr(obj, f.attname, f.pre_save(obj, add=False))
+        model = type(obj)
+        conflict = ", ".join(quote(_column(model, n)) for n in unique)
+        assign = ", ".join(
+            f"{quote(_column(model, n))} = EXCLUDED.{quote(_column(model, n))}" for n in update
+        )
+        names = ", ".join(quote(str(f.column)) for f in fields)
+        sql = (
+            f"INSERT INTO {quote(opts.db_table)} ({names}) "  # noqa: S608 (the model's names)
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {assign}"
+        )
+        parts.append(
+            (sql, [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+        )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            *first, (last_sql, last_params) = parts
+            ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(first))
+            params = [p for _, ps in first for p in ps] + last_params
+            cursor.execute(f"WITH {ctes} {last_sql}" if ctes else last_sql, params)
+        else:
+            for sql, params in parts:
+                cursor.execute(sql, params)
 
 
 # Members whose refresh waits for the end of a `deferred()` block, with the earliest date.

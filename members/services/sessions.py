@@ -19,10 +19,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Model
+from django.utils import timezone
 
 from exercise_tracker import audit
 from exercise_tracker.models import AuditAction
@@ -30,7 +32,7 @@ from members.models import Member, SessionEntry, SessionLog, SessionStatus, User
 from members.models.logs import EntryStatus, Feedback
 from members.selectors.sessions import local_today
 from members.services import adherence, alerts
-from programs.models import PlanItem, PlanRevision, PlanStatus
+from programs.models import Exercise, Plan, PlanItem, PlanRevision, PlanStatus
 
 # A phone offline for a week may still send what was done then; older is not a log but a memory.
 MAX_BACKDATE_DAYS = 7
@@ -50,7 +52,7 @@ VERSION_COLUMNS = (
     "hold_seconds",
     "duration_seconds",
     "side",
-    "exercise__id",
+    "exercise_id",
     "exercise__name",
 )
 
@@ -152,24 +154,41 @@ def _versions_in_force(
 ) -> tuple[dict[int, PlanItem | None], set[int]]:
     """For each requested item id of the member's plans: the version of that item in force on
     `day` (None when the item was not prescribed then). Also the ids that are not the member's.
-    Two queries, whatever the number of ids."""
+    One statement whatever the number of ids: every version of the requested items' keys on the
+    member's plans, with its exercise's name, once per revision of its plan."""
     if not requested:
         return {}, set()
-    keys = PlanItem.objects.filter(pk__in=requested).values("key")
-    versions = list(
-        PlanItem.objects.filter(plan__member_id=member.pk, key__in=keys)
-        .select_related("exercise")
-        .only(*VERSION_COLUMNS)
-    )
-    by_id = {version.pk: version for version in versions}
-    plan_ids = {version.plan_id for version in versions}
-    revisions: dict[int, list[PlanRevision]] = {plan_id: [] for plan_id in plan_ids}
-    if plan_ids:
-        for revision in PlanRevision.objects.filter(plan_id__in=plan_ids).only(
-            "plan_id", "number", "effective_date", "status", "start_date", "end_date"
-        ):
-            revisions[revision.plan_id].append(revision)
-    governing = {plan_id: _PlanDays(revs).governing(day) for plan_id, revs in revisions.items()}
+    rows = _version_rows(member.pk, sorted(requested))
+    by_id: dict[int, PlanItem] = {}
+    revisions: dict[int, dict[int, PlanRevision]] = {}
+    item_columns = _ITEM_COLUMNS
+    width = len(item_columns)
+    plan_at = item_columns.index("plan_id")
+    for row in rows:
+        item_values = row[:width]
+        _, exercise_name, number, effective, status, start, end = row[width:]
+        plan_id = item_values[plan_at]
+        if item_values[0] not in by_id:
+            version = PlanItem.from_db(connection.alias, item_columns, list(item_values))
+            if not isinstance(version.key, uuid.UUID):  # SQLite gives text
+                version.key = uuid.UUID(str(version.key))
+            version.exercise = Exercise.from_db(
+                connection.alias, ["id", "name"], [version.exercise_id, exercise_name]
+            )
+            by_id[version.pk] = version
+        revisions.setdefault(plan_id, {})[number] = PlanRevision(
+            plan_id=plan_id,
+            number=number,
+            effective_date=_as_date(effective),
+            status=status,
+            start_date=_as_date(start),
+            end_date=_as_date(end) if end is not None else None,
+        )
+    versions = list(by_id.values())
+    governing = {
+        plan_id: _PlanDays(list(revs.values())).governing(day)
+        for plan_id, revs in revisions.items()
+    }
     in_force: dict[int, PlanItem | None] = {}
     for item_id in requested & set(by_id):
         asked = by_id[item_id]
@@ -193,6 +212,40 @@ def _versions_in_force(
             )
         in_force[item_id] = found
     return in_force, requested - set(by_id)
+
+
+# The version's own columns, in the model's field order (Model.from_db reads values so).
+_ITEM_COLUMNS = [f.attname for f in PlanItem._meta.concrete_fields if f.attname in VERSION_COLUMNS]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)  # SQLite: text
+
+
+def _version_rows(member_id: int, requested: list[int]) -> list[tuple[Any, ...]]:
+    quote = connection.ops.quote_name
+    items = quote(PlanItem._meta.db_table)
+    plans = quote(Plan._meta.db_table)
+    exercises = quote(Exercise._meta.db_table)
+    revisions = quote(PlanRevision._meta.db_table)
+    columns = ", ".join(f"v.{quote(_column(PlanItem, name))}" for name in _ITEM_COLUMNS)
+    marks = ", ".join(["%s"] * len(requested))
+    sql = (
+        f"SELECT {columns}, e.id, e.name, r.number, r.effective_date, r.status, "  # noqa: S608 (the models' names)
+        f"r.start_date, r.end_date FROM {items} v "
+        f"JOIN {plans} p ON p.id = v.plan_id "
+        f"JOIN {exercises} e ON e.id = v.exercise_id "
+        f"JOIN {revisions} r ON r.plan_id = v.plan_id "
+        f"WHERE p.member_id = %s AND v.{quote('key')} IN "
+        f"(SELECT {quote('key')} FROM {items} WHERE id IN ({marks}))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member_id, *requested])
+        return cursor.fetchall()
+
+
+def _column(model: type[Model], name: str) -> str:
+    return str(cast("Field[Any, Any]", model._meta.get_field(name)).column)
 
 
 def _check_entries(
@@ -305,6 +358,38 @@ def _first_session(member: Member, client_id: uuid.UUID) -> SessionLog | None:
 
 # --- the writes -----------------------------------------------------------------------------
 
+_INSERTED = ("member", "local_date", "client_id", "status", "pain_before", "pain_after", "rpe",
+             "notes", "created_at", "updated_at")  # fmt: skip
+
+
+def _insert_unless_stored(session: SessionLog) -> bool:
+    """INSERT ... ON CONFLICT (member, client_id) DO NOTHING RETURNING id: one statement, and no
+    savepoint around it (two round trips fewer than catching the unique violation). False when
+    the client_id was already stored (a retry, or the loser of two identical POSTs racing: the
+    conflict waits for the winner's transaction). Other violations still raise."""
+    stamp = timezone.now()
+    session.created_at = session.updated_at = stamp
+    opts = SessionLog._meta
+    quote = connection.ops.quote_name
+    columns = [cast("Field[Any, Any]", opts.get_field(name)) for name in _INSERTED]
+    names = ", ".join(quote(str(f.column)) for f in columns)
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({names}) "  # noqa: S608 (the model's names)
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote('member_id')}, {quote('client_id')}) DO NOTHING "
+        f"RETURNING {quote('id')}"
+    )
+    values = [f.get_db_prep_save(getattr(session, f.attname), connection) for f in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    session.pk = row[0]
+    session._state.adding = False
+    session._state.db = connection.alias
+    return True
+
 
 def _queue_progression(member_id: int) -> None:
     """The progression rules read the new log once committed (programs.services.suggestions)."""
@@ -366,13 +451,10 @@ def log_session(
         rpe=rpe,
         notes=notes.strip(),
     )
-    try:
-        with transaction.atomic():  # a savepoint: the loser of a race rolls back only this
-            session.save(force_insert=True)
-    except IntegrityError:
+    if not _insert_unless_stored(session):
         existing = _first_session(member, session.client_id)
-        if existing is None:
-            raise
+        if existing is None:  # pragma: no cover - the conflict's row cannot vanish meanwhile
+            raise IntegrityError("session_log_client_id_per_member")
         old = _entries_of(existing)
         if not _same_session(existing, old, session, new_entries):
             raise ClientIdReused(existing) from None

@@ -408,7 +408,9 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             )
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc
-        return Response(_fresh(result.plan.pk), status=status.HTTP_201_CREATED)
+        return Response(
+            PlanSerializer(selectors.written_plan(result)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=PlanPatchSerializer, responses=PlanSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:

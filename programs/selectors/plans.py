@@ -96,6 +96,17 @@ def api_plan(pk: int) -> Plan:
     return decorate(plan)
 
 
+def written_plan(result: Any) -> Plan:
+    """A plan just created, as the API answers it, from what the write holds in memory (a
+    programs.services.plans.PlanResult with its items): the same answer as `api_plan` without
+    reading the plan and its items back."""
+    plan: Plan = result.plan
+    plan.shown_items = result.items  # type: ignore[attr-defined]
+    plan.warnings = result.warnings  # type: ignore[attr-defined]
+    plan.estimated_minutes = result.estimated_minutes  # type: ignore[attr-defined]
+    return plan
+
+
 def api_templates(user: Any) -> QuerySet[PlanTemplate]:
     """The templates this user may read, with their items."""
     items = TemplateItem.objects.select_related("exercise").order_by("order", "id")

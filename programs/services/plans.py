@@ -66,6 +66,8 @@ class PlanResult:
     revision: PlanRevision | None
     warnings: list[dict[str, Any]] = field(default_factory=list)
     estimated_minutes: float = 0.0
+    # A new plan's items in force, as written (with their exercises): the answer needs no read.
+    items: list[PlanItem] | None = None
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -95,7 +97,12 @@ def _check_one_active(plan: Plan) -> None:
 
 
 def _save_plan(plan: Plan) -> None:
-    """Saves under the one-active-plan constraint: a race lost answers like the check does."""
+    """Saves under the one-active-plan constraint: a race lost answers like the check does.
+    Only an active plan can break it: any other is saved without the savepoint (two round trips
+    fewer)."""
+    if plan.status != PlanStatus.ACTIVE:
+        plan.save()
+        return
     try:
         with transaction.atomic():
             plan.save()
@@ -105,8 +112,8 @@ def _save_plan(plan: Plan) -> None:
         raise
 
 
-def _write_items(plan: Plan, items: list[CleanItem], revision: int, at: datetime) -> None:
-    PlanItem.objects.bulk_create(
+def _write_items(plan: Plan, items: list[CleanItem], revision: int, at: datetime) -> list[PlanItem]:
+    return PlanItem.objects.bulk_create(
         [
             PlanItem(
                 plan=plan,
@@ -155,9 +162,11 @@ def create_plan(
     member = access.visible_members(user).filter(pk=member_id).first()
     if member is None:
         raise ValidationError({"member": ["No member in your caseload has this id."]})
-    if not access.is_care_team(user, member):
+    # One query: whether the user is one of the member's PTs now, and their PT profile.
+    therapist = access.care_team_therapist(user, member)
+    if therapist is None:
         raise ValidationError({"member": ["No member in your caseload has this id."]})
-    therapist = _therapist_of(user, member)
+    therapist.user = user  # the same row: the author's name needs no query
     template: PlanTemplate | None = None
     if template_id is not None:
         template = access.visible_templates(user).filter(pk=template_id, is_active=True).first()
@@ -197,11 +206,15 @@ def create_plan(
     if status == PlanStatus.ACTIVE:
         _check_one_active(plan)
     _save_plan(plan)
-    _write_items(plan, cleaned, 1, at)
+    written = _write_items(plan, cleaned, 1, at)
     changes = [f"Created from template “{template.name}”" if template else "Created"]
     changes += [f"Added {item.exercise.name}" for item in cleaned]
     changes += lesson_services.set_plan_lessons(plan=plan, lessons=chosen_lessons, at=at)
     changes.append(f"Status: {status}")
+    # The items in force are the ones just written (in memory, with their exercises, in the
+    # order current_items reads them): the warnings go in with the revision's insert.
+    in_force = sorted(written, key=lambda item: (item.order, item.pk))
+    warnings, minutes = plan_warnings(member=member, items=in_force)
     revision = PlanRevision.objects.create(
         plan=plan,
         number=1,
@@ -213,11 +226,14 @@ def create_plan(
         start_date=start_date,
         end_date=end_date,
         changes=changes,
+        warnings=warnings,
     )
     if status != PlanStatus.DRAFT:  # a draft prescribes nothing: no figure changes
         adherence.refresh_member(member=member, since=min(start_date, revision.effective_date))
     audit.record_write(by=user, action=AuditAction.CREATE, member_id=member.pk, obj=plan)
-    return _result(plan, revision)
+    return PlanResult(
+        plan=plan, revision=revision, warnings=warnings, estimated_minutes=minutes, items=in_force
+    )
 
 
 def template_items_as_input(template: PlanTemplate) -> list[ItemInput]:
