@@ -9,3 +9,6 @@ class ExerciseTrackerConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit, checks  # noqa: F401  (login signal receivers; system checks)
+        from . import read_versions
+
+        read_versions.connect()  # writes bump the read cache's versions

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import Any
 
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.query import get_related_populators
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -16,7 +18,10 @@ from rest_framework_simplejwt.settings import api_settings
 
 from members.models import User
 
+from . import readcache
 from .tokens import STALE, version_of
+
+logger = logging.getLogger(__name__)
 
 
 class _CompiledUserQuery:
@@ -78,6 +83,57 @@ def load_user(user_id: object) -> User | None:
     return query.load(user_id)
 
 
+# The signed-in user, as `load_user` made it, kept in the cache for a minute so a request with a
+# Bearer token needs no database round trip to learn who it is. Dropped at once (and again when
+# the transaction commits) by every write of the user's or member's row: saves through the
+# signal receivers in exercise_tracker/read_versions.py, and the two writes that bypass them,
+# `accounts.end_tokens` (password change, sign-out, deactivation: token_version) and the
+# discharge's is_active updates. What can lag by up to a minute: an organization's own name or
+# time zone, shown in /me/ (its row is not the user's).
+USER_CACHE_SECONDS = 60
+
+
+def _user_key(user_id: object) -> str:
+    return f"{readcache._ns()}auth:{user_id}"
+
+
+def _forget_now(user_id: object) -> None:
+    try:
+        caches["default"].delete(_user_key(user_id))
+    except Exception:
+        logger.warning("cached sign-in of user %s not dropped (cache unavailable)", user_id)
+
+
+def forget_user(user_id: object) -> None:
+    """Drops the cached sign-in of `user_id` now and when the current transaction commits."""
+    if not user_id:
+        return
+    _forget_now(user_id)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _forget_now(user_id))
+
+
+def cached_user(user_id: object) -> User | None:
+    """`load_user(user_id)` through the cache (when the read cache is on)."""
+    if not readcache.enabled():
+        return load_user(user_id)
+    key = _user_key(int(str(user_id)))
+    cache = caches["default"]
+    try:
+        user = readcache.fast_get_many([key]).get(key)
+    except Exception:
+        user = None
+    if isinstance(user, User):
+        return user
+    user = load_user(user_id)
+    if user is not None:
+        try:
+            cache.set(key, user, USER_CACHE_SECONDS)
+        except Exception:
+            logger.warning("sign-in of user %s not cached (cache unavailable)", user_id)
+    return user
+
+
 class ScopedJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token: Any) -> User:  # type: ignore[override]
         try:
@@ -85,7 +141,7 @@ class ScopedJWTAuthentication(JWTAuthentication):
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
         try:
-            user = load_user(user_id)
+            user = cached_user(user_id)
         except (TypeError, ValueError) as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
         if user is None or not user.is_active:

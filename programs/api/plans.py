@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exercise_tracker import access, audit
+from exercise_tracker import access, audit, readcache
 from exercise_tracker.api import (
     MAX_ID,
     Conflict,
@@ -354,9 +354,27 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             raise serializers.ValidationError(
                 {"revision": [f"This plan has revisions 1 to {plan.revision}."]}
             )
-        prefetch_related_objects([plan], selectors.items_prefetch(revision))
+        # Audited before the cache is asked: a 304 or a cached answer is a read all the same.
         audit.record_read_by_staff(request=request, member_id=plan.member_id, obj=plan)
-        return Response(PlanSerializer(selectors.decorate(plan, revision)).data)
+
+        def build() -> Any:
+            prefetch_related_objects([plan], selectors.items_prefetch(revision))
+            return PlanSerializer(selectors.decorate(plan, revision)).data
+
+        # The same for every reader allowed to see it (access was checked by get_object): its
+        # member's version changes with every revision, item, status or profile change, the
+        # library's with the exercises' names, the organization's people with the names shown.
+        return readcache.cached_json(  # type: ignore[return-value]
+            request,
+            name="plan",
+            parts=(plan.pk, revision),
+            scopes=[
+                f"member:{plan.member_id}",
+                f"people:{plan.organization_id}",
+                *readcache.library_scopes(plan.organization_id),
+            ],
+            build=build,
+        )
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
     def create(self, request: Request) -> Response:
