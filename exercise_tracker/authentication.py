@@ -7,6 +7,7 @@ import weakref
 from typing import Any
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -18,7 +19,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from members.models import User
 
-from . import readcache
+from . import readcache, throttling
 from .tokens import STALE, version_of
 
 logger = logging.getLogger(__name__)
@@ -113,14 +114,33 @@ def forget_user(user_id: object) -> None:
         transaction.on_commit(lambda: _forget_now(user_id))
 
 
-def cached_user(user_id: object) -> User | None:
+def _fetch_and_count(key: str, user_id: int, request: Any) -> Any:
+    """The cached sign-in under `key`; on Redis, in the same round trip, the hit the user rate
+    limit (UserThrottle) will count, left on the request for it (throttling.PRECOUNTED)."""
+    cache = caches["default"]
+    window = throttling.user_window(user_id) if request is not None else None
+    if window is None or not isinstance(cache, RedisCache):
+        return readcache.fast_get_many([key]).get(key)
+    counter, ttl = window
+    counter_key = cache.make_and_validate_key(counter)
+    pipe = throttling._redis_client(cache._servers[0]).pipeline(transaction=False)  # type: ignore[attr-defined]
+    pipe.get(cache.make_and_validate_key(key))
+    pipe.incr(counter_key)
+    pipe.expire(counter_key, ttl)
+    raw, count, _ = pipe.execute()
+    setattr(getattr(request, "_request", request), throttling.PRECOUNTED, (counter, int(count)))
+    return None if raw is None else cache._cache._serializer.loads(raw)  # type: ignore[attr-defined]
+
+
+def cached_user(user_id: object, request: Any = None) -> User | None:
     """`load_user(user_id)` through the cache (when the read cache is on)."""
     if not readcache.enabled():
         return load_user(user_id)
-    key = _user_key(int(str(user_id)))
+    uid = int(str(user_id))
+    key = _user_key(uid)
     cache = caches["default"]
     try:
-        user = readcache.fast_get_many([key]).get(key)
+        user = _fetch_and_count(key, uid, request)
     except Exception:
         user = None
     if isinstance(user, User):
@@ -135,13 +155,19 @@ def cached_user(user_id: object) -> User | None:
 
 
 class ScopedJWTAuthentication(JWTAuthentication):
+    _request: Any = None
+
+    def authenticate(self, request: Any) -> Any:
+        self._request = request  # one instance per request (DRF's get_authenticators)
+        return super().authenticate(request)
+
     def get_user(self, validated_token: Any) -> User:  # type: ignore[override]
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
         try:
-            user = cached_user(user_id)
+            user = cached_user(user_id, self._request)
         except (TypeError, ValueError) as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
         if user is None or not user.is_active:
