@@ -144,3 +144,22 @@ def test_each_request_counts_once(world: World) -> None:
         for _ in range(3):
             assert client.get("/api/v1/me/").status_code == 200
     assert cache.get(f"throttle_user_{world.member.user.pk}:{window}") == 3
+
+
+def test_a_verified_token_still_expires(world: World) -> None:
+    """Tokens verified once are remembered by their text (authentication._verified); an expired
+    one is refused all the same."""
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(world.member.user)
+    token.set_exp(lifetime=timedelta(seconds=1))
+    client = bearer_client(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/v1/me/").status_code == 200
+    time.sleep(1.2)
+    assert client.get("/api/v1/me/").status_code == 401
+    # A token whose text was changed is never taken for a verified one.
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {str(token)[:-2]}xx")
+    assert client.get("/api/v1/me/").status_code == 401
