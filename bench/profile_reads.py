@@ -1,7 +1,8 @@
 """Where a read's time goes, in process: queries and milliseconds per request, and cProfile's
 top functions, for the API reads `make bench` measures. Run against the bench database:
 
-    DATABASE_URL=... REDIS_URL=... DJANGO_DEBUG=0 DJANGO_SECRET_KEY=x DJANGO_ALLOWED_HOSTS=testserver \\
+    BENCH_ENDPOINTS=1 DATABASE_URL=... REDIS_URL=... DJANGO_DEBUG=0 DJANGO_SECRET_KEY=... \\
+        DJANGO_ALLOWED_HOSTS=testserver DJANGO_SECURE_SSL_REDIRECT=0 \\
         .venv/bin/python manage.py shell -c "from bench.profile_reads import main; main()"
 
 READ_CACHE=0 profiles the reads without the read cache.
@@ -20,9 +21,9 @@ from django.test import Client
 
 
 def main(repeat: int = 200) -> None:
+    from exercise_tracker.tokens import VersionedRefreshToken
     from members.models import Member, User
     from programs.models import Plan, PlanStatus
-    from exercise_tracker.tokens import VersionedRefreshToken
 
     member = Member.objects.get(user__username="demo_member")
     plan = Plan.objects.filter(member=member, status=PlanStatus.ACTIVE).order_by("-pk").first()
@@ -46,7 +47,7 @@ def main(repeat: int = 200) -> None:
         client.get(path, **headers)  # warm
         queries: list[tuple[float, str]] = []
 
-        def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        def timed(execute, sql, params, many, context, queries=queries):  # type: ignore[no-untyped-def]
             began = time.perf_counter()
             try:
                 return execute(sql, params, many, context)
@@ -68,7 +69,9 @@ def main(repeat: int = 200) -> None:
             client.get(path, **headers)
         profile.disable()
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(top)
+        pstats.Stats(profile, stream=out).sort_stats(
+            os.environ.get("PROFILE_SORT", "tottime")
+        ).print_stats(top)
         lines = out.getvalue().splitlines()
         start_at = next(i for i, line in enumerate(lines) if "ncalls" in line)
         print("\n".join(lines[start_at : start_at + top + 1]))

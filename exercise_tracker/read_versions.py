@@ -31,7 +31,7 @@ from . import readcache
 def _on_image(sender: Any, instance: Any, **kwargs: Any) -> None:
     from programs.models import Exercise, ExerciseImage
 
-    if ExerciseImage.exercise.is_cached(instance):  # type: ignore[attr-defined]
+    if ExerciseImage.exercise.is_cached(instance):
         org = instance.exercise.organization_id
     else:
         org = (
@@ -102,11 +102,13 @@ def _on_member_row(sender: Any, instance: Any, **kwargs: Any) -> None:
 def _on_entry(sender: Any, instance: Any, **kwargs: Any) -> None:
     from members.models import SessionEntry, SessionLog
 
-    if SessionEntry.session.is_cached(instance):  # type: ignore[attr-defined]
+    if SessionEntry.session.is_cached(instance):
         readcache.member_changed(instance.session.member_id)
         return
     readcache.member_changed(
-        SessionLog.objects.filter(pk=instance.session_id).values_list("member_id", flat=True).first()
+        SessionLog.objects.filter(pk=instance.session_id)
+        .values_list("member_id", flat=True)
+        .first()
     )
 
 

@@ -104,7 +104,8 @@ def _write_versions(scopes: Iterable[str]) -> None:
 
 def _pending(scope: str) -> bool:
     """Whether this transaction already bumps `scope` when it commits."""
-    for _sids, func, _robust in connection.run_on_commit:
+    for entry in connection.run_on_commit:
+        func = entry[1]
         if isinstance(func, partial) and func.func is _write_versions and scope in func.args[0]:
             return True
     return False
@@ -127,7 +128,9 @@ def bump(*scopes: str) -> None:
         transaction.on_commit(partial(_write_versions, fresh))
 
 
-def versions(scopes: Sequence[str], extra_keys: Sequence[str] = ()) -> tuple[list[str], dict[str, Any]]:
+def versions(
+    scopes: Sequence[str], extra_keys: Sequence[str] = ()
+) -> tuple[list[str], dict[str, Any]]:
     """The current version of each scope (made when missing) and the values of `extra_keys`,
     in one round trip."""
     cache = _cache()
@@ -215,7 +218,11 @@ def cached_json(
     renderer = render or JSONRenderer().render
     if not enabled():
         return _response(renderer(build()), etag=None)
-    body_key = _ns() + BODY_PREFIX + hashlib.blake2b(repr((name, tuple(parts))).encode(), digest_size=16).hexdigest()
+    body_key = (
+        _ns()
+        + BODY_PREFIX
+        + hashlib.blake2b(repr((name, tuple(parts))).encode(), digest_size=16).hexdigest()
+    )
     try:
         tokens, found = versions(scopes, [body_key])
     except Exception:

@@ -6,7 +6,6 @@ import hashlib
 from typing import Any, cast
 
 from django.http import HttpResponse
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.renderers import JSONRenderer

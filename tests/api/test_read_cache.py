@@ -191,3 +191,41 @@ def test_reads_still_answer_with_the_cache_off(world: World, settings: Any) -> N
     assert response.status_code == 200 and "Bridge" in names(response)
     assert "ETag" not in response
     assert readcache.enabled() is False
+
+
+def test_another_process_sees_a_bump_at_once(world: World) -> None:
+    """Versions live in Redis, not in the process: a new process (another gunicorn worker, a
+    Celery worker) reads the version a write here made, so it never answers from an old one."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    from tests.services import require_redis
+
+    require_redis()
+    code = (
+        "import django, os; django.setup(); from exercise_tracker import readcache; "
+        "readcache.namespace = os.environ['RC_NS']; "
+        "print(readcache.versions(['library:global'])[0][0])"
+    )
+    env = {
+        **os.environ,
+        "RC_NS": readcache._ns(),
+        "DJANGO_SETTINGS_MODULE": "exercise_tracker.settings_test",
+    }
+
+    def seen_elsewhere() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+            cwd=django_settings.BASE_DIR,
+        )  # fmt: skip
+        return done.stdout.strip().splitlines()[-1]
+
+    here = readcache.versions(["library:global"])[0][0]
+    assert seen_elsewhere() == here
+    ExerciseFactory.create(name="New global exercise")  # a write: bumps library:global
+    bumped = readcache.versions(["library:global"])[0][0]
+    assert bumped != here
+    assert seen_elsewhere() == bumped
