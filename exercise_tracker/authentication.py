@@ -103,6 +103,7 @@ def _forget_now(user_id: object) -> None:
     try:
         caches["default"].delete(_user_key(user_id))
     except Exception:
+        readcache.drop_later(_user_key(user_id))
         logger.warning("cached sign-in of user %s not dropped (cache unavailable)", user_id)
 
 
@@ -141,6 +142,8 @@ def cached_user(user_id: object, request: Any = None) -> User | None:
     key = _user_key(uid)
     cache = caches["default"]
     try:
+        if readcache._unwritten or readcache._undropped:
+            readcache._catch_up()
         user = _fetch_and_count(key, uid, request)
     except Exception:
         user = None

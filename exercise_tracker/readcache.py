@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 VERSION_PREFIX = "rv:"
 BODY_PREFIX = "rb:"
 # A stored answer outlives its versions at most this long (it is unreachable once they change).
-BODY_SECONDS = 3600
+BODY_SECONDS = 600
 CONTENT_TYPE = "application/json"
 
 
@@ -92,6 +92,14 @@ def _new_token() -> str:
     return secrets.token_hex(6)
 
 
+# Bumps (and cached sign-ins to drop) this process could not write while the cache was down:
+# written before its next read of the cache, so an answer stored before the outage is not
+# served after it. (Another process may serve one until this one reads again, at most
+# BODY_SECONDS; a cached sign-in lives USER_CACHE_SECONDS.)
+_unwritten: set[str] = set()
+_undropped: set[str] = set()
+
+
 def _write_versions(scopes: Iterable[str]) -> None:
     values = {_ns() + VERSION_PREFIX + scope: _new_token() for scope in scopes}
     if not values:
@@ -99,7 +107,24 @@ def _write_versions(scopes: Iterable[str]) -> None:
     try:
         _cache().set_many(values, timeout=None)
     except Exception:  # the cache down must not fail a write that has committed
+        _unwritten.update(values)
         logger.warning("read cache: versions not bumped (cache unavailable): %s", sorted(values))
+
+
+def drop_later(key: str) -> None:
+    """A key to delete once the cache answers again (see _unwritten)."""
+    _undropped.add(key)
+
+
+def _catch_up() -> None:
+    if _unwritten:
+        keys = list(_unwritten)
+        _cache().set_many({k: _new_token() for k in keys}, timeout=None)
+        _unwritten.difference_update(keys)
+    if _undropped:
+        keys = list(_undropped)
+        _cache().delete_many(keys)
+        _undropped.difference_update(keys)
 
 
 def _pending(scope: str) -> bool:
@@ -134,6 +159,8 @@ def versions(
     """The current version of each scope (made when missing) and the values of `extra_keys`,
     in one round trip."""
     cache = _cache()
+    if _unwritten or _undropped:
+        _catch_up()
     keys = [_ns() + VERSION_PREFIX + s for s in scopes]
     found = fast_get_many([*keys, *extra_keys])
     missing = [k for k in keys if k not in found]

@@ -229,3 +229,24 @@ def test_another_process_sees_a_bump_at_once(world: World) -> None:
     bumped = readcache.versions(["library:global"])[0][0]
     assert bumped != here
     assert seen_elsewhere() == bumped
+
+
+def test_a_bump_lost_to_a_cache_outage_is_written_before_the_next_read(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exercise = ExerciseFactory.create(name="Heel raise")
+    client = bearer_client(world.pt.user)
+    assert "Heel raise" in names(client.get(LIBRARY))  # stored under the current versions
+    real = readcache._cache()
+
+    class Down:
+        def set_many(self, *args: Any, **kwargs: Any) -> None:
+            raise ConnectionError("cache down")
+
+    monkeypatch.setattr(readcache, "_cache", lambda: Down())
+    exercise.name = "Heel lift"
+    exercise.save()  # committed; its bump could not be written
+    assert readcache._unwritten
+    monkeypatch.setattr(readcache, "_cache", lambda: real)  # the cache is back
+    assert "Heel lift" in names(client.get(LIBRARY))
+    assert not readcache._unwritten
