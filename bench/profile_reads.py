@@ -11,7 +11,6 @@ READ_CACHE=0 profiles the reads without the read cache.
 from __future__ import annotations
 
 # mypy: disable-error-code="arg-type"
-
 import cProfile
 import io
 import os
