@@ -8,4 +8,6 @@ class ExerciseTrackerConfig(AppConfig):
     verbose_name = "Service"
 
     def ready(self) -> None:
-        from . import audit, checks  # noqa: F401  (login signal receivers; system checks)
+        from . import audit, checks, read_versions  # noqa: F401  (login signal receivers; system checks)
+
+        read_versions.connect()  # writes bump the read cache's versions

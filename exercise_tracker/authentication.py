@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import weakref
 from typing import Any
 
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.query import get_related_populators
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -16,7 +20,10 @@ from rest_framework_simplejwt.settings import api_settings
 
 from members.models import User
 
+from . import readcache, throttling
 from .tokens import STALE, version_of
+
+logger = logging.getLogger(__name__)
 
 
 class _CompiledUserQuery:
@@ -78,14 +85,114 @@ def load_user(user_id: object) -> User | None:
     return query.load(user_id)
 
 
+# The signed-in user, as `load_user` made it, kept in the cache for a minute so a request with a
+# Bearer token needs no database round trip to learn who it is. Dropped at once (and again when
+# the transaction commits) by every write of the user's or member's row: saves through the
+# signal receivers in exercise_tracker/read_versions.py, and the two writes that bypass them,
+# `accounts.end_tokens` (password change, sign-out, deactivation: token_version) and the
+# discharge's is_active updates. What can lag by up to a minute: an organization's own name or
+# time zone, shown in /me/ (its row is not the user's).
+USER_CACHE_SECONDS = 60
+
+
+def _user_key(user_id: object) -> str:
+    return f"{readcache._ns()}auth:{user_id}"
+
+
+def _forget_now(user_id: object) -> None:
+    try:
+        caches["default"].delete(_user_key(user_id))
+    except Exception:
+        readcache.drop_later(_user_key(user_id))
+        logger.warning("cached sign-in of user %s not dropped (cache unavailable)", user_id)
+
+
+def forget_user(user_id: object) -> None:
+    """Drops the cached sign-in of `user_id` now and when the current transaction commits."""
+    if not user_id:
+        return
+    _forget_now(user_id)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _forget_now(user_id))
+
+
+def _fetch_and_count(key: str, user_id: int, request: Any) -> Any:
+    """The cached sign-in under `key`; on Redis, in the same round trip, the hit the user rate
+    limit (UserThrottle) will count, left on the request for it (throttling.PRECOUNTED)."""
+    cache = caches["default"]
+    window = throttling.user_window(user_id) if request is not None else None
+    if window is None or not isinstance(cache, RedisCache):
+        return readcache.fast_get_many([key]).get(key)
+    counter, ttl = window
+    counter_key = cache.make_and_validate_key(counter)
+    pipe = throttling._redis_client(cache._servers[0]).pipeline(transaction=False)  # type: ignore[attr-defined]
+    pipe.get(cache.make_and_validate_key(key))
+    pipe.incr(counter_key)
+    pipe.expire(counter_key, ttl)
+    raw, count, _ = pipe.execute()
+    setattr(getattr(request, "_request", request), throttling.PRECOUNTED, (counter, int(count)))
+    return None if raw is None else cache._cache._serializer.loads(raw)  # type: ignore[attr-defined]
+
+
+def cached_user(user_id: object, request: Any = None) -> User | None:
+    """`load_user(user_id)` through the cache (when the read cache is on)."""
+    if not readcache.enabled():
+        return load_user(user_id)
+    uid = int(str(user_id))
+    key = _user_key(uid)
+    cache = caches["default"]
+    try:
+        if readcache._unwritten or readcache._undropped:
+            readcache._catch_up()
+        user = _fetch_and_count(key, uid, request)
+    except Exception:
+        user = None
+    if isinstance(user, User):
+        return user
+    user = load_user(user_id)
+    if user is not None:
+        try:
+            cache.set(key, user, USER_CACHE_SECONDS)
+        except Exception:
+            logger.warning("sign-in of user %s not cached (cache unavailable)", user_id)
+    return user
+
+
+# Access tokens this process has verified, by their exact text: checking the signature and
+# decoding took about a tenth of a cached read's time, for the same token on every request of
+# an app. A token's text can only verify the same way again, so only its expiry is checked on a
+# hit; whether its user may still use it (active, token version) is checked on every request
+# against the user (get_user). Bounded: cleared when it grows past VERIFIED_MAX.
+VERIFIED_MAX = 4096
+_verified: dict[bytes, tuple[Any, float]] = {}
+
+
 class ScopedJWTAuthentication(JWTAuthentication):
+    _request: Any = None
+
+    def get_validated_token(self, raw_token: bytes) -> Any:
+        hit = _verified.get(raw_token)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
+        token = super().get_validated_token(raw_token)
+        expires = token.payload.get("exp")
+        if isinstance(expires, int | float):
+            if len(_verified) >= VERIFIED_MAX:
+                _verified.clear()
+            _verified[bytes(raw_token)] = (token, float(expires))
+        return token
+
+    def authenticate(self, request: Any) -> Any:
+        self._request = request  # one instance per request (DRF's get_authenticators)
+        return super().authenticate(request)
+
     def get_user(self, validated_token: Any) -> User:  # type: ignore[override]
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
         try:
-            user = load_user(user_id)
+            user = cached_user(user_id, self._request)
         except (TypeError, ValueError) as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
         if user is None or not user.is_active:

@@ -149,6 +149,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The versioned read cache and the cached sign-in (exercise_tracker/readcache.py): on with Redis,
+# off with the in-process cache (several processes would not see each other's writes); READ_CACHE
+# =1 or 0 overrides (a single-process `manage.py serve` on the embedded default may turn it on).
+READ_CACHE = env.bool("READ_CACHE") if env.str("READ_CACHE", default="") else None
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [

@@ -24,6 +24,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "handout": "100000/min"},
 }
 
+# The read cache runs in the tests on either cache (one process: locmem is coherent here), each
+# test under its own key namespace (tests/conftest.py).
+READ_CACHE = True
+
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A test database in a file, not Django's shared in-memory one: threads then meet SQLite's
     # real locking (WAL, busy timeout, BEGIN IMMEDIATE) as `make run` does, and the racing tests

@@ -17,6 +17,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from exercise_tracker import readcache
 from programs import media
 from programs.models import Equipment, Exercise, ExerciseImage
 from programs.selectors.library import main_image, main_image_prefetch
@@ -243,7 +244,8 @@ class ExerciseImageAdmin(admin.ModelAdmin[ExerciseImage]):
             for image in queryset.order_by("exercise_id", "order", "id"):
                 chosen.setdefault(image.exercise_id, image)  # one per exercise
             for exercise_id, image in chosen.items():
-                Exercise.objects.select_for_update().filter(pk=exercise_id).first()
+                locked = Exercise.objects.select_for_update().filter(pk=exercise_id).first()
+                readcache.library_changed(locked.organization_id if locked else None)
                 ExerciseImage.objects.filter(exercise_id=exercise_id, is_main=True).update(
                     is_main=False
                 )

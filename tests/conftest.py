@@ -25,6 +25,20 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _read_cache_namespace() -> Any:
+    """Each test reads and writes the read cache (and cached sign-ins) under keys of its own:
+    ids come back after a test's rollback, answers stored by an earlier test must not."""
+    import secrets
+
+    from exercise_tracker import readcache
+
+    before = readcache.namespace
+    readcache.namespace = f"t{secrets.token_hex(4)}:"
+    yield
+    readcache.namespace = before
+
+
 @dataclass
 class World:
     org: Organization

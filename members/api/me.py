@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, cast
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exercise_tracker import readcache
 from exercise_tracker.authentication import load_user
 from exercise_tracker.schema import ErrorSerializer
 from members.models import Language, Member, Organization, User
@@ -110,7 +114,15 @@ class MeView(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(cast(User, request.user)).data)
+        # Built from the signed-in user (cached with the sign-in: exercise_tracker/authentication
+        # .py), so its ETag is the digest of the answer itself: 304 when the client has it.
+        body = JSONRenderer().render(MeSerializer(cast(User, request.user)).data)
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        if readcache.matches(request, etag):
+            return readcache.not_modified(etag)  # type: ignore[return-value]
+        response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        return response  # type: ignore[return-value]
 
     @extend_schema(
         request=MeUpdateSerializer,

@@ -10,7 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exercise_tracker import access
+from exercise_tracker import access, readcache
+from exercise_tracker.clock import local_today
 from exercise_tracker.schema import ErrorSerializer
 from members.selectors.sessions import today_for
 
@@ -86,5 +87,17 @@ class TodayView(APIView):
     @extend_schema(responses={200: TodaySerializer, 404: ErrorSerializer})
     def get(self, request: Request) -> Response:
         member = access.own_member(request.user)
-        today = today_for(member, absolute=request.build_absolute_uri)
-        return Response(today.as_dict())
+        # Cached per member and local date (and host: the answer holds absolute URLs) under the
+        # member's version (plans, sessions, assessments, reminders: readcache.member_changed),
+        # the library's (names, pictures) and the questionnaires' wording.
+        return readcache.cached_json(  # type: ignore[return-value]
+            request,
+            name="today",
+            parts=(member.pk, local_today(member).isoformat(), readcache.origin(request)),
+            scopes=[
+                f"member:{member.pk}",
+                "instruments",
+                *readcache.library_scopes(member.organization_id),
+            ],
+            build=lambda: today_for(member, absolute=request.build_absolute_uri).as_dict(),
+        )

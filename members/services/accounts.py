@@ -25,6 +25,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from exercise_tracker import audit
+from exercise_tracker.authentication import forget_user
 from exercise_tracker.models import AuditAction
 from exercise_tracker.queueing import publish
 from members.models import Language, Member, ReminderSchedule, Role, User
@@ -208,6 +209,7 @@ def end_tokens(*, user_id: int) -> None:
     every refresh token on record is blacklisted. (Django sessions end with the password hash,
     or with the account's deactivation.)"""
     User.objects.filter(pk=user_id).update(token_version=F("token_version") + 1)
+    forget_user(user_id)  # the cached sign-in carries the old version
     outstanding = OutstandingToken.objects.filter(user_id=user_id, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True

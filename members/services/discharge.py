@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from exercise_tracker import access, audit
+from exercise_tracker.authentication import forget_user
 from exercise_tracker.models import AuditAction
 from members.models import (
     CareAssignment,
@@ -124,6 +125,7 @@ def start_episode(
     member.save(update_fields=["discharged_on"])
     if not member.user.is_active:
         User.objects.filter(pk=member.user_id).update(is_active=True)
+        forget_user(member.user_id)
     if (
         by.role == Role.THERAPIST
         and not CareAssignment.objects.filter(
@@ -168,6 +170,7 @@ def close_expired_accounts(*, now: datetime | None = None) -> int:
             if member.discharged_on is None:
                 continue  # enrolled again meanwhile: nothing to close
             User.objects.filter(pk=member.user_id).update(is_active=False)
+            forget_user(member.user_id)
             end_tokens(user_id=member.user_id)
             for assignment in CareAssignment.objects.filter(member=member, end_date__isnull=True):
                 if assignment.start_date < now.date():

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exercise_tracker import access, audit
+from exercise_tracker import access, audit, readcache
 from exercise_tracker.api import (
     MAX_ID,
     Conflict,
@@ -376,14 +376,44 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         only_roles(request, *access.PLAN_READERS)
         revision = _query_int(request, "revision")
-        plan = self.get_object()
-        if revision is not None and not 1 <= revision <= plan.revision:
+        # Who may read it, in one narrow query (the plan's whole row and its names are read
+        # only when the answer is not in the cache): 404 when not visible, as get_object did.
+        found = (
+            access.visible_plans(request.user)
+            .filter(pk=int(pk) if pk and pk.isdigit() and int(pk) <= MAX_ID else 0)
+            .values_list("member_id", "organization_id", "revision")
+            .first()
+        )
+        if found is None:
+            raise NotFound()
+        member_id, organization_id, revisions = found
+        if revision is not None and not 1 <= revision <= revisions:
             raise serializers.ValidationError(
-                {"revision": [f"This plan has revisions 1 to {plan.revision}."]}
+                {"revision": [f"This plan has revisions 1 to {revisions}."]}
             )
-        prefetch_related_objects([plan], selectors.items_prefetch(revision))
-        audit.record_read_by_staff(request=request, member_id=plan.member_id, obj=plan)
-        return Response(PlanSerializer(selectors.decorate(plan, revision)).data)
+        # Audited before the cache is asked: a 304 or a cached answer is a read all the same.
+        plan_ref = Plan(pk=int(pk or 0), member_id=member_id, organization_id=organization_id)
+        audit.record_read_by_staff(request=request, member_id=member_id, obj=plan_ref)
+
+        def build() -> Any:
+            plan = self.get_queryset().get(pk=plan_ref.pk)
+            prefetch_related_objects([plan], selectors.items_prefetch(revision))
+            return PlanSerializer(selectors.decorate(plan, revision)).data
+
+        # The same for every reader allowed to see it (access was checked by get_object): its
+        # member's version changes with every revision, item, status or profile change, the
+        # library's with the exercises' names, the organization's people with the names shown.
+        return readcache.cached_json(  # type: ignore[return-value]
+            request,
+            name="plan",
+            parts=(plan_ref.pk, revision),
+            scopes=[
+                f"member:{member_id}",
+                f"people:{organization_id}",
+                *readcache.library_scopes(organization_id),
+            ],
+            build=build,
+        )
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
     def create(self, request: Request) -> Response:

@@ -19,7 +19,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from exercise_tracker import access
+from exercise_tracker import access, readcache
 from members.models import Role
 from programs.models import Exercise
 from programs.selectors import library as selectors
@@ -79,16 +79,31 @@ class ExerciseViewSet(
     @extend_schema(responses=ExerciseCardSerializer(many=True))
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The cards are built from plain rows (selectors.card_dicts): the same fields as
-        # ExerciseCardSerializer, which documents them, at a fraction of the cost.
-        rows = self.filter_queryset(selectors.library_card_rows(request.user))
-        page = self.paginate_queryset(rows.values(*selectors.CARD_COLUMNS))
-        origin = request.build_absolute_uri("/").rstrip("/")  # one host check, not one a card
+        # ExerciseCardSerializer, which documents them, at a fraction of the cost. The page is
+        # the same for every user of an organization (staff: one for all), so it is cached by
+        # organization, query and host under the library's versions (readcache), with an ETag.
+        origin = readcache.origin(request)  # one host check, not one a card
+        user = request.user
+        staff = getattr(user, "role", None) == Role.STAFF
+        organization_id = getattr(user, "organization_id", None)
 
-        def absolute(url: str) -> str:
-            return origin + url if url.startswith("/") else url
+        def build() -> Any:
+            rows = self.filter_queryset(selectors.library_card_rows(user))
+            page = self.paginate_queryset(rows.values(*selectors.CARD_COLUMNS))
 
-        cards = selectors.card_dicts(list(page or []), absolute=absolute)
-        return self.get_paginated_response(cards)
+            def absolute(url: str) -> str:
+                return origin + url if url.startswith("/") else url
+
+            cards = selectors.card_dicts(list(page or []), absolute=absolute)
+            return self.get_paginated_response(cards).data
+
+        return readcache.cached_json(  # type: ignore[return-value]
+            request,
+            name="library",
+            parts=("staff" if staff else organization_id, sorted(request.GET.lists()), origin),
+            scopes=["library:all"] if staff else readcache.library_scopes(organization_id),
+            build=build,
+        )
 
     def _detail(self, exercise: Exercise, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.exercise_pages(self.request.user).get(pk=exercise.pk)

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from exercise_tracker import access
+from exercise_tracker import access, readcache
 from members.models import Role, User
 from programs.models import (
     BodyRegion,
@@ -408,6 +408,7 @@ def update_exercise(*, user: User, exercise: Exercise, data: Mapping[str, Any]) 
     _apply(locked, clean)
     if not changed and (clean.regions is not None or clean.equipment is not None):
         Exercise.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+    readcache.library_changed(locked.organization_id)  # lists, plans and todays showing it
     return locked
 
 
@@ -643,6 +644,7 @@ def load_library(*, data: Mapping[str, Any], progress: Progress | None = None) -
     touch = updated - rewritten
     if touch:
         Exercise.objects.filter(organization__isnull=True, slug__in=touch).update(updated_at=now)
+    readcache.library_changed(None)  # bulk writes send no signals: the global library changed
     result.updated = len(updated)
     result.unchanged = len(specs) - result.created - result.updated
     return result

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from exercise_tracker import access, audit, clock
+from exercise_tracker import access, audit, clock, readcache
 from exercise_tracker.models import AuditAction
 from members.models import Condition, Member, User
 from members.services import adherence
@@ -362,6 +362,7 @@ def revise_plan(
 
     plan.revision = number
     _save_plan(plan)
+    readcache.member_changed(plan.member_id)  # the plan's and the member's today's answers
     PlanItem.objects.filter(pk__in=[item.pk for item in to_end]).update(valid_to_revision=number)
     _write_items(plan, to_write, number, at)
     revision = PlanRevision.objects.create(

@@ -48,11 +48,42 @@ def test_token_user_without_organization_or_member_profile(
     assert load_user(10**9) is None
 
 
-def test_a_deactivated_user_is_refused_at_once(world: World) -> None:
+@pytest.mark.parametrize("how", ["service", "save", "update_then_forget"])
+def test_a_deactivated_user_is_refused_at_once(world: World, how: str) -> None:
+    """The token's user is cached with the sign-in (exercise_tracker/authentication.py): every
+    write that deactivates drops it, so the next request is refused, never a minute later."""
+    from exercise_tracker.authentication import forget_user
+    from members.services.care_team import set_staff_active
+
     client = bearer_client(world.pt.user)
     assert client.get("/api/v1/me/").status_code == 200
-    User.objects.filter(pk=world.pt.user.pk).update(is_active=False)
+    assert client.get("/api/v1/me/").status_code == 200  # now from the cached sign-in
+    user = User.objects.get(pk=world.pt.user.pk)
+    if how == "service":
+        set_staff_active(by=world.coordinator, account=user, is_active=False)
+    elif how == "save":
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    else:  # what the services that write with QuerySet.update do
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        forget_user(user.pk)
     assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_changed_password_ends_cached_tokens_at_once(world: World) -> None:
+    from members.services.accounts import end_tokens
+
+    client = bearer_client(world.member.user)
+    assert client.get("/api/v1/me/").status_code == 200
+    end_tokens(user_id=world.member.user.pk)  # password change, sign-out, deactivation
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_cached_sign_in_costs_no_query(world: World, django_assert_num_queries) -> None:
+    client = bearer_client(world.member.user)
+    assert client.get("/api/v1/me/").status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get("/api/v1/me/").status_code == 200
 
 
 def _field_by_field(user: User) -> dict[str, object]:
@@ -113,3 +144,22 @@ def test_each_request_counts_once(world: World) -> None:
         for _ in range(3):
             assert client.get("/api/v1/me/").status_code == 200
     assert cache.get(f"throttle_user_{world.member.user.pk}:{window}") == 3
+
+
+def test_a_verified_token_still_expires(world: World) -> None:
+    """Tokens verified once are remembered by their text (authentication._verified); an expired
+    one is refused all the same."""
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(world.member.user)
+    token.set_exp(lifetime=timedelta(seconds=1))
+    client = bearer_client(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/v1/me/").status_code == 200
+    time.sleep(1.2)
+    assert client.get("/api/v1/me/").status_code == 401
+    # A token whose text was changed is never taken for a verified one.
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {str(token)[:-2]}xx")
+    assert client.get("/api/v1/me/").status_code == 401
