@@ -12,7 +12,9 @@ bypass signals (`QuerySet.update`, `bulk_create`) call the helpers themselves (s
 | PlanTemplate, TemplateItem                           | global), `library:all`              |
 | Plan, PlanRevision, PlanItem                         | `member:<plan's member>`            |
 | SessionLog, SessionEntry, Assessment,                | `member:<member>`                   |
-| AssessmentSchedule, ReminderSchedule                 |                                     |
+| AssessmentSchedule, ReminderSchedule, Walk,          |                                     |
+| SymptomCheck, LessonRead                             |                                     |
+| PlanLesson                                           | `member:<plan's member>`            |
 | Member                                               | `member:<id>`, `people:<org>`, sign-in |
 | User                                                 | `people:<org>`, its cached sign-in  |
 | Organization                                         | `people:<id>`                       |
@@ -144,14 +146,18 @@ def connect() -> None:
         ReminderSchedule,
         SessionEntry,
         SessionLog,
+        SymptomCheck,
         User,
+        Walk,
     )
     from members.models.outcomes import InstrumentWording
     from programs.models import (
         Exercise,
         ExerciseImage,
+        LessonRead,
         Plan,
         PlanItem,
+        PlanLesson,
         PlanRevision,
         PlanTemplate,
         TemplateItem,
@@ -170,6 +176,10 @@ def connect() -> None:
         (Assessment, _on_member_row),
         (AssessmentSchedule, _on_member_row),
         (ReminderSchedule, _on_member_row),
+        (Walk, _on_member_row),
+        (SymptomCheck, _on_member_row),
+        (LessonRead, _on_member_row),
+        (PlanLesson, _on_plan_part),
         (Member, _on_member),
         (User, _on_user),
         (Organization, _on_organization),
