@@ -24,6 +24,7 @@ from members.selectors import adherence as selectors
 from members.selectors import rtm, walks
 from members.selectors.adherence_filters import FILTER_PARAMS, filters_from, window_errors
 from members.services import rtm as rtm_services
+from messaging.selectors.threads import overdue_thread_count
 from programs.selectors.lessons import lesson_progress, member_lessons
 
 ROWS_PER_PAGE = 50
@@ -66,6 +67,8 @@ def board_context(request: HttpRequest) -> dict[str, Any]:
         "page": page,
         "rows": page.object_list,
         "lesson_progress": lesson_progress([row.member_id for row in page.object_list]),
+        # A count only: coordinators never read the messages themselves.
+        "messages_waiting": overdue_thread_count(request.user),
         "params": params,
         "query": urlencode(params),
         "csv_query": urlencode({**params, "format": "csv"}),

@@ -300,3 +300,14 @@ def test_coordinator_sets_working_hours(world: World) -> None:
     assert bad.status_code == 400 and "opening comes before closing" in bad.content.decode()
     for user in (world.pt.user, world.member.user):
         assert signed_in(user).get("/settings/working-hours/").status_code == 404
+
+
+def test_the_dashboard_counts_conversations_waiting_without_showing_them(world: World) -> None:
+    sent = send(world.member.user, world.member, "My hip aches after the bridges")
+    Message.objects.filter(pk=sent.pk).update(created_at=timezone.now() - timedelta(days=5))
+    html = signed_in(world.coordinator).get("/dashboard/").content.decode()
+    figure = html.split('data-testid="fig-messages-waiting">', 1)[1].split("<", 1)[0]
+    assert figure == "1"
+    assert "hip aches" not in html
+    other = signed_in(world.foreign_coordinator).get("/dashboard/").content.decode()
+    assert 'data-testid="fig-messages-waiting">0<' in other
