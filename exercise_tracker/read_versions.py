@@ -14,7 +14,6 @@ bypass signals (`QuerySet.update`, `bulk_create`) call the helpers themselves (s
 | SessionLog, SessionEntry, Assessment,                | `member:<member>`                   |
 | AssessmentSchedule, ReminderSchedule, Walk,          |                                     |
 | SymptomCheck, LessonRead                             |                                     |
-| PlanLesson                                           | `member:<plan's member>`            |
 | Member                                               | `member:<id>`, `people:<org>`, sign-in |
 | User                                                 | `people:<org>`, its cached sign-in  |
 | Organization                                         | `people:<id>`                       |
@@ -157,7 +156,6 @@ def connect() -> None:
         LessonRead,
         Plan,
         PlanItem,
-        PlanLesson,
         PlanRevision,
         PlanTemplate,
         TemplateItem,
@@ -179,7 +177,6 @@ def connect() -> None:
         (Walk, _on_member_row),
         (SymptomCheck, _on_member_row),
         (LessonRead, _on_member_row),
-        (PlanLesson, _on_plan_part),
         (Member, _on_member),
         (User, _on_user),
         (Organization, _on_organization),

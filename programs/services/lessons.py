@@ -230,24 +230,41 @@ def template_lesson_ids(template: PlanTemplate) -> list[int]:
     )
 
 
-def set_plan_lessons(*, plan: Plan, lessons: Iterable[Lesson], at: datetime) -> list[str]:
+def set_plan_lessons(
+    *, plan: Plan, lessons: Iterable[Lesson], at: datetime, new_plan: bool = False
+) -> list[str]:
     """Makes the plan's lessons these, in this order; returns the words of the changes for the
-    plan's revision. Called inside the plan's transaction."""
+    plan's revision. Called inside the plan's transaction. A plan created in this transaction
+    (`new_plan`) has none yet: nothing to read or remove, and the rows written are the plan's
+    `plan_lessons` as the answer shows them (no read back)."""
     wanted = list(lessons)
-    current = {
-        pl.lesson_id: pl for pl in PlanLesson.objects.filter(plan=plan).select_related("lesson")
-    }
     wanted_ids = [lesson.pk for lesson in wanted]
-    changes = [
-        f"Removed lesson “{pl.lesson.title}”" for pk, pl in current.items() if pk not in wanted_ids
-    ]
-    PlanLesson.objects.filter(plan=plan).exclude(lesson_id__in=wanted_ids).delete()
+    if new_plan:
+        current: dict[int, PlanLesson] = {}
+        changes: list[str] = []
+    else:
+        current = {
+            pl.lesson_id: pl for pl in PlanLesson.objects.filter(plan=plan).select_related("lesson")
+        }
+        changes = [
+            f"Removed lesson “{pl.lesson.title}”"
+            for pk, pl in current.items()
+            if pk not in wanted_ids
+        ]
+        if any(pk not in wanted_ids for pk in current):
+            PlanLesson.objects.filter(plan=plan).exclude(lesson_id__in=wanted_ids).delete()
     new = [
         PlanLesson(plan=plan, lesson=lesson, order=order, added_at=at)
         for order, lesson in enumerate(wanted)
         if lesson.pk not in current
     ]
-    PlanLesson.objects.bulk_create(new)
+    if new:
+        PlanLesson.objects.bulk_create(new)
+    if new_plan:
+        plan._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            **getattr(plan, "_prefetched_objects_cache", {}),
+            "plan_lessons": new,
+        }
     changes += [f"Added lesson “{pl.lesson.title}”" for pl in new]
     moved = [
         pl

@@ -209,7 +209,9 @@ def create_plan(
     written = _write_items(plan, cleaned, 1, at)
     changes = [f"Created from template “{template.name}”" if template else "Created"]
     changes += [f"Added {item.exercise.name}" for item in cleaned]
-    changes += lesson_services.set_plan_lessons(plan=plan, lessons=chosen_lessons, at=at)
+    changes += lesson_services.set_plan_lessons(
+        plan=plan, lessons=chosen_lessons, at=at, new_plan=True
+    )
     changes.append(f"Status: {status}")
     # The items in force are the ones just written (in memory, with their exercises, in the
     # order current_items reads them): the warnings go in with the revision's insert.
