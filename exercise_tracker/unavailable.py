@@ -101,9 +101,15 @@ class DatabaseUnavailableMiddleware:
 
 class SessionMiddleware(DjangoSessionMiddleware):
     """Django's, except that a session save refused because the database went away answers 503
-    (Django's own reads it as a concurrent logout: SessionInterrupted, a 400)."""
+    (Django's own reads it as a concurrent logout: SessionInterrupted, a 400), and that a view
+    marked `passive_session` (exercise_tracker.views.background_poll) leaves the session as it
+    was."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if getattr(request, "passive_session", False) and not request.session.modified:
+            # A page's own background poll: it is not the person's activity, so it neither
+            # writes the session nor moves its idle expiry (an open tab still times out).
+            return response
         try:
             return super().process_response(request, response)
         except (SessionInterrupted, OperationalError, InterfaceError) as exc:

@@ -44,6 +44,19 @@ def role_required(
     return decorator
 
 
+def background_poll(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a view a page's script calls by itself (a poll): with SESSION_SAVE_EVERY_REQUEST it
+    would save the session every few seconds and keep an unattended tab signed in for ever; the
+    session middleware leaves the session alone for these (exercise_tracker.unavailable)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.passive_session = True  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")

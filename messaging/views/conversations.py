@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exercise_tracker import access
 from exercise_tracker.api import PayloadTooLarge
-from exercise_tracker.views import role_required
+from exercise_tracker.views import background_poll, role_required
 from members.models import Member, Role, User
 from messaging.models import MAX_TEXT_LENGTH, Thread
 from messaging.models.templates import TITLE_MAX_LENGTH
@@ -228,6 +228,7 @@ def conversation(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 @require_GET
+@background_poll
 @role_required(*PARTICIPANTS)
 def updates(request: HttpRequest, member_id: int) -> HttpResponse:
     """The message list alone, for the page's poll: 304 while the thread's version (its ETag)

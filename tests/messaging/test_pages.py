@@ -311,3 +311,19 @@ def test_the_dashboard_counts_conversations_waiting_without_showing_them(world: 
     assert "hip aches" not in html
     other = signed_in(world.foreign_coordinator).get("/dashboard/").content.decode()
     assert 'data-testid="fig-messages-waiting">0<' in other
+
+
+def test_the_poll_does_not_keep_an_unattended_tab_signed_in(world: World) -> None:
+    from django.contrib.sessions.models import Session
+
+    pt = signed_in(world.pt.user)
+    key = pt.cookies["sessionid"].value
+    pt.get(f"/messages/members/{world.member.pk}/")  # the person opens the page
+    opened = Session.objects.get(session_key=key).expire_date
+    for _ in range(3):
+        poll = pt.get(f"/messages/members/{world.member.pk}/updates/")
+        assert poll.status_code == 200
+        assert "sessionid" not in poll.cookies  # no new cookie, no later expiry
+    assert Session.objects.get(session_key=key).expire_date == opened
+    pt.get("/caseload/")  # the person's own next page moves the idle expiry on
+    assert Session.objects.get(session_key=key).expire_date > opened
