@@ -352,6 +352,8 @@ SPECTACULAR_SETTINGS = {
         "StaffRoleEnum": "members.models.invitations.STAFF_ROLE_CHOICES",
         "InvitationKindEnum": "members.models.InvitationKind",
         "InvitationStatusEnum": "members.models.InvitationStatus",
+        "SymptomSideEnum": "members.models.walks.SymptomSide",
+        "SymptomChangeEnum": "members.models.walks.SymptomChange",
     },
 }
 

@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from exercise_tracker import audit
+from exercise_tracker import audit, readcache
 from exercise_tracker.models import AuditAction
 from members.models import Member, SessionEntry, SessionLog, SessionStatus, User
 from members.models.logs import EntryStatus, Feedback
@@ -462,6 +462,8 @@ def log_session(
     for entry in new_entries:
         entry.session = session
     SessionEntry.objects.bulk_create(new_entries)
+    # The raw insert and bulk_create send no signals: today's cached answer changes here.
+    readcache.member_changed(member.pk)
     _raise_session_alerts(session, new_entries)
     adherence.refresh_session_day(member=member, day=day, now=now)
     _queue_progression(member.pk)

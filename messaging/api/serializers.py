@@ -46,6 +46,9 @@ class EmergencyGuidanceSerializer(serializers.Serializer[Any]):
     action = serializers.CharField()
     text = serializers.CharField()
 
+    class Meta:
+        ref_name = "MessageEmergencyGuidance"
+
 
 class MessageSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exercise_tracker import access
-from exercise_tracker.api import Conflict, only_roles, query_int
+from exercise_tracker.api import Conflict, only_roles, parse_int, query_int
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import validated
 from exercise_tracker.schema import ErrorSerializer
@@ -147,7 +147,7 @@ class ThreadViewSet(viewsets.GenericViewSet[Thread]):
         only_roles(self.request, *access.MESSAGE_READERS)
         if pk is None or not pk.isdigit():
             raise Http404
-        return get_object_or_404(self.get_queryset(), pk=int(pk))
+        return get_object_or_404(self.get_queryset(), pk=parse_int(pk) or 0)
 
     def list(self, request: Request) -> Response:
         """Mine: the member's own thread; a PT's caseload's threads, unread first, then the
@@ -380,7 +380,7 @@ class MessageViewSet(viewsets.GenericViewSet[Message]):
         only_roles(self.request, *access.MESSAGE_READERS)
         if pk is None or not pk.isdigit():
             raise Http404
-        return get_object_or_404(self.get_queryset(), pk=int(pk))
+        return get_object_or_404(self.get_queryset(), pk=parse_int(pk) or 0)
 
     @extend_schema(parameters=[MESSAGE_PARAM], request=None, responses=s.MessageSerializer)
     @action(detail=True, methods=["post"])
@@ -443,7 +443,7 @@ class ReplyTemplateViewSet(viewsets.GenericViewSet[ReplyTemplate]):
         only_roles(self.request, Role.THERAPIST)
         if pk is None or not pk.isdigit():
             raise Http404
-        return get_object_or_404(self.get_queryset(), pk=int(pk))
+        return get_object_or_404(self.get_queryset(), pk=parse_int(pk) or 0)
 
     def list(self, request: Request) -> Response:
         only_roles(request, Role.THERAPIST)

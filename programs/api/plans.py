@@ -30,6 +30,7 @@ from exercise_tracker.api import (
     Pagination,
     StrictIntegerField,
     only_roles,
+    parse_int,
     query_choice,
     query_int,
 )
@@ -380,7 +381,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         # only when the answer is not in the cache): 404 when not visible, as get_object did.
         found = (
             access.visible_plans(request.user)
-            .filter(pk=int(pk) if pk and pk.isdigit() and int(pk) <= MAX_ID else 0)
+            .filter(pk=parse_int(pk) or 0)
             .values_list("member_id", "organization_id", "revision")
             .first()
         )

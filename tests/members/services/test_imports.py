@@ -53,7 +53,8 @@ def test_good_rows_are_enrolled_with_their_pt_and_invitations_queued(
     assert sorted(invited.values_list("member_id", flat=True)) == sorted(report.created_ids)
     assert {invitation.status for invitation in invited} == {"pending"}
     assert all(invitation.sent_at is not None for invitation in invited)
-    assert len(sends) == 2
+    queued = [send for send in sends if "invitation" in repr(send)]  # not the read cache's
+    assert len(queued) == 2
     assert [m.to for m in mail.outbox] == [["ana@example.org"]]
 
 
