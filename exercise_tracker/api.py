@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -123,6 +123,30 @@ def records_of_member(request: Any, queryset: QuerySet[Any]) -> tuple[QuerySet[A
     if end is not None:
         queryset = queryset.filter(local_date__lte=end)
     return queryset, member
+
+
+def audited_page(
+    view: Any,
+    request: Any,
+    queryset: QuerySet[Any],
+    *,
+    member: Any,
+    object_type: str,
+    render: Callable[[Any], Any],
+) -> Response:
+    """A list endpoint's page of member records: the page's rows rendered, and the read audited
+    when staff made it (one row for the page, naming the member when the list was of one)."""
+    from . import audit  # audit imports the models: not at this module's import
+
+    page = view.paginate_queryset(queryset)
+    rows = page if page is not None else list(queryset)
+    data = [render(row) for row in rows]
+    audit.record_read_by_staff(
+        request=request,
+        member_id=member.pk if member is not None else None,
+        object_type=object_type,
+    )
+    return view.get_paginated_response(data)
 
 
 class Pagination(PageNumberPagination):

@@ -16,6 +16,7 @@ from exercise_tracker import access, audit
 from exercise_tracker.api import (
     NO_MEMBER,
     Conflict,
+    audited_page,
     only_roles,
     query_choice,
     query_object,
@@ -107,14 +108,14 @@ class AlertViewSet(viewsets.GenericViewSet[Alert]):
             value = query_choice(request.query_params, name, choices)
             if value is not None:
                 qs = qs.filter(**{name: value})
-        page = self.paginate_queryset(qs)
-        rows = page if page is not None else list(qs)
-        audit.record_read_by_staff(
-            request=request,
-            member_id=member.pk if member is not None else None,
+        return audited_page(
+            self,
+            request,
+            qs,
+            member=member,
             object_type="members.alert_list",
+            render=alert_data,
         )
-        return self.get_paginated_response([alert_data(a) for a in rows])
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         only_roles(request, *ALERT_READERS)

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from exercise_tracker import access, audit
 from exercise_tracker.api import (
     Conflict,
+    audited_page,
     only_roles,
     query_choice,
     records_of_member,
@@ -172,15 +173,14 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
         wanted = query_choice(request.query_params, "status", SessionStatus.values)
         if wanted is not None:
             qs = qs.filter(status=wanted)
-        page = self.paginate_queryset(qs)
-        rows = page if page is not None else list(qs)
-        data = [session_data(s, list(s.entries.all())) for s in rows]
-        audit.record_read_by_staff(
-            request=request,
-            member_id=member.pk if member is not None else None,
+        return audited_page(
+            self,
+            request,
+            qs,
+            member=member,
             object_type="members.session_list",
+            render=lambda s: session_data(s, list(s.entries.all())),
         )
-        return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         only_roles(request, *access.SESSION_READERS)

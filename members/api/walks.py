@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from exercise_tracker import access, audit
-from exercise_tracker.api import Conflict, only_roles, records_of_member
+from exercise_tracker.api import Conflict, audited_page, only_roles, records_of_member
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import validated
 from members.models import SymptomChange, SymptomCheck, SymptomSide, User, Walk, WalkSupport
@@ -91,14 +91,14 @@ class WalkViewSet(viewsets.GenericViewSet[Walk]):
     def list(self, request: Request) -> Response:
         only_roles(request, *access.WALK_READERS)
         qs, member = records_of_member(request, self.get_queryset())
-        page = self.paginate_queryset(qs)
-        rows = page if page is not None else list(qs)
-        audit.record_read_by_staff(
-            request=request,
-            member_id=member.pk if member is not None else None,
+        return audited_page(
+            self,
+            request,
+            qs,
+            member=member,
             object_type="members.walk_list",
+            render=walk_data,
         )
-        return self.get_paginated_response([walk_data(w) for w in rows])
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         only_roles(request, *access.WALK_READERS)
@@ -202,14 +202,14 @@ class SymptomCheckViewSet(viewsets.GenericViewSet[SymptomCheck]):
     def list(self, request: Request) -> Response:
         only_roles(request, *access.WALK_READERS)
         qs, member = records_of_member(request, self.get_queryset())
-        page = self.paginate_queryset(qs)
-        rows = page if page is not None else list(qs)
-        audit.record_read_by_staff(
-            request=request,
-            member_id=member.pk if member is not None else None,
+        return audited_page(
+            self,
+            request,
+            qs,
+            member=member,
             object_type="members.symptom_check_list",
+            render=check_data,
         )
-        return self.get_paginated_response([check_data(c) for c in rows])
 
     @extend_schema(
         request=SymptomCheckInputSerializer,

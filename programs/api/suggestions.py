@@ -19,6 +19,7 @@ from exercise_tracker.api import (
     NO_MEMBER,
     Conflict,
     Pagination,
+    audited_page,
     only_roles,
     query_choice,
     query_object,
@@ -136,14 +137,14 @@ class SuggestionViewSet(viewsets.GenericViewSet[ProgressionSuggestion]):
             value = query_choice(request.query_params, name, choices)
             if value is not None:
                 qs = qs.filter(**{name: value})
-        page = self.paginate_queryset(qs)
-        rows = page if page is not None else list(qs)
-        audit.record_read_by_staff(
-            request=request,
-            member_id=member.pk if member is not None else None,
+        return audited_page(
+            self,
+            request,
+            qs,
+            member=member,
             object_type="programs.suggestion_list",
+            render=suggestion_data,
         )
-        return self.get_paginated_response([suggestion_data(s) for s in rows])
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         only_roles(request, *READERS)
