@@ -157,9 +157,6 @@ class EmergencyGuidanceSerializer(serializers.Serializer[Any]):
     signs = serializers.ListField(child=serializers.CharField())
     action = serializers.CharField()
 
-    class Meta:
-        ref_name = "SymptomEmergencyGuidance"
-
 
 class SymptomCheckCreatedSerializer(SymptomCheckSerializer):
     emergency_guidance = EmergencyGuidanceSerializer(

@@ -99,6 +99,13 @@ WEAKNESS_GUIDANCE = EmergencyGuidance(
     signs=RED_FLAG_SIGNS,
     action=RED_FLAG_ACTION,
 )
+MESSAGE_GUIDANCE = EmergencyGuidance(
+    title="Your message may describe an emergency",
+    reason="Your care team has been told, but they may not read it straight away.",
+    lead=RED_FLAG_LEAD,
+    signs=RED_FLAG_SIGNS,
+    action=RED_FLAG_ACTION,
+)
 SYMPTOMS_PT_TOLD = (
     "Your physical therapist has been told about these changes and will look at them. "
     "Keep doing what you can comfortably."

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from exercise_tracker.api import StrictIntegerField
 from exercise_tracker.inputs import InputSerializer
+from members.api.walks import EmergencyGuidanceSerializer
 from members.models.adherence import MAX_REVIEW_MINUTES
 from messaging.models import MAX_TEXT_LENGTH
 from messaging.models.templates import TITLE_MAX_LENGTH
@@ -38,16 +39,6 @@ class ImageRefSerializer(serializers.Serializer[Any]):
     )
     width = serializers.IntegerField()
     height = serializers.IntegerField()
-
-
-class EmergencyGuidanceSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField()
-    signs = serializers.ListField(child=serializers.CharField())
-    action = serializers.CharField()
-    text = serializers.CharField()
-
-    class Meta:
-        ref_name = "MessageEmergencyGuidance"
 
 
 class MessageSerializer(serializers.Serializer[Any]):

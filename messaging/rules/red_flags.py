@@ -110,10 +110,6 @@ def red_flag_signs(text: str) -> RedFlagFinding:
 
 
 def emergency_guidance() -> dict[str, object]:
-    """What the member is shown at once (members.rules.safety's words)."""
-    return {
-        "title": safety.RED_FLAG_LEAD,
-        "signs": list(safety.RED_FLAG_SIGNS),
-        "action": safety.RED_FLAG_ACTION,
-        "text": safety.red_flag_text(),
-    }
+    """What the member is shown at once: members.rules.safety's words, in the same shape as
+    the symptom check-in's guidance."""
+    return safety.MESSAGE_GUIDANCE.as_dict()

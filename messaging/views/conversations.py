@@ -21,6 +21,7 @@ from exercise_tracker import access
 from exercise_tracker.api import PayloadTooLarge
 from exercise_tracker.views import background_poll, role_required
 from members.models import Member, Role, User
+from members.rules import safety
 from messaging.models import MAX_TEXT_LENGTH, Thread
 from messaging.models.templates import TITLE_MAX_LENGTH
 from messaging.selectors import pages, threads
@@ -127,6 +128,7 @@ def _conversation(
         "hours": pages.hours_lines(threads.working_hours_of(organization.pk)),
         "timezone_name": organization.timezone,
         "red_flag_now": request.session.pop(RED_FLAG_SESSION_KEY, None) == member.pk,
+        "guidance": safety.MESSAGE_GUIDANCE,
         "before": before,
         "today": timezone.localdate(),
     }

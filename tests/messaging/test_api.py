@@ -197,7 +197,8 @@ def test_red_flag_message_answers_emergency_guidance(world: World) -> None:
     thread = thread_of(world.member)
     answer = _post(bearer_client(world.member.user), thread.pk, text="My groin has gone numb")
     guidance = answer.json()["emergency_guidance"]
-    assert guidance["title"] == "Get emergency care now"
+    assert guidance["lead"] == "Get emergency care now"
+    assert set(guidance) == {"title", "reason", "lead", "signs", "action"}  # as symptom checks
 
 
 def test_log_time_adds_messaging_minutes_to_review_time(world: World) -> None:

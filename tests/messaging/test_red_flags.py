@@ -60,7 +60,7 @@ def test_a_members_red_flag_message_returns_the_guidance_and_raises_one_alert(
 ) -> None:
     sent = send(world.member.user, world.member, "I lost control of my bladder last night")
     assert sent.emergency_guidance is not None
-    assert sent.emergency_guidance["title"] == safety.RED_FLAG_LEAD
+    assert sent.emergency_guidance["lead"] == safety.RED_FLAG_LEAD
     assert sent.emergency_guidance["action"] == safety.RED_FLAG_ACTION
     alert = Alert.objects.get(member=world.member, kind="red_flag")
     assert alert.status == AlertStatus.OPEN
