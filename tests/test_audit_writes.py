@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from exercise_tracker import clock
 from exercise_tracker.models import AuditAction, AuditEvent
 from members.models import Alert, AlertKind, AssessmentSchedule, Member, ReminderSchedule, User
 from members.services.reminders import create_reminder
@@ -166,7 +167,7 @@ WRITES = [
         PT,
         lambda world, items: bearer_client(world.pt.user).post(
             f"/api/v1/members/{world.member.pk}/review-time/",
-            {"date": timezone.localdate().isoformat(), "minutes": 12},
+            {"date": clock.clinic_today(world.member).isoformat(), "minutes": 12},
             format="json",
         ),
         AuditAction.CREATE,
@@ -290,7 +291,7 @@ WRITES = [
         PT,
         lambda world, items: page_client(world.pt.user).post(
             f"/members/{world.member.pk}/adherence/review-time/",
-            {"date": timezone.localdate().isoformat(), "minutes": "20"},
+            {"date": clock.clinic_today(world.member).isoformat(), "minutes": "20"},
         ),
         AuditAction.CREATE,
         "members.reviewtime",

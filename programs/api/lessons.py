@@ -35,7 +35,11 @@ class LessonSectionSerializer(serializers.Serializer[Any]):
     heading = serializers.CharField(read_only=True)
     paragraphs = serializers.ListField(child=serializers.CharField(), read_only=True)
     bullets = serializers.ListField(child=serializers.CharField(), read_only=True)
-    action = serializers.CharField(read_only=True, required=False)
+    action = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="What to do about the signs in a `red_flags` section; null in a text section.",
+    )
 
 
 class LessonSerializer(serializers.Serializer[Any]):

@@ -41,6 +41,7 @@ def lesson_sections(lesson: Lesson) -> list[dict[str, Any]]:
                     "heading": section["heading"],
                     "paragraphs": section.get("paragraphs", []),
                     "bullets": section.get("bullets", []),
+                    "action": None,
                 }
             )
     return out

@@ -120,7 +120,7 @@ def test_a_pt_of_another_organization_is_refused_as_primary(world: World) -> Non
         ({"precautions": ["free text is not a code"]}, "precautions"),
         ({"timezone_name": "Mars/Olympus"}, "timezone"),
         ({"language": "xx"}, "language"),
-        ({"date_of_birth": date.today() + timedelta(days=1)}, "date_of_birth"),
+        ({"date_of_birth": date.today() + timedelta(days=30)}, "date_of_birth"),
         ({"external_id": "x" * 65}, "external_id"),
     ],
 )

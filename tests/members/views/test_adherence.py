@@ -4,7 +4,7 @@ queries whatever the number of members."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -17,7 +17,9 @@ from tests import factories
 from tests.conftest import World
 from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 
-T = timezone.now().date()
+def today() -> date:
+    """Today when the test runs (a run may cross midnight after this module is imported)."""
+    return timezone.now().date()
 
 
 def signed_in(user) -> Client:
@@ -30,12 +32,12 @@ def signed_in(user) -> Client:
 def planned(world: World) -> None:
     exercise = PlanExerciseFactory.create()
     for member, pt in ((world.member, world.pt), (world.other_member, world.pt_other)):
-        make_plan(pt=pt, member=member, items=[item(exercise)], start=T - timedelta(days=14))
+        make_plan(pt=pt, member=member, items=[item(exercise)], start=today() - timedelta(days=14))
     factories.SessionLogFactory.create(
-        member=world.member, local_date=T - timedelta(days=2), status="completed", pain_before=5
+        member=world.member, local_date=today() - timedelta(days=2), status="completed", pain_before=5
     )
     service.refresh_adherence(
-        member_ids=[world.member.pk, world.other_member.pk], since=T - timedelta(days=20)
+        member_ids=[world.member.pk, world.other_member.pk], since=today() - timedelta(days=20)
     )
 
 
@@ -72,9 +74,9 @@ def test_the_member_page_for_their_pt_and_coordinator(world: World, planned) -> 
         assert signed_in(user).get(url).status_code == 404
     days = [d for week in pt_page.context["calendar"] for d in week["days"] if d.get("date")]
     statuses = {d["date"]: d["status"] for d in days}
-    assert statuses[T - timedelta(days=2)] == "done"
-    assert statuses[T - timedelta(days=1)] == "missed"
-    assert statuses[T] == "pending"
+    assert statuses[today() - timedelta(days=2)] == "done"
+    assert statuses[today() - timedelta(days=1)] == "missed"
+    assert statuses[today()] == "pending"
 
 
 @pytest.mark.django_db

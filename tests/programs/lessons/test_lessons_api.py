@@ -53,6 +53,11 @@ def test_the_help_now_lesson_carries_the_safety_wording(world: World) -> None:
     assert flags[0]["heading"] == safety.RED_FLAG_LEAD
     assert flags[0]["bullets"] == list(safety.RED_FLAG_SIGNS)
     assert flags[0]["action"] == safety.RED_FLAG_ACTION
+    # every section has the same keys, so a client never meets a missing field
+    assert {frozenset(s) for s in body["sections"]} == {
+        frozenset({"kind", "heading", "paragraphs", "bullets", "action"})
+    }
+    assert all(s["action"] is None for s in body["sections"] if s["kind"] == "text")
     assert len(lessons) == 6
 
 
