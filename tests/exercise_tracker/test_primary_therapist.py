@@ -4,7 +4,7 @@ still ahead is in force until that date (it used to be missed where "open" meant
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -17,23 +17,26 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.now().date()
+
+def today() -> date:
+    """Today when the test runs, not when the module was imported (a run may cross midnight)."""
+    return timezone.now().date()
 
 
 def test_an_assignment_ending_later_is_in_force_until_its_end_date() -> None:
-    assignment = factories.CareAssignmentFactory.create(end_date=TODAY + timedelta(days=10))
+    assignment = factories.CareAssignmentFactory.create(end_date=today() + timedelta(days=10))
     member, pt = assignment.member, assignment.therapist
 
     assert access.primary_therapist(member) == pt
-    assert access.primary_therapist(member.pk, on=TODAY + timedelta(days=9)) == pt
+    assert access.primary_therapist(member.pk, on=today() + timedelta(days=9)) == pt
     # The end date is exclusive: from that day on the member has no primary PT.
-    assert access.primary_therapist(member, on=TODAY + timedelta(days=10)) is None
+    assert access.primary_therapist(member, on=today() + timedelta(days=10)) is None
     # Nor before the assignment started.
     assert access.primary_therapist(member, on=assignment.start_date - timedelta(days=1)) is None
 
 
 def test_the_subquery_and_the_function_agree() -> None:
-    ending = factories.CareAssignmentFactory.create(end_date=TODAY + timedelta(days=3))
+    ending = factories.CareAssignmentFactory.create(end_date=today() + timedelta(days=3))
     none = factories.MemberFactory.create(user__organization=ending.member.user.organization)
     rows = dict(
         Member.objects.filter(pk__in=[ending.member.pk, none.pk])
@@ -47,14 +50,14 @@ def test_the_subquery_and_the_function_agree() -> None:
 
 
 def test_a_handover_gives_the_newest_primary_assignment() -> None:
-    leaving = factories.CareAssignmentFactory.create(end_date=TODAY + timedelta(days=5))
+    leaving = factories.CareAssignmentFactory.create(end_date=today() + timedelta(days=5))
     member = leaving.member
     arriving = factories.CareAssignmentFactory.create(
-        member=member, start_date=TODAY, therapist__user__organization=member.user.organization
+        member=member, start_date=today(), therapist__user__organization=member.user.organization
     )
     assert access.primary_therapist(member) == arriving.therapist
-    assert access.primary_therapist(member, on=TODAY - timedelta(days=1)) == leaving.therapist
-    assert access.primary_therapist(member, on=TODAY + timedelta(days=6)) == arriving.therapist
+    assert access.primary_therapist(member, on=today() - timedelta(days=1)) == leaving.therapist
+    assert access.primary_therapist(member, on=today() + timedelta(days=6)) == arriving.therapist
 
 
 def test_a_non_primary_assignment_is_not_the_primary_pt() -> None:
@@ -63,7 +66,7 @@ def test_a_non_primary_assignment_is_not_the_primary_pt() -> None:
 
 
 def test_an_alert_goes_to_a_pt_whose_assignment_ends_later() -> None:
-    assignment = factories.CareAssignmentFactory.create(end_date=TODAY + timedelta(days=10))
+    assignment = factories.CareAssignmentFactory.create(end_date=today() + timedelta(days=10))
     finding = Finding(kind=AlertKind.PAIN_SPIKE, details={})
     alerts.raise_alerts(member_id=assignment.member_id, findings=[finding])
     alert = assignment.member.alerts.get()

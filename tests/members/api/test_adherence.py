@@ -21,9 +21,12 @@ from tests import factories
 from tests.conftest import World, bearer_client
 from tests.programs.factories_plans import PlanExerciseFactory, PlanTemplateFactory, item, make_plan
 
+
 def today() -> date:
     """Today when the test runs (a run may cross midnight after this module is imported)."""
     return timezone.now().date()
+
+
 URL = "/api/v1/dashboard/adherence/"
 
 

@@ -18,17 +18,23 @@ from tests import factories
 from tests.conftest import World
 from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 
-T = timezone.now().date()
-NOON = datetime.combine(T, time(12, 0), tzinfo=UTC)
+
+def today() -> date:
+    """Today when the test runs, not when the module was imported (a run may cross midnight)."""
+    return timezone.now().date()
+
+
+def noon() -> datetime:
+    return datetime.combine(today(), time(12, 0), tzinfo=UTC)
 
 
 def day(n: int) -> date:
     """T - n."""
-    return T - timedelta(days=n)
+    return today() - timedelta(days=n)
 
 
 def at_noon(n: int) -> datetime:
-    return NOON - timedelta(days=n)
+    return noon() - timedelta(days=n)
 
 
 def utc_member(world: World) -> Member:
@@ -55,10 +61,10 @@ def log(member: Member, n: int, status: str = "completed", **values) -> SessionL
     )
 
 
-def figures(member: Member, now: datetime = NOON) -> MemberAdherence:
+def figures(member: Member, now: datetime | None = None) -> MemberAdherence:
     """The figures after a rebuild of the last 40 days (the tests write logs with the ORM,
     which, unlike the services, refreshes nothing)."""
-    service.refresh_adherence(member_ids=[member.pk], since=day(40), now=now)
+    service.refresh_adherence(member_ids=[member.pk], since=day(40), now=now or noon())
     return MemberAdherence.objects.get(member=member)
 
 
@@ -166,7 +172,7 @@ def test_a_paused_plan_asks_nothing_while_paused(world: World) -> None:
 def test_each_member_is_counted_by_their_own_local_date(world: World) -> None:
     """At 20:00 UTC it is already tomorrow morning in Tokyo and still this morning in
     Honolulu: Tokyo's day T is over (due), Honolulu's is not."""
-    evening = datetime.combine(T, time(20, 0), tzinfo=UTC)
+    evening = datetime.combine(today(), time(20, 0), tzinfo=UTC)
     tokyo, honolulu = world.member, world.other_member
     tokyo.timezone, honolulu.timezone = "Asia/Tokyo", "Pacific/Honolulu"
     tokyo.save(update_fields=["timezone"])
@@ -175,8 +181,8 @@ def test_each_member_is_counted_by_their_own_local_date(world: World) -> None:
     for member, pt in ((tokyo, world.pt), (honolulu, world.pt_other)):
         make_plan(pt=pt, member=member, items=[item(exercise)], start=day(5), at=at_noon(5))
     a, b = figures(tokyo, evening), figures(honolulu, evening)
-    assert (a.as_of, a.prescribed) == (T + timedelta(days=1), 6)  # T-5..T
-    assert (b.as_of, b.prescribed) == (T, 5)  # T-5..T-1
+    assert (a.as_of, a.prescribed) == (today() + timedelta(days=1), 6)  # T-5..T
+    assert (b.as_of, b.prescribed) == (today(), 5)  # T-5..T-1
     assert a.risk == b.risk == Risk.NEVER_STARTED
 
 
@@ -213,12 +219,12 @@ def test_the_day_rolls_over_and_yesterday_comes_due(world: World) -> None:
     yesterday_noon = at_noon(1)
     s = figures(member, yesterday_noon)
     assert (s.as_of, s.prescribed) == (day(1), 4)
-    assert service.members_to_roll_over(now=NOON) == [member.pk]
-    assert service.roll_over(now=NOON) == 1
+    assert service.members_to_roll_over(now=noon()) == [member.pk]
+    assert service.roll_over(now=noon()) == 1
     s = MemberAdherence.objects.get(member=member)
-    assert (s.as_of, s.prescribed) == (T, 5)
+    assert (s.as_of, s.prescribed) == (today(), 5)
     assert AdherenceDay.objects.get(member=member, date=day(1)).due == 1
-    assert service.members_to_roll_over(now=NOON) == []
+    assert service.members_to_roll_over(now=noon()) == []
 
 
 @pytest.mark.django_db
@@ -231,7 +237,7 @@ def test_logging_through_the_service_gives_what_a_full_rebuild_gives(world: Worl
     item_id = plan.items.get().pk
     logged = log_session(
         member=member,
-        local_date=T,
+        local_date=today(),
         status="completed",
         pain_before=3,
         entries=[EntryInput(plan_item=item_id, status="done")],
@@ -239,8 +245,8 @@ def test_logging_through_the_service_gives_what_a_full_rebuild_gives(world: Worl
     fast = MemberAdherence.objects.get(member=member)
     fast_days = list(AdherenceDay.objects.filter(member=member).order_by("date").values())
     fast_weeks = list(AdherenceWeek.objects.filter(member=member).order_by("week_start").values())
-    assert AdherenceDay.objects.get(member=member, date=T).done == 1
-    assert fast.last_active == T
+    assert AdherenceDay.objects.get(member=member, date=today()).done == 1
+    assert fast.last_active == today()
     # Rebuild everything from the plan's start: the same rows and figures.
     AdherenceDay.objects.filter(member=member).delete()
     AdherenceWeek.objects.filter(member=member).delete()

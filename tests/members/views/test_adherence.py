@@ -17,6 +17,7 @@ from tests import factories
 from tests.conftest import World
 from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 
+
 def today() -> date:
     """Today when the test runs (a run may cross midnight after this module is imported)."""
     return timezone.now().date()
@@ -34,7 +35,10 @@ def planned(world: World) -> None:
     for member, pt in ((world.member, world.pt), (world.other_member, world.pt_other)):
         make_plan(pt=pt, member=member, items=[item(exercise)], start=today() - timedelta(days=14))
     factories.SessionLogFactory.create(
-        member=world.member, local_date=today() - timedelta(days=2), status="completed", pain_before=5
+        member=world.member,
+        local_date=today() - timedelta(days=2),
+        status="completed",
+        pain_before=5,
     )
     service.refresh_adherence(
         member_ids=[world.member.pk, world.other_member.pk], since=today() - timedelta(days=20)
