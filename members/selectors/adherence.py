@@ -281,8 +281,7 @@ class Totals:
 
     @property
     def distribution(self) -> list[dict[str, Any]]:
-        labels = [label for _, _, label in BANDS] + [TOP_BAND[1], NO_FIGURE]
-        return [{"band": label, "members": self.bands.get(label, 0)} for label in labels]
+        return [{"band": label, "members": self.bands.get(label, 0)} for label in BAND_LABELS]
 
 
 def totals_of(rows: Iterable[Row], *, open_alerts: int = 0) -> Totals:
@@ -319,10 +318,17 @@ ROLLING_TENTHS = _tenths(F("adherence__completed"), F("adherence__prescribed"))
 RISK = Coalesce(F("adherence__risk"), Value(Risk.NO_PLAN.value), output_field=CharField())
 
 
-def _band() -> Case:
-    whens = [When(tenths__isnull=True, then=Value(NO_FIGURE))]
-    whens += [When(tenths__lt=10 * high, then=Value(label)) for _, high, label in BANDS]
-    return Case(*whens, default=Value(TOP_BAND[1]), output_field=CharField())
+BAND_LABELS = (*(label for _, _, label in BANDS), TOP_BAND[1], NO_FIGURE)
+
+
+def _in_band(label: str) -> Q:
+    """The Q (on members annotated with `tenths`) of an adherence band."""
+    if label == NO_FIGURE:
+        return Q(tenths__isnull=True)
+    if label == TOP_BAND[1]:
+        return Q(tenths__gte=10 * TOP_BAND[0])
+    low, high = next((low, high) for low, high, name in BANDS if name == label)
+    return Q(tenths__gte=10 * low, tenths__lt=10 * high)
 
 
 def _group_counters() -> dict[str, Any]:
@@ -340,8 +346,8 @@ def _group_counters() -> dict[str, Any]:
 
 def _sql_totals(members: QuerySet[Member]) -> Totals:
     """The default window's roll-ups grouped in the database from the members' MemberAdherence
-    rows: one query by (PT, template), one by (risk, band), one count of open alerts. No member
-    row comes to Python."""
+    rows: one query by (PT, template) with the counts by risk and band as columns, and one count
+    of open alerts. No member row comes to Python."""
     totals = Totals()
     figures = members.order_by().alias(tenths=ROLLING_TENTHS, risk_now=RISK)
     by_pair = figures.values("therapist_id", "template_id").annotate(
@@ -349,6 +355,8 @@ def _sql_totals(members: QuerySet[Member]) -> Totals:
         active=Coalesce(Sum("adherence__active_days_30"), 0),
         rtm=Count("pk", filter=Q(adherence__active_days_30__gte=RTM_SUPPLY_DAYS)),
         last_as_of=Max("adherence__as_of"),
+        **{f"risk_{n}": Count("pk", filter=Q(risk_now=risk)) for n, risk in enumerate(Risk)},
+        **{f"band_{n}": Count("pk", filter=_in_band(label)) for n, label in enumerate(BAND_LABELS)},
     )
     for cell in by_pair:
         values: dict[str, Any] = dict(cell)
@@ -358,16 +366,12 @@ def _sql_totals(members: QuerySet[Member]) -> Totals:
         totals.template.setdefault(cell["template_id"], Group()).add(group)
         totals.active_days_total += cell["active"]
         totals.rtm_members += cell["rtm"]
+        for n, risk in enumerate(Risk):
+            totals.by_risk[risk.value] += values[f"risk_{n}"]
+        for n, label in enumerate(BAND_LABELS):
+            totals.bands[label] += values[f"band_{n}"]
         if cell["last_as_of"] is not None:
             totals.last_as_of = max(totals.last_as_of or cell["last_as_of"], cell["last_as_of"])
-    for risk, band, n in (
-        figures.annotate(risk_label=RISK, band=_band())
-        .values("risk_label", "band")
-        .annotate(n=Count("pk"))
-        .values_list("risk_label", "band", "n")
-    ):
-        totals.by_risk[risk] += n
-        totals.bands[band] += n
     totals.open_alerts = Alert.objects.filter(
         member_id__in=members.order_by().values("pk"), status__in=ACTIVE_STATUSES
     ).count()
@@ -772,14 +776,18 @@ def _complete(
     end: date,
     therapists: dict[int, str],
     templates: dict[int, str],
+    sums: dict[int, dict[str, Any]] | None = None,
 ) -> None:
     """The page's rows with what is not in their MemberAdherence row: the window's figures (a
-    custom window), open alerts, reminders, and the names of PT and template."""
+    custom window: from `sums` when given, else summed for these rows), open alerts, reminders,
+    and the names of PT and template."""
     if not rows:
         return
     if windowed:
-        ids = [row.member_id for row in rows]
-        _apply_window(rows, _window_sums(Member.objects.filter(pk__in=ids), start, end))
+        if sums is None:
+            ids = [row.member_id for row in rows]
+            sums = _window_sums(Member.objects.filter(pk__in=ids), start, end)
+        _apply_window(rows, sums)
     _alerts_and_reminders(rows)
     for row in rows:
         row.therapist_name = therapists.get(row.therapist_id, "") if row.therapist_id else ""
@@ -846,11 +854,13 @@ def _dashboard(
         end = totals.last_as_of or (today or timezone.now().date())
         start = end - timedelta(days=rules.WINDOW_DAYS - 1)
         windowed: dict[str, Any] = {}
+        sums = None
     else:
         end = filters.end or (today or timezone.now().date())
         start = filters.start or end - timedelta(days=rules.WINDOW_DAYS - 1)
         everyone, _ = _rows(members)
-        _apply_window(everyone, _window_sums(members, start, end))
+        sums = _window_sums(members, start, end)
+        _apply_window(everyone, sums)
         totals = totals_of(
             everyone,
             open_alerts=Alert.objects.filter(
@@ -872,6 +882,7 @@ def _dashboard(
         end=end,
         therapists=therapists,
         templates=templates,
+        sums=sums,
     )
     chart_start = min(start, end - timedelta(weeks=CHART_WEEKS) + timedelta(days=1))
     with_pain = getattr(user, "role", None) in (Role.THERAPIST, Role.STAFF)
