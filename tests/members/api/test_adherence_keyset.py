@@ -6,6 +6,8 @@ equal those worked out from every member's row (a rebuild)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -273,3 +275,25 @@ def test_percent_rounds_half_up_from_the_exact_ratio() -> None:
     assert rules.percent_tenths(1, 3) == 333 and rules.percent(0, 0) is None
     assert rules.mean_percent(333 + 667, 2) == 50.0 and rules.mean_percent(1, 2) == 0.1
     assert rules.mean_percent(0, 0) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("window", [False, True])
+def test_the_csv_has_every_row_once_in_the_pages_order_a_chunk_at_a_time(
+    world: World, crowd: list[Member], window: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selectors, "CSV_CHUNK", 4)  # several chunks and a short last one
+    params: dict[str, str] = {"ordering": "-adherence"}
+    if window:
+        params |= {"from": day(20).isoformat(), "to": day(1).isoformat()}
+    client = bearer_client(world.coordinator)
+    ids, rows = walk(client, {**params, "page_size": "5"})
+    response = client.get(URL, {**params, "format": "csv"})
+    text = b"".join(response.streaming_content).decode()
+    lines = list(csv.reader(io.StringIO(text)))[1:]
+    assert [cells[0] for cells in lines] == [str(pk) for pk in ids]
+    by_id = {str(r["member_id"]): r for r in rows}
+    for cells in lines:
+        row = by_id[cells[0]]
+        assert int(cells[4]) == row["prescribed_sessions"]  # the window's figures, per chunk
+        assert int(cells[5]) == row["completed_sessions"]
