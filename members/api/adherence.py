@@ -319,13 +319,12 @@ class DashboardView(APIView):
             raise serializers.ValidationError({"cursor": ["Give a cursor or a page, not both."]})
         export = request.accepted_renderer.format == "csv"
         try:
-            board = selectors.dashboard(
-                request.user,
-                filters,
-                cursor=None if export else cursor,
-                page_size=size,
-                page=None if export else page,
-                with_weeks=not export,
+            board = (
+                selectors.export_board(request.user, filters)
+                if export
+                else selectors.dashboard(
+                    request.user, filters, cursor=cursor, page_size=size, page=page
+                )
             )
         except selectors.BadCursor as exc:
             raise serializers.ValidationError(
