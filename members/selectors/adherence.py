@@ -664,6 +664,9 @@ def encode_cursor(keys: Sequence[SortKey], values: Sequence[Any], *, backwards: 
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+MAX_CURSOR_TEXT = 1000
+
+
 class BadCursor(ValueError):
     """A cursor this ordering did not make."""
 
@@ -686,7 +689,11 @@ def decode_cursor(keys: Sequence[SortKey], cursor: str) -> tuple[list[Any], bool
         for key, value in zip(keys, values, strict=True):
             if key.kind is date:
                 parsed.append(date.fromisoformat(value))
-            elif type(value) is not key.kind:
+            elif type(value) is not key.kind or (
+                # What no column holds: the database would answer an error, not an empty page.
+                (key.kind is int and abs(value) >= 2**62)
+                or (key.kind is str and len(value) > MAX_CURSOR_TEXT)
+            ):
                 raise BadCursor(cursor)
             else:
                 parsed.append(value)

@@ -179,7 +179,16 @@ def test_page_numbers_still_work(world: World, crowd: list[Member]) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("cursor", ["nonsense", "e30", "eyJiIjpmYWxzZSwiayI6WzFdfQ"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        "e30",  # {}
+        "eyJiIjpmYWxzZSwiayI6WzFdfQ",  # one value for five keys
+        # five values, the last far beyond any id
+        "eyJiIjpmYWxzZSwiayI6WzAsMCwwLCJhIiwxMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwXX0",
+    ],
+)
 def test_a_bad_cursor_is_a_400_naming_it(world: World, crowd: list[Member], cursor) -> None:
     response = bearer_client(world.coordinator).get(URL, {"cursor": cursor})
     assert response.status_code == 400
