@@ -689,17 +689,21 @@ def decode_cursor(keys: Sequence[SortKey], cursor: str) -> tuple[list[Any], bool
         for key, value in zip(keys, values, strict=True):
             if key.kind is date:
                 parsed.append(date.fromisoformat(value))
-            elif type(value) is not key.kind or (
-                # What no column holds: the database would answer an error, not an empty page.
-                (key.kind is int and abs(value) >= 2**62)
-                or (key.kind is str and len(value) > MAX_CURSOR_TEXT)
-            ):
+            elif type(value) is not key.kind or not _holdable(value):
                 raise BadCursor(cursor)
             else:
                 parsed.append(value)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
         raise BadCursor(cursor) from exc
     return parsed, bool(backwards)
+
+
+def _holdable(value: Any) -> bool:
+    """What a column may hold: anything else, the database would answer with an error rather
+    than an empty page."""
+    if isinstance(value, int):
+        return abs(value) < 2**62
+    return len(value) <= MAX_CURSOR_TEXT if isinstance(value, str) else True
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any], *, backwards: bool) -> Q:
