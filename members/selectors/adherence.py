@@ -2,6 +2,11 @@
 template, week by week), and one member's figures, from the roll-ups members.services.adherence
 keeps (never by replaying schedules). A fixed number of queries whatever the number of members.
 
+The rows are sorted and cut in the database (keyset pages: `sort_keys`, `page_of`); in the
+default window the roll-ups are grouped there too (`_sql_totals`), so no query brings every
+member to Python. Percents are whole tenths (members.rules.adherence.percent_tenths), computed
+alike in SQL and in Python: `totals_of` works the same roll-ups out from rows, as a rebuild.
+
 The default window is each member's last 30 local days (their MemberAdherence row, made as of
 their today). A window given with `from` and `to` is summed from the day rows. Labels (risk,
 streaks, last active) are always as of the member's today. Figures are self-reported.
