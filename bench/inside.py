@@ -359,11 +359,19 @@ def dispatcher(rounds: int = 7, idle_rounds: int = 50) -> None:
     )
 
 
-# --- the adherence dashboard at 10,000 members against a hand-written SQL aggregate ------------
+# --- the adherence dashboard at 10,000 and 100,000 members against a hand-written SQL aggregate ---
 
 SCALE_SLUG = "scale-clinic"
 SCALE_MEMBERS = 10_000
 SCALE_DAYS = 90
+# One organization per size, each seeded once and kept: the 10,000 stays cached beside the
+# 100,000 (the default sizes of `make bench`; --dashboard-members chooses).
+DASHBOARD_SIZES = (SCALE_MEMBERS, 100_000)
+
+
+def scale_slug(members: int) -> str:
+    return SCALE_SLUG if members == SCALE_MEMBERS else f"scale{members // 1000}k-clinic"
+
 
 # What a dashboard needs of every member over the last 30 days, written by hand in one statement
 # over the same sessions: sessions done, days active, the last one. The baseline the API's first
@@ -382,26 +390,27 @@ GROUP BY m.id
 """
 
 
-def _ensure_scale_organization() -> tuple[int, float]:
-    """seed_scale's organization with 10,000 members and 90 days, made once and kept (it takes
-    minutes); its figures are rolled over to today. Returns (members, seconds spent)."""
+def _ensure_scale_organization(members: int = SCALE_MEMBERS) -> tuple[int, float]:
+    """seed_scale's organization with this many members and 90 days, made once and kept (it
+    takes minutes); its figures are rolled over to today. Returns (members, seconds spent)."""
     from django.core.management import call_command
 
     from members.models import Member, User
     from members.services.adherence import roll_over
 
+    slug = scale_slug(members)
     started = time.perf_counter()
-    have = Member.objects.filter(user__organization__slug=SCALE_SLUG).count()
+    have = Member.objects.filter(user__organization__slug=slug).count()
     # Any account there (a run cut off early may have left its PTs) is replaced.
-    partial = User.objects.filter(organization__slug=SCALE_SLUG).exists()
-    if have != SCALE_MEMBERS:
+    partial = User.objects.filter(organization__slug=slug).exists()
+    if have != members:
         import sys
 
         call_command(
             "seed_scale",
-            members=SCALE_MEMBERS,
+            members=members,
             days=SCALE_DAYS,
-            org_slug=SCALE_SLUG,
+            org_slug=slug,
             force=True,
             replace=partial,
             stdout=sys.stderr,  # progress on the terminal; stdout carries the JSON
@@ -416,29 +425,34 @@ def _ensure_scale_organization() -> tuple[int, float]:
     with connection.cursor() as cursor:
         for model in (SessionLog, AdherenceDay, AdherenceWeek, MemberAdherence):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    return Member.objects.filter(user__organization__slug=SCALE_SLUG).count(), (
+    return Member.objects.filter(user__organization__slug=slug).count(), (
         time.perf_counter() - started
     )
 
 
-def dashboard(rounds: int = 9) -> None:
+def dashboard(sizes: tuple[int, ...] = DASHBOARD_SIZES, rounds: int = 9) -> None:
     """The dashboard API's first page (roll-ups by PT, template, week and band, 20 rows) for the
-    coordinator of 10,000 members, through Django's whole stack in process, against the
-    baseline SQL over the same sessions, in interleaved rounds; then the CSV export of every row.
-    Prints JSON: medians in milliseconds, their ratio, queries, CSV rows per second."""
+    coordinator of each organization size, through Django's whole stack in process, against the
+    baseline SQL over the same sessions, all in interleaved rounds; then the CSV export of every
+    row of each. Prints JSON: per size, medians in milliseconds, their ratio, queries, CSV rows
+    per second."""
     from django.db import connection
     from django.test import Client
 
     from members.models import User
 
-    members, setup_s = _ensure_scale_organization()
-    coordinator = User.objects.get(username="scale_coordinator")
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(coordinator)
+    prepared = []
+    for size in sizes:
+        members, setup_s = _ensure_scale_organization(size)
+        coordinator = User.objects.get(username=f"{scale_slug(size).removesuffix('-clinic')}"
+                                       "_coordinator")  # fmt: skip
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(coordinator)
+        prepared.append((members, setup_s, coordinator, client))
     end = timezone.localdate()
     start = end - timedelta(days=29)
 
-    def api() -> float:
+    def api(client: Any, members: int) -> float:
         began = time.perf_counter()
         response = client.get("/api/v1/dashboard/adherence/")
         elapsed = time.perf_counter() - began
@@ -446,7 +460,7 @@ def dashboard(rounds: int = 9) -> None:
             raise SystemExit(f"bench: dashboard answered {response.status_code}")
         return elapsed
 
-    def baseline() -> float:
+    def baseline(coordinator: Any, members: int) -> float:
         began = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(BASELINE_SQL, [start, end, coordinator.organization_id])
@@ -456,32 +470,35 @@ def dashboard(rounds: int = 9) -> None:
             raise SystemExit(f"bench: the baseline found {len(rows)} members")
         return elapsed
 
-    for warm in (api, baseline, api, baseline):
-        warm()
-    api_times, sql_times = [], []
-    for _ in range(rounds):
-        api_times.append(api())
-        sql_times.append(baseline())
-    statements: list[str] = []
+    times: dict[int, tuple[list[float], list[float]]] = {m: ([], []) for m, *_ in prepared}
+    for warm in range(rounds + 2):
+        for members, _, coordinator, client in prepared:
+            api_s, sql_s = api(client, members), baseline(coordinator, members)
+            if warm >= 2:
+                times[members][0].append(api_s)
+                times[members][1].append(sql_s)
+    results = []
+    for members, setup_s, _, client in prepared:
+        statements: list[str] = []
 
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        statements.append(sql)
-        return execute(sql, params, many, context)
+        def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            statements.append(sql)  # noqa: B023 (used at once, in this iteration)
+            return execute(sql, params, many, context)
 
-    # A request resets Django's own query log when it starts: count at the cursor instead.
-    with connection.execute_wrapper(count):
-        api()
-    csv_times, lines = [], 0
-    for _ in range(3):
-        began = time.perf_counter()
-        response = client.get("/api/v1/dashboard/adherence/?format=csv")
-        lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)  # type: ignore[attr-defined]
-        csv_times.append(time.perf_counter() - began)
-    api_ms = 1000 * statistics.median(api_times)
-    sql_ms = 1000 * statistics.median(sql_times)
-    csv_s = statistics.median(csv_times)
-    print(
-        json.dumps(
+        # A request resets Django's own query log when it starts: count at the cursor instead.
+        with connection.execute_wrapper(count):
+            api(client, members)
+        csv_times, lines = [], 0
+        for _ in range(3 if members <= SCALE_MEMBERS else 1):
+            began = time.perf_counter()
+            response = client.get("/api/v1/dashboard/adherence/?format=csv")
+            lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)  # type: ignore[attr-defined]
+            csv_times.append(time.perf_counter() - began)
+        api_times, sql_times = times[members]
+        api_ms = 1000 * statistics.median(api_times)
+        sql_ms = 1000 * statistics.median(sql_times)
+        csv_s = statistics.median(csv_times)
+        results.append(
             {
                 "members": members,
                 "api_ms": api_ms,
@@ -496,7 +513,7 @@ def dashboard(rounds: int = 9) -> None:
                 "setup_s": setup_s,
             }
         )
-    )
+    print(json.dumps({"sizes": results}))
 
 
 # --- profiling a write in process ------------------------------------------------------------

@@ -102,14 +102,17 @@ def access_token(env: dict[str, str], username: str) -> str:
     return manage(env, "shell", "-c", code).strip().splitlines()[-1]
 
 
-def inside(env: dict[str, str], function: str, *, long: bool = False) -> dict[str, Any]:
+def inside(
+    env: dict[str, str], function: str, *, long: bool = False, arguments: str = ""
+) -> dict[str, Any]:
     """Runs a function of bench/inside.py in Django against the benchmark database (`long`: one
-    that may seed for minutes, showing its progress)."""
+    that may seed for minutes, showing its progress; `arguments`: Python source of its
+    arguments)."""
     out = manage(
         env,
         "shell",
         "-c",
-        f"from bench.inside import {function}; {function}()",
+        f"from bench.inside import {function}; {function}({arguments})",
         progress=long,
         timeout=3600 if long else 600,
     )
@@ -290,8 +293,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--no-dispatcher", action="store_true", help="skip the reminder dispatcher ticks"
     )
+    parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard at scale")
     parser.add_argument(
-        "--no-dashboard", action="store_true", help="skip the dashboard at 10,000 members"
+        "--dashboard-members",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000],
+        help="organization sizes for the dashboard (default 10000 100000; each seeded once, "
+        "the 100,000 in about half an hour)",
     )
     args = parser.parse_args()
     if not (1 <= args.rounds <= 50 and 0.5 <= args.duration <= 60):
@@ -369,8 +378,10 @@ def main() -> None:
         step(total - 1, total, "reminder dispatcher: a tick with none due, and with 1,000 due")
         report_dispatcher(inside(env, "dispatcher"))
     if not args.no_dashboard:
-        step(total, total, "adherence dashboard at 10,000 members (seed_scale, once)")
-        report_dashboard(inside(env, "dashboard", long=True))
+        sizes = sorted(set(args.dashboard_members))
+        names = " and ".join(f"{n:,}" for n in sizes)
+        step(total, total, f"adherence dashboard at {names} members (seed_scale, once)")
+        report_dashboard(inside(env, "dashboard", long=True, arguments=f"sizes={tuple(sizes)!r}"))
 
 
 # A tick with nothing due must cost under 1/50 of one with 1,000 due (of 10,000 scheduled):
@@ -391,22 +402,34 @@ def report_dispatcher(tick: dict[str, Any]) -> None:
 
 
 # The dashboard's first page with its roll-ups at most 1.5 times a hand-written SQL aggregate
-# over the same sessions (issue 7).
+# over the same sessions (issue 7), at 100,000 members; and at most twice its own time at 10,000
+# (the first page does not read every member).
 DASHBOARD_TARGET = 1.5
+DASHBOARD_GROWTH_TARGET = 2.0
 
 
-def report_dashboard(run: dict[str, Any]) -> None:
-    met = "met" if run["ratio"] <= DASHBOARD_TARGET else "NOT met"
-    print(
-        f"      {run['members']:,} members, 90 days (set up in {run['setup_s']:.0f} s). "
-        f"Dashboard API, first page with roll-ups: {run['api_ms']:.0f} ms "
-        f"({run['api_range_ms'][0]:.0f}-{run['api_range_ms'][1]:.0f}, {run['api_queries']} "
-        f"queries); hand-written SQL aggregate: {run['sql_ms']:.0f} ms "
-        f"({run['sql_range_ms'][0]:.0f}-{run['sql_range_ms'][1]:.0f})."
-        f"\n      ratio {run['ratio']:.2f}; target at most {DASHBOARD_TARGET}: {met}. "
-        f"CSV of every row: {run['csv_rows']:,} rows in {run['csv_s']:.2f} s "
-        f"({run['csv_rows_per_s']:,.0f} rows/s)"
-    )
+def report_dashboard(answer: dict[str, Any]) -> None:
+    runs = answer["sizes"]
+    for run in runs:
+        met = "met" if run["ratio"] <= DASHBOARD_TARGET else "NOT met"
+        print(
+            f"      {run['members']:,} members, 90 days (set up in {run['setup_s']:.0f} s). "
+            f"Dashboard API, first page with roll-ups: {run['api_ms']:.0f} ms "
+            f"({run['api_range_ms'][0]:.0f}-{run['api_range_ms'][1]:.0f}, {run['api_queries']} "
+            f"queries); hand-written SQL aggregate: {run['sql_ms']:.0f} ms "
+            f"({run['sql_range_ms'][0]:.0f}-{run['sql_range_ms'][1]:.0f})."
+            f"\n      ratio {run['ratio']:.2f}; target at most {DASHBOARD_TARGET}: {met}. "
+            f"CSV of every row: {run['csv_rows']:,} rows in {run['csv_s']:.2f} s "
+            f"({run['csv_rows_per_s']:,.0f} rows/s)"
+        )
+    if len(runs) > 1:
+        small, large = runs[0], runs[-1]
+        growth = large["api_ms"] / small["api_ms"]
+        met = "met" if growth <= DASHBOARD_GROWTH_TARGET else "NOT met"
+        print(
+            f"      first page at {large['members']:,} members over {small['members']:,}: "
+            f"{growth:.2f}x; target at most {DASHBOARD_GROWTH_TARGET}x: {met}"
+        )
 
 
 def report_idle_conversation(server: Server, poll: Scenario) -> None:

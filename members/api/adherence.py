@@ -8,7 +8,7 @@ the dashboard. Figures are self-reported, and every answer says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -19,10 +19,11 @@ from rest_framework import renderers, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from exercise_tracker import access, audit, csv_export
-from exercise_tracker.api import Pagination, query_date
+from exercise_tracker.api import Pagination, query_date, query_int
 from exercise_tracker.models import AuditAction
 from exercise_tracker.schema import ErrorSerializer
 from members.models import Risk, Role
@@ -55,6 +56,11 @@ DASHBOARD_PARAMS = [
     OpenApiParameter("risk", str, enum=Risk.values, description="Members with this label now"),
     OpenApiParameter("ordering", str, enum=list(selectors.ORDERINGS)),
     OpenApiParameter("format", str, enum=["json", "csv"], description="csv: every row"),
+    OpenApiParameter(
+        "cursor", str, description="Where a page starts: from the `next` and `previous` links"
+    ),
+    OpenApiParameter("page", int, description="A page number (instead of `cursor`)"),
+    OpenApiParameter("page_size", int, description="Rows per page (default 20, at most 100)"),
 ]
 
 
@@ -235,15 +241,17 @@ CSV_PAIN_COLUMNS = ("pain_first_week", "pain_last_week", "pain_trend")
 CSV_TAIL = ("window_from", "window_to", "source")
 
 
-def csv_lines(board: selectors.Dashboard) -> Iterator[str]:
+def csv_lines(board: selectors.Dashboard, rows: Iterable[selectors.Row]) -> Iterator[str]:
     pain = board.with_pain
     header = [*CSV_COLUMNS, *(CSV_PAIN_COLUMNS if pain else ()), *CSV_TAIL]
-    return csv_export.csv_lines(header, _csv_rows(board, pain=pain))
+    return csv_export.csv_lines(header, _csv_rows(board, rows, pain=pain))
 
 
-def _csv_rows(board: selectors.Dashboard, *, pain: bool) -> Iterator[list[Any]]:
+def _csv_rows(
+    board: selectors.Dashboard, rows: Iterable[selectors.Row], *, pain: bool
+) -> Iterator[list[Any]]:
     tail = [board.start.isoformat(), board.end.isoformat(), selectors.SOURCE]
-    for row in board.rows:
+    for row in rows:
         values: list[Any] = [
             row.member_id,
             row.name,
@@ -300,11 +308,28 @@ class DashboardView(APIView):
         params = {
             name: str(value)
             for name, value in request.query_params.items()
-            if name not in ("page", "page_size", "format")
+            if name not in ("page", "page_size", "format", "cursor")
         }
         filters = filters_from(params, request.user, today=timezone.localdate())
-        board = selectors.dashboard(request.user, filters)
+        paginator = Pagination()
+        size = paginator.get_page_size(request)
+        page = query_int(request.query_params, "page")
+        cursor = request.query_params.get("cursor")
+        if cursor is not None and page is not None:
+            raise serializers.ValidationError({"cursor": ["Give a cursor or a page, not both."]})
         export = request.accepted_renderer.format == "csv"
+        try:
+            board = (
+                selectors.export_board(request.user, filters)
+                if export
+                else selectors.dashboard(
+                    request.user, filters, cursor=cursor, page_size=size, page=page
+                )
+            )
+        except selectors.BadCursor as exc:
+            raise serializers.ValidationError(
+                {"cursor": ["Not a cursor of this list: follow the next and previous links."]}
+            ) from exc
         audit.record_read_by_staff(
             request=request,
             member_id=None,
@@ -312,32 +337,58 @@ class DashboardView(APIView):
             action=AuditAction.EXPORT if export else AuditAction.READ,
         )
         if export:
-            Pagination().check_params(request)
             name = f"adherence-{board.start.isoformat()}-{board.end.isoformat()}.csv"
-            return csv_export.csv_response(csv_lines(board), filename=name)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(board.rows, request, view=self)
-        rows = page if page is not None else board.rows
-        data = [row_data(row, board) for row in rows]
+            rows = selectors.every_row(request.user, filters, board)
+            return csv_export.csv_response(csv_lines(board, rows), filename=name)
+        if page is not None and page > 1 and not board.rows:
+            raise NotFound("Invalid page.")
+        data = [row_data(row, board) for row in board.rows]
         # Lessons read / assigned (not clinical): two queries for the page's rows.
         progress = lesson_progress([one["member_id"] for one in data])
         for one in data:
             found = progress.get(one["member_id"])
             one["lessons_read"] = found.read if found else 0
             one["lessons_assigned"] = found.assigned if found else 0
-        response = paginator.get_paginated_response(data)
-        response.data = {
-            "window": window_data(board),
-            "source": selectors.SOURCE,
-            "source_note": selectors.SOURCE_NOTE,
-            "summary": board.summary(),
-            "by_therapist": board.by_therapist(),
-            "by_template": board.by_template(),
-            "weeks": board.weeks,
-            "distribution": board.distribution(),
-            **response.data,
-        }
-        return response
+        next_link, previous_link = _links(request, board, page=page, size=size)
+        return Response(
+            {
+                "window": window_data(board),
+                "source": selectors.SOURCE,
+                "source_note": selectors.SOURCE_NOTE,
+                "summary": board.summary(),
+                "by_therapist": board.by_therapist(),
+                "by_template": board.by_template(),
+                "weeks": board.weeks,
+                "distribution": board.distribution(),
+                "count": board.count,
+                "next": next_link,
+                "previous": previous_link,
+                "results": data,
+            }
+        )
+
+
+def _links(
+    request: Request, board: selectors.Dashboard, *, page: int | None, size: int
+) -> tuple[str | None, str | None]:
+    """The next and previous pages: keyset cursors, or page numbers when the client asked by
+    number (as DRF's page-number pagination links them)."""
+    url = request.build_absolute_uri()
+    if page is not None:
+        following = (
+            replace_query_param(url, "page", page + 1) if page * size < board.count else None
+        )
+        if page <= 1:
+            return following, None
+        if page == 2:
+            return following, remove_query_param(url, "page")
+        return following, replace_query_param(url, "page", page - 1)
+    return (
+        replace_query_param(url, "cursor", board.next_cursor) if board.next_cursor else None,
+        replace_query_param(url, "cursor", board.previous_cursor)
+        if board.previous_cursor
+        else None,
+    )
 
 
 # --- one member ------------------------------------------------------------------------------

@@ -69,10 +69,25 @@ def day_counts(
     )
 
 
-def percent(completed: int, due: int) -> float | None:
+def percent_tenths(completed: int, due: int) -> int | None:
+    """Adherence in tenths of a percent, capped at 1000, rounded half up from the exact ratio:
+    whole numbers only, so the database computes the very same figure (members.selectors.adherence
+    sorts and rolls up by it in SQL)."""
     if due <= 0:
         return None
-    return round(min(100.0, 100.0 * completed / due), 1)
+    return min(1000, (2000 * completed + due) // (2 * due))
+
+
+def percent(completed: int, due: int) -> float | None:
+    tenths = percent_tenths(completed, due)
+    return None if tenths is None else tenths / 10
+
+
+def mean_percent(tenths_total: int, members: int) -> float | None:
+    """The mean of members' percents (given as a sum of tenths), to one decimal, half up."""
+    if members <= 0:
+        return None
+    return ((2 * tenths_total + members) // (2 * members)) / 10
 
 
 def mean_pain(days: Iterable[Day]) -> float | None:

@@ -2,6 +2,11 @@
 template, week by week), and one member's figures, from the roll-ups members.services.adherence
 keeps (never by replaying schedules). A fixed number of queries whatever the number of members.
 
+The rows are sorted and cut in the database (keyset pages: `sort_keys`, `page_of`); in the
+default window the roll-ups are grouped there too (`_sql_totals`), so no query brings every
+member to Python. Percents are whole tenths (members.rules.adherence.percent_tenths), computed
+alike in SQL and in Python: `totals_of` works the same roll-ups out from rows, as a rebuild.
+
 The default window is each member's last 30 local days (their MemberAdherence row, made as of
 their today). A window given with `from` and `to` is summed from the day rows. Labels (risk,
 streaks, last active) are always as of the member's today. Figures are self-reported.
@@ -9,14 +14,34 @@ streaks, last active) are always as of the member's today. Figures are self-repo
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+import base64
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Least, Lower, NullIf, Trim
+from django.db.models.lookups import GreaterThan, IsNull
 from django.utils import timezone
 
 from exercise_tracker import access, clock
@@ -116,7 +141,8 @@ class Filters:
 
 @dataclass
 class Dashboard:
-    """Everything the dashboard shows: rows (sorted, all of them) and their roll-ups."""
+    """Everything the dashboard shows: one page of rows (sorted and cut in the database) and the
+    roll-ups of every member the filters keep (grouped in the database in the default window)."""
 
     start: date
     end: date
@@ -126,62 +152,25 @@ class Dashboard:
     templates: dict[int, str]
     weeks: list[dict[str, Any]] = field(default_factory=list)
     with_pain: bool = False
-    # member id → walking tolerance (PTs and staff only: clinical, like pain)
+    # member id → walking tolerance (PTs and staff only: clinical, like pain); the page's rows
     walking: dict[int, Any] = field(default_factory=dict)
-
-    # --- roll-ups, computed from the rows --------------------------------------------------
+    count: int = 0
+    # Opaque keyset cursors of the pages after and before this one (None: there is none).
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    totals: Totals = field(default_factory=lambda: Totals())
 
     def summary(self) -> dict[str, Any]:
-        return {
-            **_rollup(self.rows),
-            "by_risk": {risk.value: 0 for risk in Risk}
-            | dict(Counter(row.risk for row in self.rows)),
-            "mean_active_days_30": (
-                round(sum(r.active_days_30 for r in self.rows) / len(self.rows), 1)
-                if self.rows
-                else None
-            ),
-            "rtm_threshold_members": sum(
-                1 for r in self.rows if r.active_days_30 >= RTM_SUPPLY_DAYS
-            ),
-            "open_alerts": sum(r.open_alerts for r in self.rows),
-        }
+        return self.totals.summary
 
     def by_therapist(self) -> list[dict[str, Any]]:
-        groups: dict[int | None, list[Row]] = defaultdict(list)
-        for row in self.rows:
-            groups[row.therapist_id].append(row)
-        return sorted(
-            (
-                {"id": key, "name": self.therapists.get(key, "No PT") if key else "No PT"}
-                | _rollup(rows)
-                for key, rows in groups.items()
-            ),
-            key=lambda g: (g["id"] is None, g["name"]),
-        )
+        return self.totals.by_therapist(self.therapists)
 
     def by_template(self) -> list[dict[str, Any]]:
-        groups: dict[int | None, list[Row]] = defaultdict(list)
-        for row in self.rows:
-            groups[row.template_id].append(row)
-        return sorted(
-            (
-                {
-                    "id": key,
-                    "name": self.templates.get(key, "Plan without a template")
-                    if key
-                    else "Plan without a template or no plan",
-                }
-                | _rollup(rows)
-                for key, rows in groups.items()
-            ),
-            key=lambda g: (g["id"] is None, g["name"]),
-        )
+        return self.totals.by_template(self.templates)
 
     def distribution(self) -> list[dict[str, Any]]:
-        counts = Counter(band_of(row.adherence) for row in self.rows)
-        labels = [label for _, _, label in BANDS] + [TOP_BAND[1], NO_FIGURE]
-        return [{"band": label, "members": counts.get(label, 0)} for label in labels]
+        return self.totals.distribution
 
 
 RTM_SUPPLY_DAYS = 16  # shared/domain/CLINICAL.md: 98977 at 16 or more days of data
@@ -196,23 +185,202 @@ def band_of(percent: float | None) -> str:
     return TOP_BAND[1]
 
 
-def _rollup(rows: Sequence[Row]) -> dict[str, Any]:
-    with_figure = [r.adherence for r in rows if r.adherence is not None]
-    prescribed = sum(r.prescribed for r in rows)
-    completed = sum(r.completed for r in rows)
-    return {
-        "members": len(rows),
-        "with_plan": sum(1 for r in rows if r.has_plan),
-        "prescribed_sessions": prescribed,
-        "completed_sessions": completed,
-        # Sessions done over sessions due, all members pooled: the organization's adherence.
-        "adherence": rules.percent(completed, prescribed),
-        "mean_member_adherence": (
-            round(sum(with_figure) / len(with_figure), 1) if with_figure else None
+# --- roll-ups ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """Counters of a set of members, from which a roll-up's figures follow exactly (whole
+    numbers only: the database sums them as Python would)."""
+
+    members: int = 0
+    with_plan: int = 0
+    prescribed: int = 0
+    completed: int = 0
+    tenths_total: int = 0  # the members' adherence in tenths of a percent, summed
+    with_figure: int = 0
+    adherent: int = 0
+    at_risk: int = 0
+
+    def add(self, other: Group) -> None:
+        for name in vars(other):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def add_row(self, row: Row) -> None:
+        tenths = rules.percent_tenths(row.completed, row.prescribed)
+        self.members += 1
+        self.with_plan += 1 if row.has_plan else 0
+        self.prescribed += row.prescribed
+        self.completed += row.completed
+        if tenths is not None:
+            self.tenths_total += tenths
+            self.with_figure += 1
+            self.adherent += 1 if tenths >= 10 * rules.ADHERENT_PERCENT else 0
+        self.at_risk += 1 if row.risk in AT_RISK else 0
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "members": self.members,
+            "with_plan": self.with_plan,
+            "prescribed_sessions": self.prescribed,
+            "completed_sessions": self.completed,
+            # Sessions done over sessions due, all members pooled: the organization's adherence.
+            "adherence": rules.percent(self.completed, self.prescribed),
+            "mean_member_adherence": rules.mean_percent(self.tenths_total, self.with_figure),
+            "adherent_members": self.adherent,
+            "at_risk": self.at_risk,
+        }
+
+
+@dataclass
+class Totals:
+    """The roll-ups of every member a dashboard's filters keep: the organization (or caseload),
+    by PT, by template, by risk and by adherence band."""
+
+    whole: Group = field(default_factory=Group)
+    therapist: dict[int | None, Group] = field(default_factory=dict)
+    template: dict[int | None, Group] = field(default_factory=dict)
+    by_risk: Counter[str] = field(default_factory=Counter)
+    bands: Counter[str] = field(default_factory=Counter)
+    active_days_total: int = 0
+    rtm_members: int = 0
+    open_alerts: int = 0
+    last_as_of: date | None = None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        members = self.whole.members
+        return {
+            **self.whole.data(),
+            "by_risk": {risk.value: 0 for risk in Risk} | dict(self.by_risk),
+            "mean_active_days_30": (
+                round(self.active_days_total / members, 1) if members else None
+            ),
+            "rtm_threshold_members": self.rtm_members,
+            "open_alerts": self.open_alerts,
+        }
+
+    def by_therapist(self, names: dict[int, str]) -> list[dict[str, Any]]:
+        return sorted(
+            (
+                {"id": key, "name": names.get(key, "No PT") if key else "No PT"} | group.data()
+                for key, group in self.therapist.items()
+            ),
+            key=lambda g: (g["id"] is None, g["name"]),
+        )
+
+    def by_template(self, names: dict[int, str]) -> list[dict[str, Any]]:
+        return sorted(
+            (
+                {
+                    "id": key,
+                    "name": names.get(key, "Plan without a template")
+                    if key
+                    else "Plan without a template or no plan",
+                }
+                | group.data()
+                for key, group in self.template.items()
+            ),
+            key=lambda g: (g["id"] is None, g["name"]),
+        )
+
+    @property
+    def distribution(self) -> list[dict[str, Any]]:
+        return [{"band": label, "members": self.bands.get(label, 0)} for label in BAND_LABELS]
+
+
+def totals_of(rows: Iterable[Row], *, open_alerts: int = 0) -> Totals:
+    """The roll-ups of these rows, worked out in Python: what a rebuild from the rows gives
+    (the windowed dashboard uses it; tests compare the database's roll-ups with it)."""
+    totals = Totals(open_alerts=open_alerts)
+    for row in rows:
+        totals.whole.add_row(row)
+        totals.therapist.setdefault(row.therapist_id, Group()).add_row(row)
+        totals.template.setdefault(row.template_id, Group()).add_row(row)
+        totals.by_risk[row.risk] += 1
+        totals.bands[band_of(row.adherence)] += 1
+        totals.active_days_total += row.active_days_30
+        totals.rtm_members += 1 if row.active_days_30 >= RTM_SUPPLY_DAYS else 0
+    return totals
+
+
+def _tenths(completed: Any, prescribed: Any) -> Case:
+    """rules.percent_tenths in SQL (whole numbers: integer division on every backend)."""
+    return Case(
+        When(
+            GreaterThan(prescribed, 0),
+            then=Least(
+                Value(1000),
+                (Value(2000) * completed + prescribed) / (Value(2) * prescribed),
+            ),
         ),
-        "adherent_members": sum(1 for p in with_figure if p >= rules.ADHERENT_PERCENT),
-        "at_risk": sum(1 for r in rows if r.risk in AT_RISK),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+ROLLING_TENTHS = _tenths(F("adherence__completed"), F("adherence__prescribed"))
+RISK = Coalesce(F("adherence__risk"), Value(Risk.NO_PLAN.value), output_field=CharField())
+
+
+BAND_LABELS = (*(label for _, _, label in BANDS), TOP_BAND[1], NO_FIGURE)
+
+
+def _in_band(label: str) -> Q:
+    """The Q (on members annotated with `tenths`) of an adherence band."""
+    if label == NO_FIGURE:
+        return Q(tenths__isnull=True)
+    if label == TOP_BAND[1]:
+        return Q(tenths__gte=10 * TOP_BAND[0])
+    low, high = next((low, high) for low, high, name in BANDS if name == label)
+    return Q(tenths__gte=10 * low, tenths__lt=10 * high)
+
+
+def _group_counters() -> dict[str, Any]:
+    return {
+        "members": Count("pk"),
+        "with_plan": Count("pk", filter=Q(adherence__has_plan=True)),
+        "prescribed": Coalesce(Sum("adherence__prescribed"), 0),
+        "completed": Coalesce(Sum("adherence__completed"), 0),
+        "tenths_total": Coalesce(Sum("tenths"), 0),
+        "with_figure": Count("tenths"),
+        "adherent": Count("pk", filter=Q(tenths__gte=10 * rules.ADHERENT_PERCENT)),
+        "at_risk": Count("pk", filter=Q(risk_now__in=AT_RISK)),
     }
+
+
+def _sql_totals(members: QuerySet[Member]) -> Totals:
+    """The default window's roll-ups grouped in the database from the members' MemberAdherence
+    rows: one query by (PT, template) with the counts by risk and band as columns, and one count
+    of open alerts. No member row comes to Python."""
+    totals = Totals()
+    figures = members.order_by().alias(tenths=ROLLING_TENTHS, risk_now=RISK)
+    by_pair = figures.values("therapist_id", "template_id").annotate(
+        **_group_counters(),
+        active=Coalesce(Sum("adherence__active_days_30"), 0),
+        rtm=Count("pk", filter=Q(adherence__active_days_30__gte=RTM_SUPPLY_DAYS)),
+        last_as_of=Max("adherence__as_of"),
+        **{f"risk_{n}": Count("pk", filter=Q(risk_now=risk)) for n, risk in enumerate(Risk)},
+        **{f"band_{n}": Count("pk", filter=_in_band(label)) for n, label in enumerate(BAND_LABELS)},
+    )
+    for cell in by_pair:
+        values: dict[str, Any] = dict(cell)
+        group = Group(**{name: values[name] for name in vars(Group())})
+        totals.whole.add(group)
+        totals.therapist.setdefault(cell["therapist_id"], Group()).add(group)
+        totals.template.setdefault(cell["template_id"], Group()).add(group)
+        totals.active_days_total += cell["active"]
+        totals.rtm_members += cell["rtm"]
+        for n, risk in enumerate(Risk):
+            totals.by_risk[risk.value] += values[f"risk_{n}"]
+        for n, label in enumerate(BAND_LABELS):
+            totals.bands[label] += values[f"band_{n}"]
+        if cell["last_as_of"] is not None:
+            totals.last_as_of = max(totals.last_as_of or cell["last_as_of"], cell["last_as_of"])
+    totals.open_alerts = Alert.objects.filter(
+        member_id__in=members.order_by().values("pk"), status__in=ACTIVE_STATUSES
+    ).count()
+    return totals
 
 
 # --- the rows ---------------------------------------------------------------------------------
@@ -267,33 +435,40 @@ SUMMARY_COLUMNS = (
     "adherence__pain_first_week",
     "adherence__pain_last_week",
 )
+ROW_COLUMNS = (
+    "pk", "user__first_name", "user__last_name", "user__username", "therapist_id", "template_id",
+    *SUMMARY_COLUMNS,
+)  # fmt: skip
+
+
+def _row(values: Sequence[Any]) -> tuple[Row, date | None]:
+    pk, first, last, username, therapist_id, template_id, day, *figures = values
+    name = f"{first} {last}".strip() or username
+    row = Row(member_id=pk, name=name, therapist_id=therapist_id, template_id=template_id)
+    if day is not None:
+        (
+            row.prescribed,
+            row.completed,
+            row.active_days_30,
+            row.current_streak,
+            row.best_streak,
+            row.last_active,
+            row.has_plan,
+            row.risk,
+            row.pain_first_week,
+            row.pain_last_week,
+        ) = figures[:10]
+    return row, day
 
 
 def _rows(members: QuerySet[Member]) -> tuple[list[Row], list[date]]:
     """A Row per member from their MemberAdherence (one query), and the as_of dates seen."""
     rows: list[Row] = []
     as_of: list[date] = []
-    for values in members.order_by().values_list(
-        "pk", "user__first_name", "user__last_name", "user__username",
-        "therapist_id", "template_id", *SUMMARY_COLUMNS,
-    ):  # fmt: skip
-        pk, first, last, username, therapist_id, template_id, day, *figures = values
-        name = f"{first} {last}".strip() or username
-        row = Row(member_id=pk, name=name, therapist_id=therapist_id, template_id=template_id)
+    for values in members.order_by().values_list(*ROW_COLUMNS):
+        row, day = _row(values)
         if day is not None:
             as_of.append(day)
-            (
-                row.prescribed,
-                row.completed,
-                row.active_days_30,
-                row.current_streak,
-                row.best_streak,
-                row.last_active,
-                row.has_plan,
-                row.risk,
-                row.pain_first_week,
-                row.pain_last_week,
-            ) = figures
         rows.append(row)
     return rows, as_of
 
@@ -380,9 +555,9 @@ def _weeks(members: QuerySet[Member], start: date, end: date) -> list[dict[str, 
     return weeks
 
 
-def _alerts_and_reminders(members: QuerySet[Member], rows: Iterable[Row]) -> None:
-    """Open alerts and reminder status per member: two grouped queries."""
-    ids = members.order_by().values("pk")
+def _alerts_and_reminders(rows: Sequence[Row]) -> None:
+    """Open alerts and reminder status of these rows' members: two grouped queries."""
+    ids = [row.member_id for row in rows]
     alerts = dict(
         Alert.objects.filter(member_id__in=ids, status__in=ACTIVE_STATUSES)
         .order_by()
@@ -403,71 +578,413 @@ def _alerts_and_reminders(members: QuerySet[Member], rows: Iterable[Row]) -> Non
         row.reminders = reminders.get(row.member_id, "none")
 
 
-def _sort(rows: list[Row], ordering: str) -> None:
+# --- order and pages: in the database, by keyset ------------------------------------------------
+
+PAGE_SIZE = 20
+CSV_CHUNK = 2000
+NAME = Lower(
+    Coalesce(
+        NullIf(Trim(Concat("user__first_name", Value(" "), "user__last_name")), Value("")),
+        "user__username",
+    )
+)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of an ordering: its alias, SQL expression, direction, and the Python type of
+    its values (for the cursor)."""
+
+    alias: str
+    expression: Any
+    descending: bool = False
+    kind: type = int
+
+
+def _window(start: date, end: date) -> dict[str, Any]:
+    """Per member, the window's sums from the day rows (subqueries: a custom window is summed
+    for every member the filters keep, as its order depends on them)."""
+    days = AdherenceDay.objects.filter(member=OuterRef("pk"), date__gte=start, date__lte=end)
+    last_30 = end - timedelta(days=rules.WINDOW_DAYS - 1)
+
+    def total(expression: Any, queryset: QuerySet[AdherenceDay] = days) -> Subquery:
+        return Subquery(
+            queryset.order_by().values("member").annotate(n=expression).values("n"),
+            output_field=IntegerField(),
+        )
+
+    return {
+        "w_due": Coalesce(total(Sum("due")), 0),
+        "w_credited": Coalesce(total(Sum("credited")), 0),
+        "w_active": Coalesce(total(Count("pk"), days.filter(done__gt=0, date__gte=last_30)), 0),
+    }
+
+
+def sort_keys(ordering: str, *, windowed: bool) -> list[SortKey]:
+    """The columns the rows are sorted by: worst risk first by default, members without the
+    figure last whichever way the rest goes, and the member's id last (a unique key)."""
     descending = ordering.startswith("-")
     key = ordering.lstrip("-")
+    tenths = _tenths(F("w_credited"), F("w_due")) if windowed else ROLLING_TENTHS
+    pk = SortKey("k_pk", F("pk"), descending)
+    name = SortKey("k_name", NAME, descending, str)
     if key == "risk":
-        # Worst first, then the lowest adherence, members without a figure last.
-        rows.sort(
-            key=lambda r: (
-                RISK_ORDER.get(r.risk, len(RISK_ORDER)),
-                r.adherence is None,
-                r.adherence or 0.0,
-                r.name.lower(),
-            )
+        rank = Case(
+            *(When(risk_now=risk, then=Value(n)) for risk, n in RISK_ORDER.items()),
+            default=Value(len(RISK_ORDER)),
+            output_field=IntegerField(),
         )
-        return
+        return [
+            SortKey("k_rank", rank),
+            SortKey("k_none", _is_null(tenths)),
+            SortKey("k_value", Coalesce(tenths, 0)),
+            name,
+            pk,
+        ]
     if key == "name":
-        rows.sort(key=lambda r: (r.name.lower(), r.member_id), reverse=descending)
+        return [name, pk]
+    if key == "adherence":
+        value = SortKey("k_value", Coalesce(tenths, 0), descending)
+        return [SortKey("k_none", _is_null(tenths)), value, name, pk]
+    if key == "last_active":
+        day = Coalesce(F("adherence__last_active"), Value(date.min), output_field=DateField())
+        none = _is_null(F("adherence__last_active"))
+        return [SortKey("k_none", none), SortKey("k_value", day, descending, date), name, pk]
+    column = {
+        "active_days_30": "w_active" if windowed else "adherence__active_days_30",
+        "current_streak": "adherence__current_streak",
+    }[key]
+    return [SortKey("k_value", Coalesce(F(column), 0), descending), name, pk]
+
+
+def _is_null(expression: Any) -> Case:
+    return Case(
+        When(IsNull(expression, True), then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+
+
+def encode_cursor(keys: Sequence[SortKey], values: Sequence[Any], *, backwards: bool) -> str:
+    plain = [v.isoformat() if isinstance(v, date) else v for v in values]
+    text = json.dumps({"b": backwards, "k": plain}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+MAX_CURSOR_TEXT = 1000
+
+
+class BadCursor(ValueError):
+    """A cursor this ordering did not make."""
+
+
+def decode_cursor(keys: Sequence[SortKey], cursor: str) -> tuple[list[Any], bool]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values, backwards = data["k"], data["b"]
+        if (
+            not isinstance(values, list)
+            or len(values) != len(keys)
+            or backwards
+            not in (
+                True,
+                False,
+            )
+        ):
+            raise BadCursor(cursor)
+        parsed: list[Any] = []
+        for key, value in zip(keys, values, strict=True):
+            if key.kind is date:
+                parsed.append(date.fromisoformat(value))
+            elif type(value) is not key.kind or not _holdable(value):
+                raise BadCursor(cursor)
+            else:
+                parsed.append(value)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        raise BadCursor(cursor) from exc
+    return parsed, bool(backwards)
+
+
+def _holdable(value: Any) -> bool:
+    """What a column may hold: anything else, the database would answer with an error rather
+    than an empty page."""
+    if isinstance(value, int):
+        return abs(value) < 2**62
+    return len(value) <= MAX_CURSOR_TEXT if isinstance(value, str) else True
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any], *, backwards: bool) -> Q:
+    """The rows after `values` in the keys' order (before them when `backwards`): the keyset
+    condition, spelled out column by column as the directions differ."""
+    condition = Q()
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        later = key.descending == backwards  # ascending and forwards: greater
+        step = Q(**{f"{key.alias}__{'gt' if later else 'lt'}": value})
+        condition |= equal & step
+        equal &= Q(**{key.alias: value})
+    return condition
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    as_of: list[date]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _keyed(members: QuerySet[Member], keys: Sequence[SortKey], windowed: dict[str, Any]) -> Any:
+    return members.alias(**windowed, risk_now=RISK).annotate(
+        **{key.alias: key.expression for key in keys}
+    )
+
+
+def page_of(
+    members: QuerySet[Member],
+    keys: Sequence[SortKey],
+    *,
+    cursor: str | None,
+    size: int,
+    windowed: dict[str, Any],
+    offset: int | None = None,
+) -> Page:
+    """One page of rows in the keys' order: after the cursor's row (before it when the cursor
+    points backwards), or at `offset` (page numbers). One query, LIMIT size + 1."""
+    qs = _keyed(members, keys, windowed)
+    backwards = False
+    started = cursor is not None
+    if cursor is not None:
+        values, backwards = decode_cursor(keys, cursor)
+        qs = qs.filter(_after(keys, values, backwards=backwards))
+    order = [(F(k.alias).desc() if k.descending != backwards else F(k.alias).asc()) for k in keys]
+    aliases = [k.alias for k in keys]
+    qs = qs.order_by(*order).values_list(*ROW_COLUMNS, *aliases)
+    start = offset or 0
+    found = list(qs[start : start + size + 1])
+    more = len(found) > size
+    found = found[:size]
+    if backwards:
+        found.reverse()
+    rows, as_of = [], []
+    for values in found:
+        row, day = _row(values[: len(ROW_COLUMNS)])
+        rows.append(row)
+        if day is not None:
+            as_of.append(day)
+    first = found[0][len(ROW_COLUMNS) :] if found else None
+    last = found[-1][len(ROW_COLUMNS) :] if found else None
+    has_next = more if not backwards else started
+    has_previous = (started or bool(offset)) if not backwards else more
+    return Page(
+        rows=rows,
+        as_of=as_of,
+        next_cursor=encode_cursor(keys, last, backwards=False) if has_next and last else None,
+        previous_cursor=(
+            encode_cursor(keys, first, backwards=True) if has_previous and first else None
+        ),
+    )
+
+
+def _complete(
+    rows: list[Row],
+    *,
+    windowed: bool,
+    start: date,
+    end: date,
+    therapists: dict[int, str],
+    templates: dict[int, str],
+    sums: dict[int, dict[str, Any]] | None = None,
+) -> None:
+    """The page's rows with what is not in their MemberAdherence row: the window's figures (a
+    custom window: from `sums` when given, else summed for these rows), open alerts, reminders,
+    and the names of PT and template."""
+    if not rows:
         return
-    # Members without the figure always come last, whichever way the rest is sorted.
-    present = [r for r in rows if getattr(r, key) is not None]
-    absent = [r for r in rows if getattr(r, key) is None]
-    present.sort(key=lambda r: (getattr(r, key), r.name.lower()), reverse=descending)
-    rows[:] = present + sorted(absent, key=lambda r: r.name.lower())
-
-
-def dashboard(
-    user: Any, filters: Filters, *, today: date | None = None, with_weeks: bool = True
-) -> Dashboard:
-    """The dashboard for this user (without the week-by-week series when `with_weeks` is
-    False). Seven queries, whatever the number of members (two more for PTs and staff: the
-    walking tolerance)."""
-    members = filtered_members(user, filters)
-    rows, as_of = _rows(members)
-    rolling = filters.start is None and filters.end is None
-    if rolling:
-        end = max(as_of) if as_of else (today or timezone.now().date())
-        start = end - timedelta(days=rules.WINDOW_DAYS - 1)
-    else:
-        end = filters.end or (today or timezone.now().date())
-        start = filters.start or end - timedelta(days=rules.WINDOW_DAYS - 1)
-        _apply_window(rows, _window_sums(members, start, end))
-    _alerts_and_reminders(members, rows)
-    _sort(rows, filters.ordering)
-    therapists = _therapist_names(user)
-    templates = dict(access.nameable_templates(user).values_list("pk", "name"))
+    if windowed:
+        if sums is None:
+            ids = [row.member_id for row in rows]
+            sums = _window_sums(Member.objects.filter(pk__in=ids), start, end)
+        _apply_window(rows, sums)
+    _alerts_and_reminders(rows)
     for row in rows:
         row.therapist_name = therapists.get(row.therapist_id, "") if row.therapist_id else ""
         row.template_name = templates.get(row.template_id, "") if row.template_id else ""
+
+
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """PostgreSQL compiles a query whose estimated cost is high (a grouped read of every member
+    is) to machine code first: some 400 ms each time, far more than the query itself. Off for
+    the dashboard's transaction only."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def dashboard(
+    user: Any,
+    filters: Filters,
+    *,
+    today: date | None = None,
+    with_weeks: bool = True,
+    cursor: str | None = None,
+    page_size: int | None = PAGE_SIZE,
+    page: int | None = None,
+) -> Dashboard:
+    """The dashboard for this user: the roll-ups of every member the filters keep and one page
+    of rows (`cursor`: a keyset cursor of an earlier answer; `page`: a page number; `page_size`
+    None: every row, for a PT's caseload). In the default window every figure is grouped and
+    sorted in the database: the first page reads `page_size` rows whatever the number of
+    members, in a fixed number of queries (two more for PTs and staff: the walking tolerance).
+    A custom window (`from`, `to`) sums the day rows of every member in the database for the
+    order, and its roll-ups in Python."""
+    with _without_jit():
+        return _dashboard(
+            user,
+            filters,
+            today=today,
+            with_weeks=with_weeks,
+            cursor=cursor,
+            page_size=page_size,
+            page=page,
+        )
+
+
+def _dashboard(
+    user: Any,
+    filters: Filters,
+    *,
+    today: date | None,
+    with_weeks: bool,
+    cursor: str | None,
+    page_size: int | None,
+    page: int | None,
+) -> Dashboard:
+    members = filtered_members(user, filters)
+    rolling = filters.start is None and filters.end is None
+    if rolling:
+        totals = _sql_totals(members)
+        end = totals.last_as_of or (today or timezone.now().date())
+        start = end - timedelta(days=rules.WINDOW_DAYS - 1)
+        windowed: dict[str, Any] = {}
+        sums = None
+    else:
+        end = filters.end or (today or timezone.now().date())
+        start = filters.start or end - timedelta(days=rules.WINDOW_DAYS - 1)
+        everyone, _ = _rows(members)
+        sums = _window_sums(members, start, end)
+        _apply_window(everyone, sums)
+        totals = totals_of(
+            everyone,
+            open_alerts=Alert.objects.filter(
+                member_id__in=members.order_by().values("pk"), status__in=ACTIVE_STATUSES
+            ).count(),
+        )
+        del everyone
+        windowed = _window(start, end)
+    keys = sort_keys(filters.ordering, windowed=not rolling)
+    size = page_size if page_size is not None else max(totals.whole.members, 1)
+    offset = (page - 1) * size if page is not None else None
+    found = page_of(members, keys, cursor=cursor, size=size, windowed=windowed, offset=offset)
+    therapists = _therapist_names(user)
+    templates = dict(access.nameable_templates(user).values_list("pk", "name"))
+    _complete(
+        found.rows,
+        windowed=not rolling,
+        start=start,
+        end=end,
+        therapists=therapists,
+        templates=templates,
+        sums=sums,
+    )
     chart_start = min(start, end - timedelta(weeks=CHART_WEEKS) + timedelta(days=1))
     with_pain = getattr(user, "role", None) in (Role.THERAPIST, Role.STAFF)
     return Dashboard(
         start=start,
         end=end,
         rolling=rolling,
-        rows=rows,
+        rows=found.rows,
         therapists=therapists,
         templates=templates,
         weeks=_weeks(members, chart_start, end) if with_weeks else [],
         with_pain=with_pain,
-        walking=_walking(members) if with_pain else {},
+        walking=_walking(found.rows) if with_pain and found.rows else {},
+        count=totals.whole.members,
+        next_cursor=found.next_cursor,
+        previous_cursor=found.previous_cursor,
+        totals=totals,
     )
 
 
-def _walking(members: QuerySet[Member]) -> dict[int, Any]:
-    """Walking tolerance of the members with walks (one query for the zones, one for walks)."""
-    return walks.tolerance_by_member(dict(members.values_list("pk", "timezone")))
+def export_board(user: Any, filters: Filters, *, today: date | None = None) -> Dashboard:
+    """What an export of every row needs besides the rows (`every_row`): the window, and the
+    names of PTs and templates; no roll-ups and no page (three queries)."""
+    rolling = filters.start is None and filters.end is None
+    if rolling:
+        members = filtered_members(user, filters).order_by()
+        last = members.aggregate(last=Max("adherence__as_of"))["last"]
+        end = last or (today or timezone.now().date())
+    else:
+        end = filters.end or (today or timezone.now().date())
+    start = (
+        filters.start
+        if filters.start is not None and not rolling
+        else end - timedelta(days=rules.WINDOW_DAYS - 1)
+    )
+    return Dashboard(
+        start=start,
+        end=end,
+        rolling=rolling,
+        rows=[],
+        therapists=_therapist_names(user),
+        templates=dict(access.nameable_templates(user).values_list("pk", "name")),
+        with_pain=getattr(user, "role", None) in (Role.THERAPIST, Role.STAFF),
+    )
+
+
+def every_row(user: Any, filters: Filters, board: Dashboard) -> Iterator[Row]:
+    """Every row of the dashboard in its order (the CSV export): one sorted query read through a
+    server-side cursor, a chunk at a time, each chunk completed with two queries (alerts and
+    reminders; a custom window's sums, a third): bounded memory whatever the number of
+    members, and one sort, not one per chunk."""
+    members = filtered_members(user, filters)
+    keys = sort_keys(filters.ordering, windowed=not board.rolling)
+    windowed = {} if board.rolling else _window(board.start, board.end)
+    order = [F(k.alias).desc() if k.descending else F(k.alias).asc() for k in keys]
+    query = _keyed(members, keys, windowed).order_by(*order).values_list(*ROW_COLUMNS)
+    chunk: list[Row] = []
+    # One read-only transaction for the whole export (the planner's JIT off, as for the page).
+    with _without_jit():
+        for values in query.iterator(chunk_size=CSV_CHUNK):
+            chunk.append(_row(values)[0])
+            if len(chunk) == CSV_CHUNK:
+                yield from _completed(chunk, board)
+                chunk = []
+        yield from _completed(chunk, board)
+
+
+def _completed(rows: list[Row], board: Dashboard) -> list[Row]:
+    _complete(
+        rows,
+        windowed=not board.rolling,
+        start=board.start,
+        end=board.end,
+        therapists=board.therapists,
+        templates=board.templates,
+    )
+    return rows
+
+
+def _walking(rows: Sequence[Row]) -> dict[int, Any]:
+    """Walking tolerance of the page's members with walks (one query for the zones, one for
+    walks)."""
+    ids = [row.member_id for row in rows]
+    return walks.tolerance_by_member(
+        dict(Member.objects.filter(pk__in=ids).values_list("pk", "timezone"))
+    )
 
 
 def _therapist_names(user: Any) -> dict[int, str]:

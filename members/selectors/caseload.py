@@ -31,7 +31,7 @@ def caseload(user: Any) -> Caseload:
     members = plans.caseload_members(user)
     # The dashboard's figures for the caseload, in its order (at risk first); members with
     # new alerts before everyone else.
-    board = adherence.dashboard(user, adherence.Filters(), with_weeks=False)
+    board = adherence.dashboard(user, adherence.Filters(), with_weeks=False, page_size=None)
     place = {row.member_id: index for index, row in enumerate(board.rows)}
     figures = {row.member_id: row for row in board.rows}
     # Members with open alerts come first: they are who the PT should look at today.

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -53,20 +52,40 @@ def board_context(request: HttpRequest) -> dict[str, Any]:
         errors = _errors_text(exc)
         params = {}
         filters = selectors.Filters()
-    board = selectors.dashboard(request.user, filters)
+    cursor = request.GET.get("cursor") or None
+    number = request.GET.get("page", "")
+    page = (
+        int(number) if number.isascii() and number.isdigit() and 0 < int(number) < 10**6 else None
+    )
+    try:
+        board = selectors.dashboard(
+            request.user,
+            filters,
+            cursor=cursor,
+            page=None if cursor else page,
+            page_size=ROWS_PER_PAGE,
+        )
+    except selectors.BadCursor:
+        errors.append("That page link is out of date: back to the first page.")
+        board = selectors.dashboard(request.user, filters, page_size=ROWS_PER_PAGE)
     audit.record_read_by_staff(
         request=request, member_id=None, object_type="members.adherence_dashboard"
     )
-    page = Paginator(board.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "board": board,
         "summary": board.summary(),
         "by_therapist": board.by_therapist(),
         "by_template": board.by_template(),
         "distribution": board.distribution(),
-        "page": page,
-        "rows": page.object_list,
-        "lesson_progress": lesson_progress([row.member_id for row in page.object_list]),
+        "count": board.count,
+        "next_query": urlencode({**params, "cursor": board.next_cursor})
+        if board.next_cursor
+        else None,
+        "previous_query": urlencode({**params, "cursor": board.previous_cursor})
+        if board.previous_cursor
+        else None,
+        "rows": board.rows,
+        "lesson_progress": lesson_progress([row.member_id for row in board.rows]),
         # A count only: coordinators never read the messages themselves.
         "messages_waiting": overdue_thread_count(request.user),
         "params": params,

@@ -264,7 +264,8 @@ def test_the_query_count_does_not_grow_with_the_members(world: World) -> None:
                 assert client.get(URL, params).status_code == 200
             counts.append(len(queries))
     assert counts[:2] == counts[2:], counts
-    assert max(counts) <= 14, counts
+    # 15 on PostgreSQL: the dashboard's transaction turns the planner's JIT off first.
+    assert max(counts) <= 15, counts
 
 
 # --- one member ----------------------------------------------------------------------------------
