@@ -328,6 +328,44 @@ def visible_plans(user: Any) -> QuerySet[Plan]:
     )
 
 
+def visible_plan_row(user: Any, plan_id: int) -> tuple[Any, ...] | None:
+    """(member id, organization id, revision count) of plan `plan_id` when `user` may read it
+    (`visible_plans`), else None. Every plan read asks this first: the query is
+    `visible_plans`' own, compiled once per role (and day, for a PT's caseload) and run with
+    the user's and the plan's ids (exercise_tracker/compiled.py)."""
+    from .compiled import SENTINELS, compiled
+
+    role = getattr(user, "role", None)
+    usual = (
+        _is_authenticated(user)
+        and user.is_active
+        and role in PLAN_READERS
+        and (role != Role.THERAPIST or user.organization_id is not None)
+    )
+    if not usual:
+        found = (
+            visible_plans(user)
+            .filter(pk=plan_id)
+            .values_list("member_id", "organization_id", "revision")
+        )
+        return found.order_by().first()
+    day = timezone.now().date() if role == Role.THERAPIST else None
+
+    def build() -> QuerySet[Any]:
+        sentinel = User(pk=SENTINELS[0], organization_id=SENTINELS[1], role=role, is_active=True)
+        return (
+            visible_plans(sentinel)
+            .filter(pk=SENTINELS[2])
+            .values_list("member_id", "organization_id", "revision")
+            .order_by()[:1]
+        )
+
+    rows = compiled(("visible_plan_row", role, day), build).rows(
+        [user.pk, user.organization_id, plan_id]
+    )
+    return tuple(rows[0]) if rows else None
+
+
 def visible_reminders(user: Any) -> QuerySet[ReminderSchedule]:
     """Reminder schedules: a member's own, nobody else's (staff manage them in the admin)."""
     qs = ReminderSchedule.objects.select_related("member__user")

@@ -129,8 +129,14 @@ def _fetch_and_count(key: str, user_id: int, request: Any) -> Any:
     pipe.get(cache.make_and_validate_key(key))
     pipe.incr(counter_key)
     pipe.expire(counter_key, ttl)
-    raw, count, _ = pipe.execute()
+    # The versions and stored answer this read needed last time (readcache: one round trip).
+    read_keys = readcache.keys_to_prefetch(request, user_id)
+    if read_keys:
+        pipe.mget([cache.make_and_validate_key(k) for k in read_keys])
+    raw, count, _, *fetched = pipe.execute()
     setattr(getattr(request, "_request", request), throttling.PRECOUNTED, (counter, int(count)))
+    if read_keys:
+        readcache.keep_prefetched(request, read_keys, fetched[0])
     return None if raw is None else cache._cache._serializer.loads(raw)  # type: ignore[attr-defined]
 
 

@@ -379,12 +379,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         revision = _query_int(request, "revision")
         # Who may read it, in one narrow query (the plan's whole row and its names are read
         # only when the answer is not in the cache): 404 when not visible, as get_object did.
-        found = (
-            access.visible_plans(request.user)
-            .filter(pk=parse_int(pk) or 0)
-            .values_list("member_id", "organization_id", "revision")
-            .first()
-        )
+        found = access.visible_plan_row(request.user, parse_int(pk) or 0)
         if found is None:
             raise NotFound()
         member_id, organization_id, revisions = found
