@@ -89,7 +89,7 @@ def _wsgi_get(path: str, headers: dict[str, str]) -> Callable[[], tuple[str, dic
             for _ in result:
                 pass
         finally:
-            result.close()  # type: ignore[attr-defined]
+            result.close()
         return seen["status"], seen["headers"]
 
     return get

@@ -352,7 +352,9 @@ def visible_plan_row(user: Any, plan_id: int) -> tuple[Any, ...] | None:
     day = timezone.now().date() if role == Role.THERAPIST else None
 
     def build() -> QuerySet[Any]:
-        sentinel = User(pk=SENTINELS[0], organization_id=SENTINELS[1], role=role, is_active=True)
+        sentinel = User(
+            pk=SENTINELS[0], organization_id=SENTINELS[1], role=str(role), is_active=True
+        )
         return (
             visible_plans(sentinel)
             .filter(pk=SENTINELS[2])

@@ -106,9 +106,8 @@ def _insert(event: AuditEvent) -> AuditEvent:
         quote = connection.ops.quote_name
         sql = _insert_sql[connection] = (
             f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (names, not values)
-            f"({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"RETURNING {quote(AuditEvent._meta.pk.column)}"  # type: ignore[union-attr]
+            f"({', '.join(quote(str(f.column)) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(_PK_COLUMN)}"
         )
     values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
@@ -120,6 +119,7 @@ def _insert(event: AuditEvent) -> AuditEvent:
 
 
 _INSERT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+_PK_COLUMN = next(str(f.column) for f in AuditEvent._meta.concrete_fields if f.primary_key)
 _insert_sql: weakref.WeakKeyDictionary[BaseDatabaseWrapper, str] = weakref.WeakKeyDictionary()
 
 

@@ -46,7 +46,7 @@ class Compiled:
         ]
         connection = connections[DEFAULT_DB_ALIAS]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, params)  # type: ignore[arg-type]
             return list(cursor.fetchall())
 
 
