@@ -125,15 +125,16 @@ def _fetch_and_count(key: str, user_id: int, request: Any) -> Any:
         return readcache.fast_get_many([key]).get(key)
     counter, ttl = window
     counter_key = cache.make_and_validate_key(counter)
-    pipe = throttling._redis_client(cache._servers[0]).pipeline(transaction=False)  # type: ignore[attr-defined]
-    pipe.get(cache.make_and_validate_key(key))
-    pipe.incr(counter_key)
-    pipe.expire(counter_key, ttl)
+    commands: list[tuple[Any, ...]] = [
+        ("GET", cache.make_and_validate_key(key)),
+        ("INCR", counter_key),
+        ("EXPIRE", counter_key, ttl),
+    ]
     # The versions and stored answer this read needed last time (readcache: one round trip).
     read_keys = readcache.keys_to_prefetch(request, user_id)
     if read_keys:
-        pipe.mget([cache.make_and_validate_key(k) for k in read_keys])
-    raw, count, _, *fetched = pipe.execute()
+        commands.append(("MGET", *(cache.make_and_validate_key(k) for k in read_keys)))
+    raw, count, _, *fetched = throttling.execute(cache._servers[0], commands)  # type: ignore[attr-defined]
     setattr(getattr(request, "_request", request), throttling.PRECOUNTED, (counter, int(count)))
     if read_keys:
         readcache.keep_prefetched(request, read_keys, fetched[0])

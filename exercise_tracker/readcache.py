@@ -77,12 +77,12 @@ def fast_get_many(keys: Sequence[str]) -> dict[str, Any]:
     cache = _cache()
     if not isinstance(cache, RedisCache):
         return dict(cache.get_many(keys))
-    from .throttling import _redis_client
+    from .throttling import execute
 
     full = [cache.make_and_validate_key(k) for k in keys]
-    client = _redis_client(cache._servers[0])  # type: ignore[attr-defined]
+    (values,) = execute(cache._servers[0], [("MGET", *full)])  # type: ignore[attr-defined]
     loads = cache._cache._serializer.loads  # type: ignore[attr-defined]
-    return {k: loads(v) for k, v in zip(keys, client.mget(full), strict=True) if v is not None}
+    return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
 
 
 # --- versions ------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "exercise_tracker.middleware.DischargedReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "exercise_tracker.middleware.CSPMiddleware",  # django-csp's, API answers' policy built once
     "exercise_tracker.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -202,3 +202,18 @@ def test_prefetched_keys_of_another_organization_are_never_used(world: World) ->
     user.save()  # drops the cached sign-in
     names = {c["name"] for c in client.get(LIBRARY).json()["results"]}
     assert "South only" in names and "North only" not in names
+
+
+# --- the Content-Security-Policy of API answers, built once ---------------------------------------
+
+
+def test_api_answers_carry_the_policy_django_csp_builds(world: World, settings: Any) -> None:
+    from django.test import Client
+
+    settings.DEBUG = False
+    client = bearer_client(world.member.user)
+    page_policy = Client().get("/healthz")["Content-Security-Policy"]  # django-csp's own
+    assert client.get("/api/v1/me/")["Content-Security-Policy"] == page_policy
+    assert client.get("/api/v1/me/")["Content-Security-Policy"] == page_policy  # built once
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/api/v1/me/")["Content-Security-Policy"] == "default-src 'none'"
