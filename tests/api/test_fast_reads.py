@@ -217,3 +217,33 @@ def test_api_answers_carry_the_policy_django_csp_builds(world: World, settings: 
     assert client.get("/api/v1/me/")["Content-Security-Policy"] == page_policy  # built once
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
     assert client.get("/api/v1/me/")["Content-Security-Policy"] == "default-src 'none'"
+
+
+# --- content negotiation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "accept", [None, "", "*/*", "application/json", "text/html", "application/json; indent=4",
+               "text/html, */*;q=0.8", "application/xml"],
+)  # fmt: skip
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=api"])
+def test_negotiation_chooses_as_drf_does(accept: str | None, query: str) -> None:
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from exercise_tracker.negotiation import ContentNegotiation
+
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    for renderers in ([JSONRenderer()], [JSONRenderer(), BrowsableAPIRenderer()],
+                      [BrowsableAPIRenderer(), JSONRenderer()]):  # fmt: skip
+        chosen = []
+        for negotiation in (DefaultContentNegotiation(), ContentNegotiation()):
+            request = Request(APIRequestFactory().get("/api/v1/me/" + query, **headers))
+            try:
+                renderer, media_type = negotiation.select_renderer(request, renderers)
+                chosen.append((type(renderer), media_type))
+            except Exception as exc:  # NotAcceptable (406), Http404 for an unknown format
+                chosen.append((type(exc), ""))
+        assert chosen[0] == chosen[1], (accept, query, renderers)
