@@ -235,12 +235,12 @@ def test_negotiation_chooses_as_drf_does(accept: str | None, query: str) -> None
 
     from exercise_tracker.negotiation import ContentNegotiation
 
-    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    headers: dict[str, Any] = {} if accept is None else {"HTTP_ACCEPT": accept}
     for renderers in ([JSONRenderer()], [JSONRenderer(), BrowsableAPIRenderer()],
                       [BrowsableAPIRenderer(), JSONRenderer()]):  # fmt: skip
         chosen = []
         for negotiation in (DefaultContentNegotiation(), ContentNegotiation()):
-            request = Request(APIRequestFactory().get("/api/v1/me/" + query, **headers))
+            request = Request(APIRequestFactory().get("/api/v1/me/" + query, None, **headers))
             try:
                 renderer, media_type = negotiation.select_renderer(request, renderers)
                 chosen.append((type(renderer), media_type))
