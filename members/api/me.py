@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, cast
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -106,6 +106,7 @@ class MeUpdateSerializer(serializers.Serializer[User]):
 
 
 READ_ONLY_KEYS = frozenset(MeSerializer().fields) - frozenset(MeUpdateSerializer().fields)
+_ME = MeSerializer()  # stateless: its to_representation reads only the user it is given
 
 
 class MeView(APIView):
@@ -116,7 +117,10 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         # Built from the signed-in user (cached with the sign-in: exercise_tracker/authentication
         # .py), so its ETag is the digest of the answer itself: 304 when the client has it.
-        body = JSONRenderer().render(MeSerializer(cast(User, request.user)).data)
+        # The dict MeSerializer makes, written as DRF's JSONRenderer writes it (compact, UTF-8:
+        # the same bytes, so the same ETag) without a serializer and renderer per request.
+        data = MeSerializer.to_representation(_ME, cast(User, request.user))
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
         if readcache.matches(request, etag):
             return readcache.not_modified(etag)  # type: ignore[return-value]

@@ -247,3 +247,20 @@ def test_negotiation_chooses_as_drf_does(accept: str | None, query: str) -> None
             except Exception as exc:  # NotAcceptable (406), Http404 for an unknown format
                 chosen.append((type(exc), ""))
         assert chosen[0] == chosen[1], (accept, query, renderers)
+
+
+# --- /me/ written without a serializer per request ------------------------------------------------
+
+
+def test_me_answers_the_bytes_drf_would_render(world: World) -> None:
+    from rest_framework.renderers import JSONRenderer
+
+    from members.api.me import MeSerializer
+
+    world.member.user.first_name = "Zoë «Jo»"
+    world.member.user.save()
+    for user in (world.member.user, world.pt.user, world.staff):
+        user.refresh_from_db()
+        response = bearer_client(user).get("/api/v1/me/")
+        assert response.status_code == 200
+        assert response.content == JSONRenderer().render(MeSerializer(user).data)
