@@ -141,11 +141,30 @@ def _fetch_and_count(key: str, user_id: int, request: Any) -> Any:
     return None if raw is None else cache._cache._serializer.loads(raw)  # type: ignore[attr-defined]
 
 
+# On the HttpRequest: (user id, the user) once signed in, so that DRF's authentication after a
+# cached read that could not be answered before it (exercise_tracker/fast_reads.py) neither
+# fetches the user again nor counts the rate limit twice.
+SIGNED_IN = "_cached_sign_in"
+
+
 def cached_user(user_id: object, request: Any = None) -> User | None:
     """`load_user(user_id)` through the cache (when the read cache is on)."""
     if not readcache.enabled():
         return load_user(user_id)
     uid = int(str(user_id))
+    http = getattr(request, "_request", request)
+    if request is not None:
+        signed_in = getattr(http, SIGNED_IN, None)
+        if signed_in is not None and signed_in[0] == uid:
+            return signed_in[1]
+        user = _cached_user(uid, request)
+        setattr(http, SIGNED_IN, (uid, user))
+        return user
+    return _cached_user(uid, request)
+
+
+def _cached_user(uid: int, request: Any) -> User | None:
+    user_id = uid
     key = _user_key(uid)
     cache = caches["default"]
     try:

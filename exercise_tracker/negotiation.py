@@ -10,7 +10,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 # What nearly every API client sends (or nothing, which means the same as */*).
-_PLAIN_ACCEPT = frozenset({"*/*", "application/json"})
+PLAIN_ACCEPT = frozenset({"*/*", "application/json"})
 
 
 class ContentNegotiation(DefaultContentNegotiation):
@@ -26,7 +26,7 @@ class ContentNegotiation(DefaultContentNegotiation):
             first is not None
             and not format_suffix
             and first.media_type == "application/json"
-            and request.headers.get("accept", "*/*") in _PLAIN_ACCEPT
+            and request.headers.get("accept", "*/*") in PLAIN_ACCEPT
             and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
         ):
             return first, "application/json"

@@ -264,3 +264,102 @@ def test_me_answers_the_bytes_drf_would_render(world: World) -> None:
         response = bearer_client(user).get("/api/v1/me/")
         assert response.status_code == 200
         assert response.content == JSONRenderer().render(MeSerializer(user).data)
+
+
+# --- answered before DRF's dispatch (exercise_tracker/fast_reads.py) -----------------------------
+
+
+def _reads(world: World) -> list[tuple[Any, str]]:
+    plan, _ = plan_with_items(pt=world.pt, member=world.member, n=2)
+    ExerciseFactory.create(name="Bridge")
+    return [
+        (world.pt.user, LIBRARY),
+        (world.pt.user, f"/api/v1/plans/{plan.pk}/"),
+        (world.staff, f"/api/v1/plans/{plan.pk}/"),
+        (world.member.user, "/api/v1/today/"),
+        (world.member.user, "/api/v1/me/"),
+    ]
+
+
+def test_answers_from_the_cache_are_those_drf_gives(world: World) -> None:
+    """The first read goes through DRF (nothing stored), the second is answered before it: the
+    same status, body and headers (but the request id)."""
+    for user, url in _reads(world):
+        client = bearer_client(user)
+        first, again = client.get(url), client.get(url)
+        assert first.status_code == again.status_code == 200, url
+        assert first.content == again.content, url
+        headers = {k: v for k, v in first.items() if k != "X-Request-ID"}
+        assert headers == {k: v for k, v in again.items() if k != "X-Request-ID"}, url
+        not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert not_modified.status_code == 304, url
+        assert not_modified.get("Cache-Control") == first.get("Cache-Control"), url
+
+
+def test_a_read_counts_the_rate_limit_once_whichever_way_it_is_answered(world: World) -> None:
+    from tests.api.test_hot_paths import _forget_counts, _limited
+
+    for user, url in _reads(world):
+        window = _forget_counts(user)
+        client = bearer_client(user)
+        with _limited("4/min"):
+            first = client.get(url)  # through DRF (not stored yet): signed in once
+            statuses = [first.status_code, client.get(url).status_code,
+                        client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code]  # fmt: skip
+            assert statuses == [200, 200, 304], url
+            assert caches["default"].get(f"throttle_user_{user.pk}:{window}") == 3, url
+            assert client.get(url).status_code == 200  # the 4th
+            limited = client.get(url)
+            assert limited.status_code == 429 and set(limited.json()) == {"detail", "errors"}
+
+
+def test_a_refused_token_is_answered_by_drf(world: World) -> None:
+    from exercise_tracker.tokens import VersionedRefreshToken
+    from members.services.accounts import end_tokens
+
+    for user, url in _reads(world):
+        user.refresh_from_db()  # its token version, after an earlier round signed it out
+        client = bearer_client(None)
+        token = VersionedRefreshToken.for_user(user).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert client.get(url).status_code == 200 and client.get(url).status_code == 200
+        end_tokens(user_id=user.pk)  # sign-out everywhere: the token's version is old now
+        refused = client.get(url)
+        assert refused.status_code == 401, url
+        assert "detail" in refused.json()
+    garbage = bearer_client(None)
+    garbage.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
+    assert garbage.get(LIBRARY).status_code == 401
+
+
+def test_who_may_not_read_gets_drfs_answer(world: World) -> None:
+    plan, _ = plan_with_items(pt=world.pt, member=world.member, n=1)
+    url = f"/api/v1/plans/{plan.pk}/"
+    assert bearer_client(world.pt.user).get(url).status_code == 200
+    assert bearer_client(world.pt.user).get(url).status_code == 200  # stored, answered early
+    for outsider in (world.pt_other.user, world.foreign_pt.user, world.coordinator,
+                     world.other_member.user):  # fmt: skip
+        response = bearer_client(outsider).get(url)
+        assert response.status_code == 404 and "detail" in response.json()
+    assert bearer_client(world.pt.user).get("/api/v1/today/").status_code == 404
+    # An older revision is asked through DRF (its own checks and answer).
+    assert bearer_client(world.pt.user).get(url + "?revision=9").status_code == 400
+
+
+def test_staff_reads_answered_early_are_audited_once_each(world: World) -> None:
+    plan, _ = plan_with_items(pt=world.pt, member=world.member, n=1)
+    url = f"/api/v1/plans/{plan.pk}/"
+    client = bearer_client(world.pt.user)
+    rows = AuditEvent.objects.filter(
+        user_id=world.pt.user.pk, object_id=str(plan.pk), action="read"
+    )
+    first = client.get(url)
+    assert rows.count() == 1
+    client.get(url)
+    client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert rows.count() == 3
+    # The member's own reads are not audited (their own record).
+    member = bearer_client(world.member.user)
+    member.get(url)
+    member.get(url)
+    assert not AuditEvent.objects.filter(user_id=world.member.user.pk, action="read").exists()
