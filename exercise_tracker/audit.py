@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -72,22 +72,28 @@ def record(
     authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
     if obj is not None and not object_type:
         object_type = obj._meta.label_lower
-    return _insert(
-        AuditEvent(
-            user_id=user.pk if authenticated else None,
-            username=(user.get_username() if authenticated else username)[:150],
-            role=getattr(user, "role", "") if authenticated else "",
-            organization_id=getattr(user, "organization_id", None) if authenticated else None,
-            action=action,
-            outcome=outcome,
-            member_id=member_id,
-            object_type=object_type[:60],
-            object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-            path=(request.path if request is not None else "")[:300],
-            ip_address=_client_ip(request),
-            request_id=getattr(request, "request_id", "") or current_request_id(),
-            client_request_id=getattr(request, "client_request_id", "")[:64],
-        )
+    return _insert(_event(request, user, authenticated, action, outcome, username,
+                          member_id, obj, object_type))  # fmt: skip
+
+
+def _event(
+    request: HttpRequest | None, user: Any, authenticated: bool, action: str, outcome: str,
+    username: str, member_id: int | None, obj: Any, object_type: str,
+) -> AuditEvent:  # fmt: skip
+    return AuditEvent(
+        user_id=user.pk if authenticated else None,
+        username=(user.get_username() if authenticated else username)[:150],
+        role=getattr(user, "role", "") if authenticated else "",
+        organization_id=getattr(user, "organization_id", None) if authenticated else None,
+        action=action,
+        outcome=outcome,
+        member_id=member_id,
+        object_type=object_type[:60],
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        path=(request.path if request is not None else "")[:300],
+        ip_address=_client_ip(request),
+        request_id=getattr(request, "request_id", "") or current_request_id(),
+        client_request_id=getattr(request, "client_request_id", "")[:64],
     )
 
 
@@ -116,6 +122,48 @@ def _insert(event: AuditEvent) -> AuditEvent:
     event._state.adding = False
     event._state.db = DEFAULT_DB_ALIAS
     return event
+
+
+def select_read_by_staff(
+    *, request: HttpRequest, sql: str, params: Sequence[Any], object_type: str, object_id: str
+) -> list[tuple[Any, ...]] | None:
+    """The rows of `sql` (a SELECT whose columns include `member_id`) and, in the same statement,
+    the audit row of the request's user reading them, as `record_read_by_staff` would write it,
+    when it finds a row and the user is not a member: one round trip instead of two for a read
+    that must be audited (PostgreSQL runs an INSERT in WITH once, whatever the outer query
+    reads). None where that is not available (another database): the caller then reads and
+    records as usual."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        return None
+    user = getattr(request, "user", None)
+    if getattr(user, "role", None) == "member" or not getattr(user, "is_authenticated", False):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    event = _event(request, user, True, AuditAction.READ, AuditOutcome.SUCCESS, "", None, None,
+                   object_type)  # fmt: skip
+    event.object_id = object_id
+    fields = _INSERT_FIELDS
+    quote = connection.ops.quote_name
+    values = [
+        quote("r") + "." + quote("member_id") if f.attname == "member_id" else "%s" for f in fields
+    ]
+    insert_params = [
+        f.get_db_prep_save(f.pre_save(event, add=True), connection)
+        for f in fields
+        if f.attname != "member_id"
+    ]
+    statement = (
+        f"WITH {quote('r')} AS ({sql}), {quote('a')} AS ("  # noqa: S608 (names, not values)
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "
+        f"({', '.join(quote(str(f.column)) for f in fields)}) "
+        f"SELECT {', '.join(values)} FROM {quote('r')} RETURNING 1) "
+        f"SELECT * FROM {quote('r')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *insert_params])
+        return list(cursor.fetchall())
 
 
 _INSERT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]

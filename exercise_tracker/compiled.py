@@ -39,14 +39,17 @@ class Compiled:
         if compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]):
             raise ImproperlyConfigured("a compiled query's columns must need no conversion")
 
-    def rows(self, values: Sequence[object]) -> list[tuple[Any, ...]]:
-        params = [
+    def params_for(self, values: Sequence[object]) -> list[Any]:
+        return [
             p if slot is None else values[slot]
             for p, slot in zip(self.params, self.slots, strict=True)
         ]
+
+    def rows(self, values: Sequence[object]) -> list[tuple[Any, ...]]:
+        params = self.params_for(values)
         connection = connections[DEFAULT_DB_ALIAS]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)  # type: ignore[arg-type]
+            cursor.execute(self.sql, params)
             return list(cursor.fetchall())
 
 

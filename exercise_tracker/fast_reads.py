@@ -29,7 +29,7 @@ from rest_framework.settings import api_settings
 from . import readcache
 from .authentication import ScopedJWTAuthentication
 from .negotiation import PLAIN_ACCEPT
-from .throttling import AnonThrottle, UserThrottle
+from .throttling import PRECOUNTED, AnonThrottle, UserThrottle
 
 
 class FastReadMixin:
@@ -72,6 +72,8 @@ def answer_before_drf(view: Any, request: HttpRequest, kwargs: dict[str, Any]) -
         user = authentication.get_user(token)
     except Exception:  # DRF authenticates again and answers the error (401) itself
         return None
+    if getattr(request, PRECOUNTED, None) is None:
+        return None  # the sign-in did not count the rate limit (no Redis): DRF's throttle will
     request.user = user
     view.action = action
     for throttle in view.get_throttles():

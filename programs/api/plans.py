@@ -340,6 +340,10 @@ class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
 # --- plans ----------------------------------------------------------------------------------
 
 
+# On the HttpRequest: the plan whose read fast_read audited (with its access check).
+AUDITED_PLAN_READ = "_audited_plan_read"
+
+
 def _plan_read(
     plan_id: int, revision: int | None, member_id: int, organization_id: int | None
 ) -> dict[str, Any]:
@@ -409,7 +413,8 @@ class PlanViewSet(FastReadMixin, viewsets.GenericViewSet[Plan]):
             )
         # Audited before the cache is asked: a 304 or a cached answer is a read all the same.
         plan_ref = Plan(pk=int(pk or 0), member_id=member_id, organization_id=organization_id)
-        audit.record_read_by_staff(request=request, member_id=member_id, obj=plan_ref)
+        if getattr(request._request, AUDITED_PLAN_READ, None) != plan_ref.pk:
+            audit.record_read_by_staff(request=request, member_id=member_id, obj=plan_ref)
         read = _plan_read(plan_ref.pk, revision, member_id, organization_id)
 
         def build() -> Any:
@@ -427,16 +432,18 @@ class PlanViewSet(FastReadMixin, viewsets.GenericViewSet[Plan]):
         if getattr(user, "role", None) not in access.PLAN_READERS:
             return None
         plan_id = parse_int(kwargs.get("pk"))
-        found = access.visible_plan_row(user, plan_id) if plan_id else None
-        if plan_id is None or found is None:
+        if plan_id is None:
             return None
+        # The access check and the audit row of the read in one statement; retrieve() does
+        # not write the row again when the answer is not in the cache.
+        found = access.visible_plan_row(user, plan_id, audit_request=request)
+        if found is None:
+            return None
+        setattr(request, AUDITED_PLAN_READ, plan_id)
         member_id, organization_id, _ = found
-        read = _plan_read(plan_id, None, member_id, organization_id)
-        response = readcache.stored_answer(request, **read)
-        if response is not None:
-            plan_ref = Plan(pk=plan_id, member_id=member_id, organization_id=organization_id)
-            audit.record_read_by_staff(request=request, member_id=member_id, obj=plan_ref)
-        return response
+        return readcache.stored_answer(
+            request, **_plan_read(plan_id, None, member_id, organization_id)
+        )
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})
     def create(self, request: Request) -> Response:
