@@ -150,9 +150,12 @@ class CSPMiddleware(BaseCSPMiddleware):
             or settings.DEBUG
         ):
             return super().process_response(request, response)
-        config = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
-        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or {}
-        key = (id(config), id(report_only))
+        # Built again when a setting is replaced (tests override them); keyed by the settings'
+        # own objects, not by the empty dicts that stand in for a missing one.
+        raw_config = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        raw_report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        key = (id(raw_config), id(raw_report_only))
+        config, report_only = raw_config or {}, raw_report_only or {}
         built = self._built
         if built is None or built[0] != key:
             policy = build_policy(**asdict(self.get_policy_parts(request, response)))

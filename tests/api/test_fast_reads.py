@@ -207,14 +207,25 @@ def test_prefetched_keys_of_another_organization_are_never_used(world: World) ->
 # --- the Content-Security-Policy of API answers, built once ---------------------------------------
 
 
-def test_api_answers_carry_the_policy_django_csp_builds(world: World, settings: Any) -> None:
+def test_api_answers_carry_the_policy_django_csp_builds(
+    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from django.test import Client
+
+    from exercise_tracker import middleware
 
     settings.DEBUG = False
     client = bearer_client(world.member.user)
     page_policy = Client().get("/healthz")["Content-Security-Policy"]  # django-csp's own
     assert client.get("/api/v1/me/")["Content-Security-Policy"] == page_policy
-    assert client.get("/api/v1/me/")["Content-Security-Policy"] == page_policy  # built once
+    built = []
+    monkeypatch.setattr(
+        middleware, "build_policy", lambda **kw: built.append(kw) or "default-src 'none'"
+    )
+    for _ in range(3):  # built once already: not again
+        assert client.get("/api/v1/me/")["Content-Security-Policy"] == page_policy
+    assert built == []
+    monkeypatch.undo()
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
     assert client.get("/api/v1/me/")["Content-Security-Policy"] == "default-src 'none'"
 
