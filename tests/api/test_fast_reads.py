@@ -218,10 +218,13 @@ def test_api_answers_carry_the_policy_django_csp_builds(
     client = bearer_client(world.member.user)
     page_policy = Client().get("/healthz")["Content-Security-Policy"]  # django-csp's own
     assert client.get("/api/v1/me/")["Content-Security-Policy"] == page_policy
-    built = []
-    monkeypatch.setattr(
-        middleware, "build_policy", lambda **kw: built.append(kw) or "default-src 'none'"
-    )
+    built: list[dict[str, Any]] = []
+
+    def counted(**parts: Any) -> str:
+        built.append(parts)
+        return "default-src 'none'"
+
+    monkeypatch.setattr(middleware, "build_policy", counted)
     for _ in range(3):  # built once already: not again
         assert client.get("/api/v1/me/")["Content-Security-Policy"] == page_policy
     assert built == []
