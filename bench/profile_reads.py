@@ -5,7 +5,11 @@ top functions, for the API reads `make bench` measures. Run against the bench da
         DJANGO_ALLOWED_HOSTS=testserver DJANGO_SECURE_SSL_REDIRECT=0 \\
         .venv/bin/python manage.py shell -c "from bench.profile_reads import main; main()"
 
-READ_CACHE=0 profiles the reads without the read cache.
+READ_CACHE=0 profiles the reads without the read cache. `cpu()` instead of `main()` prints only
+the CPU milliseconds per request (this process's: `time.process_time`) of each read, its 304
+and the bare view, through Django's WSGI handler as gunicorn calls it, median of 5 batches:
+
+    ... manage.py shell -c "from bench.profile_reads import cpu; cpu()"
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ import cProfile
 import io
 import os
 import pstats
+import statistics
+import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 from django.test import Client
 
 
-def main(repeat: int = 200) -> None:
+def _paths_and_tokens() -> tuple[list[tuple[str, str | None]], dict[str, str]]:
     from exercise_tracker.tokens import VersionedRefreshToken
     from members.models import Member, User
     from programs.models import Plan, PlanStatus
@@ -33,7 +41,7 @@ def main(repeat: int = 200) -> None:
         name: str(VersionedRefreshToken.for_user(User.objects.get(username=name)).access_token)
         for name in ("demo_member", "demo_pt")
     }
-    paths = [
+    paths: list[tuple[str, str | None]] = [
         ("/bench/bare/", None),
         ("/api/v1/me/", "demo_member"),
         ("/api/v1/exercises/", "demo_pt"),
@@ -41,6 +49,86 @@ def main(repeat: int = 200) -> None:
         (f"/api/v1/plans/{plan.pk}/", "demo_pt"),
         ("/api/v1/today/", "demo_member"),
     ]
+    return paths, token
+
+
+def _wsgi_get(path: str, headers: dict[str, str]) -> Callable[[], tuple[str, dict[str, str]]]:
+    """A GET of `path` through the WSGI handler, as gunicorn sends it; returns the status and
+    headers (the body is read, as a server would)."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handler = WSGIHandler()
+    route, _, query = path.partition("?")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": route,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    environ |= {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+
+    def get() -> tuple[str, dict[str, str]]:
+        seen: dict[str, Any] = {}
+
+        def start_response(status: str, response_headers: Any, exc_info: Any = None) -> None:
+            seen["status"], seen["headers"] = status, dict(response_headers)
+
+        result = handler(dict(environ), start_response)
+        try:
+            for _ in result:
+                pass
+        finally:
+            result.close()
+        return seen["status"], seen["headers"]
+
+    return get
+
+
+def cpu(repeat: int = 200, batches: int = 7) -> None:
+    """CPU ms per request of each read (and its 304, when it has an ETag), through the WSGI
+    handler: batches of `repeat` requests, interleaved across the paths (so a busy moment of
+    the machine hits them alike), median per path."""
+    paths, token = _paths_and_tokens()
+    runs: list[tuple[str, Callable[[], tuple[str, dict[str, str]]]]] = []
+    for path, user in paths:
+        headers = {"Authorization": f"Bearer {token[user]}"} if user else {}
+        runs.append((path, _wsgi_get(path, headers)))
+        _, found = runs[-1][1]()
+        if "ETag" in found:
+            runs.append(
+                (path + " (304)", _wsgi_get(path, headers | {"If-None-Match": found["ETag"]}))
+            )
+    status = {}
+    for name, get in runs:
+        for _ in range(20):  # warm
+            status[name] = get()[0]
+    times: dict[str, list[float]] = {name: [] for name, _ in runs}
+    for _ in range(batches):
+        for name, get in runs:
+            began = time.process_time()
+            for _ in range(repeat):
+                get()
+            times[name].append(1000 * (time.process_time() - began) / repeat)
+    print(f"{'path':<48} {'status':>6} {'CPU ms':>7}  ratio to bare (CPU)")
+    bare_ms = statistics.median(times[runs[0][0]])
+    for name, _ in runs:
+        ms = statistics.median(times[name])
+        print(f"{name:<48} {status[name][:3]:>6} {ms:>7.3f}  {bare_ms / ms:.2f}")
+
+
+def main(repeat: int = 200) -> None:
+    paths, token = _paths_and_tokens()
     client = Client()
     top = int(os.environ.get("PROFILE_TOP", "12"))
     for path, user in paths:

@@ -120,7 +120,9 @@ def inside(
 
 
 def with_facts(scenario: Scenario, facts: dict[str, Any]) -> Scenario:
-    """The scenario with `{plan_id}` and the like filled in."""
+    """The scenario with `{plan_id}` and the like filled in (`{etag}` is left for with_etag,
+    which asks the server once it runs)."""
+    facts = {"etag": "{etag}", **facts}
     return replace(
         scenario,
         path=scenario.path.format(**facts),

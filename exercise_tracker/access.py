@@ -328,6 +328,68 @@ def visible_plans(user: Any) -> QuerySet[Plan]:
     )
 
 
+def visible_plan_row(
+    user: Any, plan_id: int, *, audit_request: Any = None
+) -> tuple[Any, ...] | None:
+    """(member id, organization id, revision count) of plan `plan_id` when `user` may read it
+    (`visible_plans`), else None. Every plan read asks this first: the query is
+    `visible_plans`' own, compiled once per role (and day, for a PT's caseload) and run with
+    the user's and the plan's ids (exercise_tracker/compiled.py). With `audit_request` (the
+    request of `user` reading the plan), the read is audited too when the plan is found
+    (`audit.record_read_by_staff`), in the same statement where the database allows it."""
+    from . import audit
+    from .compiled import SENTINELS, compiled
+
+    role = getattr(user, "role", None)
+    usual = (
+        _is_authenticated(user)
+        and user.is_active
+        and role in PLAN_READERS
+        and (role != Role.THERAPIST or user.organization_id is not None)
+    )
+    if not usual:
+        found = (
+            visible_plans(user)
+            .filter(pk=plan_id)
+            .values_list("member_id", "organization_id", "revision")
+            .order_by()
+            .first()
+        )
+        if found is not None and audit_request is not None:
+            plan = Plan(pk=plan_id, member_id=found[0], organization_id=found[1])
+            audit.record_read_by_staff(request=audit_request, member_id=found[0], obj=plan)
+        return found
+    day = timezone.now().date() if role == Role.THERAPIST else None
+
+    def build() -> QuerySet[Any]:
+        sentinel = User(
+            pk=SENTINELS[0], organization_id=SENTINELS[1], role=str(role), is_active=True
+        )
+        return (
+            visible_plans(sentinel)
+            .filter(pk=SENTINELS[2])
+            .values_list("member_id", "organization_id", "revision")
+            .order_by()[:1]
+        )
+
+    query = compiled(("visible_plan_row", role, day), build)
+    values = [user.pk, user.organization_id, plan_id]
+    rows = None
+    if audit_request is not None:
+        rows = audit.select_read_by_staff(
+            request=audit_request, sql=query.sql, params=query.params_for(values),
+            object_type=Plan._meta.label_lower, object_id=str(plan_id),
+        )  # fmt: skip
+        if rows is None:  # not in one statement here: read, then audit
+            rows = query.rows(values)
+            if rows:
+                plan = Plan(pk=plan_id, member_id=rows[0][0], organization_id=rows[0][1])
+                audit.record_read_by_staff(request=audit_request, member_id=rows[0][0], obj=plan)
+    else:
+        rows = query.rows(values)
+    return tuple(rows[0]) if rows else None
+
+
 def visible_reminders(user: Any) -> QuerySet[ReminderSchedule]:
     """Reminder schedules: a member's own, nobody else's (staff manage them in the admin)."""
     qs = ReminderSchedule.objects.select_related("member__user")

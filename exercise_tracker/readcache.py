@@ -77,12 +77,12 @@ def fast_get_many(keys: Sequence[str]) -> dict[str, Any]:
     cache = _cache()
     if not isinstance(cache, RedisCache):
         return dict(cache.get_many(keys))
-    from .throttling import _redis_client
+    from .throttling import execute
 
     full = [cache.make_and_validate_key(k) for k in keys]
-    client = _redis_client(cache._servers[0])  # type: ignore[attr-defined]
+    (values,) = execute(cache._servers[0], [("MGET", *full)])  # type: ignore[attr-defined]
     loads = cache._cache._serializer.loads  # type: ignore[attr-defined]
-    return {k: loads(v) for k, v in zip(keys, client.mget(full), strict=True) if v is not None}
+    return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
 
 
 # --- versions ------------------------------------------------------------------------------------
@@ -153,16 +153,77 @@ def bump(*scopes: str) -> None:
         transaction.on_commit(partial(_write_versions, fresh))
 
 
+# --- the sign-in's round trip fetches the read's keys too -----------------------------------------
+#
+# A cached read needs two round trips to the cache: the sign-in (with the rate limit's count)
+# and the versions with the stored answer. The keys a read of a path by a user needed are the
+# same from one request to the next (they change with the user's organization, the plan's
+# member, the date), so each process remembers them per (user, path, query) and the sign-in
+# (exercise_tracker/authentication.py) fetches them in its own round trip. `versions` uses what
+# was fetched only when it asks for exactly those keys, all present; otherwise it asks the cache
+# as before and remembers the new keys. What was fetched was read during this request, after
+# anything that committed before it began: a write is still seen by the next read.
+
+PREFETCHED = "_readcache_prefetched"  # on the HttpRequest: {key: raw value or None}
+HINTS_MAX = 4096
+_hints: dict[tuple[object, str, str], list[str]] = {}
+
+
+def _http_request(request: Any) -> Any:
+    return getattr(request, "_request", request)
+
+
+def _hint_of(request: Any, user_id: object) -> tuple[object, str, str]:
+    http = _http_request(request)
+    return (user_id, http.path, http.META.get("QUERY_STRING", ""))
+
+
+def keys_to_prefetch(request: Any, user_id: object) -> list[str]:
+    """The keys the read of this path by `user_id` needed last time in this process."""
+    if request is None or not _hints:
+        return []
+    return _hints.get(_hint_of(request, user_id), [])
+
+
+def keep_prefetched(request: Any, keys: Sequence[str], raw: Sequence[Any]) -> None:
+    """Leaves the raw values of `keys` (as the cache returned them) on the request."""
+    setattr(_http_request(request), PREFETCHED, dict(zip(keys, raw, strict=True)))
+
+
+def _from_prefetched(request: Any, keys: Sequence[str]) -> dict[str, Any] | None:
+    fetched = getattr(_http_request(request), PREFETCHED, None) if request is not None else None
+    if not fetched or len(fetched) != len(keys) or any(k not in fetched for k in keys):
+        return None
+    loads = _cache()._cache._serializer.loads
+    return {k: loads(v) for k, v in fetched.items() if v is not None}
+
+
+def _remember(request: Any, keys: list[str]) -> None:
+    user_id = getattr(getattr(request, "user", None), "pk", None)
+    if user_id is None:
+        return
+    hint = _hint_of(request, user_id)
+    if _hints.get(hint) != keys:
+        if len(_hints) >= HINTS_MAX:
+            _hints.clear()
+        _hints[hint] = keys
+
+
 def versions(
-    scopes: Sequence[str], extra_keys: Sequence[str] = ()
+    scopes: Sequence[str], extra_keys: Sequence[str] = (), *, request: Any = None
 ) -> tuple[list[str], dict[str, Any]]:
     """The current version of each scope (made when missing) and the values of `extra_keys`,
-    in one round trip."""
+    in one round trip (none when the sign-in fetched them for `request`)."""
     cache = _cache()
     if _unwritten or _undropped:
         _catch_up()
     keys = [_ns() + VERSION_PREFIX + s for s in scopes]
-    found = fast_get_many([*keys, *extra_keys])
+    wanted = [*keys, *extra_keys]
+    found = _from_prefetched(request, wanted) if isinstance(cache, RedisCache) else None
+    if found is None or any(k not in found for k in keys):
+        found = fast_get_many(wanted)
+        if request is not None and isinstance(cache, RedisCache):
+            _remember(request, wanted)
     missing = [k for k in keys if k not in found]
     if missing:
         for key in missing:
@@ -251,7 +312,7 @@ def cached_json(
         + hashlib.blake2b(repr((name, tuple(parts))).encode(), digest_size=16).hexdigest()
     )
     try:
-        tokens, found = versions(scopes, [body_key])
+        tokens, found = versions(scopes, [body_key], request=request)
     except Exception:
         logger.warning("read cache unavailable: %s built without it", name)
         return _response(renderer(build()), etag=None)
@@ -267,6 +328,32 @@ def cached_json(
     except Exception:
         logger.warning("read cache: %s not stored (cache unavailable)", name)
     return _response(body, etag=etag)
+
+
+def stored_answer(
+    request: HttpRequest, *, name: str, parts: Sequence[object], scopes: Sequence[str]
+) -> HttpResponse | None:
+    """What `cached_json` with the same name, parts and scopes answers when it needs no
+    `build()`: the 304, or the stored answer; None otherwise (not stored, stale, the cache off
+    or down), and the caller answers the long way."""
+    if not enabled():
+        return None
+    body_key = (
+        _ns()
+        + BODY_PREFIX
+        + hashlib.blake2b(repr((name, tuple(parts))).encode(), digest_size=16).hexdigest()
+    )
+    try:
+        tokens, found = versions(scopes, [body_key], request=request)
+    except Exception:
+        return None
+    etag = _etag(name, parts, tokens)
+    if matches(request, etag):
+        return not_modified(etag)
+    stored = found.get(body_key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == etag:
+        return _response(stored[1], etag=etag)
+    return None
 
 
 def _response(body: bytes, *, etag: str | None) -> HttpResponse:

@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "exercise_tracker.middleware.DischargedReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "exercise_tracker.middleware.CSPMiddleware",  # django-csp's, API answers' policy built once
     "exercise_tracker.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -284,6 +284,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "exercise_tracker.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["exercise_tracker.api.StrictFilterBackend"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "exercise_tracker.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "exercise_tracker.schema.ErrorAutoSchema",
     "EXCEPTION_HANDLER": "exercise_tracker.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [

@@ -6,22 +6,26 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from members.api.urls import urlpatterns as members_api
+from messaging.api.urls import urlpatterns as messaging_api
+from programs.api.urls import urlpatterns as programs_api
+
 from . import health, views
+from .routing import IndexedResolver
 
-api_v1 = [
-    path("", include("members.api.urls")),
-    path("", include("programs.api.urls")),
-    path("", include("messaging.api.urls")),
-]
+# One flat list, resolved by first segment (exercise_tracker/routing.py).
+api_v1 = IndexedResolver("api/v1/", [*members_api, *programs_api, *messaging_api])
 
+# The API first: every API request would otherwise try (and fail, noting each failure) all
+# of the pages' patterns before reaching it; no page pattern starts with "api/".
 urlpatterns = [
+    api_v1,
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("", include("programs.urls")),
     path("", include("members.urls")),
     path("", include("messaging.urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path(

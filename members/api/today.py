@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404, HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -12,7 +13,9 @@ from rest_framework.views import APIView
 
 from exercise_tracker import access, readcache
 from exercise_tracker.clock import local_today
+from exercise_tracker.fast_reads import FastReadMixin
 from exercise_tracker.schema import ErrorSerializer
+from members.models import Member
 from members.selectors.sessions import today_for
 
 
@@ -79,7 +82,7 @@ class TodaySerializer(serializers.Serializer[Any]):
     sessions_today = serializers.IntegerField()
 
 
-class TodayView(APIView):
+class TodayView(FastReadMixin, APIView):
     """The member's today: the items in force on their local date, how many times each is due
     and done, due questionnaires and the streak."""
 
@@ -87,17 +90,30 @@ class TodayView(APIView):
     @extend_schema(responses={200: TodaySerializer, 404: ErrorSerializer})
     def get(self, request: Request) -> Response:
         member = access.own_member(request.user)
-        # Cached per member and local date (and host: the answer holds absolute URLs) under the
-        # member's version (plans, sessions, assessments, reminders: readcache.member_changed),
-        # the library's (names, pictures) and the questionnaires' wording.
         return readcache.cached_json(  # type: ignore[return-value]
             request,
-            name="today",
-            parts=(member.pk, local_today(member).isoformat(), readcache.origin(request)),
-            scopes=[
-                f"member:{member.pk}",
-                "instruments",
-                *readcache.library_scopes(member.organization_id),
-            ],
+            **_today_read(request, member),
             build=lambda: today_for(member, absolute=request.build_absolute_uri).as_dict(),
         )
+
+    def fast_read(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        try:
+            member = access.own_member(user)
+        except Http404:
+            return None
+        return readcache.stored_answer(request, **_today_read(request, member))
+
+
+def _today_read(request: Any, member: Member) -> dict[str, Any]:
+    """Cached per member and local date (and host: the answer holds absolute URLs) under the
+    member's version (plans, sessions, assessments, reminders: readcache.member_changed), the
+    library's (names, pictures) and the questionnaires' wording."""
+    return {
+        "name": "today",
+        "parts": (member.pk, local_today(member).isoformat(), readcache.origin(request)),
+        "scopes": [
+            f"member:{member.pk}",
+            "instruments",
+            *readcache.library_scopes(member.organization_id),
+        ],
+    }

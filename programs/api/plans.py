@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -34,6 +34,7 @@ from exercise_tracker.api import (
     query_choice,
     query_int,
 )
+from exercise_tracker.fast_reads import FastReadMixin
 from exercise_tracker.inputs import InputSerializer, max_length
 from exercise_tracker.throttling import AnonThrottle, ScopedThrottle, UserThrottle
 from members.models import Condition, Role
@@ -339,7 +340,29 @@ class PlanTemplateViewSet(viewsets.GenericViewSet[PlanTemplate]):
 # --- plans ----------------------------------------------------------------------------------
 
 
-class PlanViewSet(viewsets.GenericViewSet[Plan]):
+# On the HttpRequest: the plan whose read fast_read audited (with its access check).
+AUDITED_PLAN_READ = "_audited_plan_read"
+
+
+def _plan_read(
+    plan_id: int, revision: int | None, member_id: int, organization_id: int | None
+) -> dict[str, Any]:
+    """The read cache's name, parts and scopes of a plan. The same for every reader allowed to
+    see it (access is checked before): its member's version changes with every revision, item,
+    status or profile change, the library's with the exercises' names, the organization's
+    people with the names shown."""
+    return {
+        "name": "plan",
+        "parts": (plan_id, revision),
+        "scopes": [
+            f"member:{member_id}",
+            f"people:{organization_id}",
+            *readcache.library_scopes(organization_id),
+        ],
+    }
+
+
+class PlanViewSet(FastReadMixin, viewsets.GenericViewSet[Plan]):
     """GET: a member's own plans, a PT's caseload's (filters `member`, `status`); detail with
     `?revision=N` shows the items in force at that revision. POST (PT): a plan and its revision
     1. PATCH (PT): a new revision, `reason` required; `items` is the whole new list."""
@@ -347,6 +370,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     serializer_class = PlanSerializer
     queryset = Plan.objects.none()
     filter_backends = ()
+    fast_actions = ("retrieve",)
 
     def get_queryset(self) -> QuerySet[Plan]:
         return selectors.api_plans(self.request.user)
@@ -379,12 +403,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
         revision = _query_int(request, "revision")
         # Who may read it, in one narrow query (the plan's whole row and its names are read
         # only when the answer is not in the cache): 404 when not visible, as get_object did.
-        found = (
-            access.visible_plans(request.user)
-            .filter(pk=parse_int(pk) or 0)
-            .values_list("member_id", "organization_id", "revision")
-            .first()
-        )
+        found = access.visible_plan_row(request.user, parse_int(pk) or 0)
         if found is None:
             raise NotFound()
         member_id, organization_id, revisions = found
@@ -394,26 +413,36 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             )
         # Audited before the cache is asked: a 304 or a cached answer is a read all the same.
         plan_ref = Plan(pk=int(pk or 0), member_id=member_id, organization_id=organization_id)
-        audit.record_read_by_staff(request=request, member_id=member_id, obj=plan_ref)
+        if getattr(request._request, AUDITED_PLAN_READ, None) != plan_ref.pk:
+            audit.record_read_by_staff(request=request, member_id=member_id, obj=plan_ref)
+        read = _plan_read(plan_ref.pk, revision, member_id, organization_id)
 
         def build() -> Any:
             plan = self.get_queryset().get(pk=plan_ref.pk)
             prefetch_related_objects([plan], selectors.items_prefetch(revision))
             return PlanSerializer(selectors.decorate(plan, revision)).data
 
-        # The same for every reader allowed to see it (access was checked by get_object): its
-        # member's version changes with every revision, item, status or profile change, the
-        # library's with the exercises' names, the organization's people with the names shown.
-        return readcache.cached_json(  # type: ignore[return-value]
-            request,
-            name="plan",
-            parts=(plan_ref.pk, revision),
-            scopes=[
-                f"member:{member_id}",
-                f"people:{organization_id}",
-                *readcache.library_scopes(organization_id),
-            ],
-            build=build,
+        return readcache.cached_json(request, **read, build=build)  # type: ignore[return-value]
+
+    def fast_read(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        # The latest revision only (no query), as retrieve() reads it: the same access check;
+        # the audit row once the answer is known to be in the cache (else retrieve() writes it).
+        if request.META.get("QUERY_STRING"):
+            return None
+        if getattr(user, "role", None) not in access.PLAN_READERS:
+            return None
+        plan_id = parse_int(kwargs.get("pk"))
+        if plan_id is None:
+            return None
+        # The access check and the audit row of the read in one statement; retrieve() does
+        # not write the row again when the answer is not in the cache.
+        found = access.visible_plan_row(user, plan_id, audit_request=request)
+        if found is None:
+            return None
+        setattr(request, AUDITED_PLAN_READ, plan_id)
+        member_id, organization_id, _ = found
+        return readcache.stored_answer(
+            request, **_plan_read(plan_id, None, member_id, organization_id)
         )
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanSerializer})

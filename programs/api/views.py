@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -20,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from exercise_tracker import access, readcache
+from exercise_tracker.fast_reads import FastReadMixin
 from members.models import Role
 from programs.models import Exercise
 from programs.selectors import library as selectors
@@ -46,7 +48,19 @@ def _refuse_write(request: Request, exercise: Exercise | None = None) -> None:
     raise PermissionDenied("Only physical therapists add or change library exercises.")
 
 
+def _library_read(request: Any, user: Any, origin: str) -> dict[str, Any]:
+    """The read cache's name, parts and scopes of a library page."""
+    staff = getattr(user, "role", None) == Role.STAFF
+    organization_id = getattr(user, "organization_id", None)
+    return {
+        "name": "library",
+        "parts": ("staff" if staff else organization_id, sorted(request.GET.lists()), origin),
+        "scopes": ["library:all"] if staff else readcache.library_scopes(organization_id),
+    }
+
+
 class ExerciseViewSet(
+    FastReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet[Exercise],
@@ -57,6 +71,7 @@ class ExerciseViewSet(
 
     queryset = Exercise.objects.none()
     filterset_class = ExerciseFilter
+    fast_actions = ("list",)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Exercise]:
@@ -84,8 +99,6 @@ class ExerciseViewSet(
         # organization, query and host under the library's versions (readcache), with an ETag.
         origin = readcache.origin(request)  # one host check, not one a card
         user = request.user
-        staff = getattr(user, "role", None) == Role.STAFF
-        organization_id = getattr(user, "organization_id", None)
 
         def build() -> Any:
             rows = self.filter_queryset(selectors.library_card_rows(user))
@@ -98,12 +111,12 @@ class ExerciseViewSet(
             return self.get_paginated_response(cards).data
 
         return readcache.cached_json(  # type: ignore[return-value]
-            request,
-            name="library",
-            parts=("staff" if staff else organization_id, sorted(request.GET.lists()), origin),
-            scopes=["library:all"] if staff else readcache.library_scopes(organization_id),
-            build=build,
+            request, **_library_read(request, user, origin), build=build
         )
+
+    def fast_read(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        origin = readcache.origin(request)
+        return readcache.stored_answer(request, **_library_read(request, user, origin))
 
     def _detail(self, exercise: Exercise, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.exercise_pages(self.request.user).get(pk=exercise.pk)
