@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from members.models import User
@@ -84,12 +85,16 @@ def test_the_caseload_links_each_member_to_their_plan_in_constant_queries(
     for _ in range(5):
         extra = MemberFactory.create(user__organization=world.org)
         CareAssignmentFactory.create(member=extra, therapist=world.pt)
-    # 8 for the page and its plan links, 5 for the members' adherence figures, 1 the audit row,
+    # 8 for the page and its plan links, 7 for the members' adherence figures (their rows, the
+    # roll-ups grouped in the database and the open alerts' count), 1 the audit row,
     # 1 the pending progression suggestions, 2 for the lessons read (constant: read and assigned
     # counts for all rows at once), 2 for unread messages (per member for the links, and the
     # navigation's count), 2 for the walking figures (the latest week's and the trend's rows for
     # all members at once).
-    with django_assert_max_num_queries(21):  # type: ignore[operator]
+    # On PostgreSQL three more: the dashboard's `SET LOCAL jit = off` and the transaction it
+    # lives in (a savepoint pair inside the test's transaction).
+    budget = 26 if connection.vendor == "postgresql" else 23
+    with django_assert_max_num_queries(budget):  # type: ignore[operator]
         html = client.get("/caseload/").content.decode()
     assert f'href="/caseload/{other.pk}/plan/"' in html
 
