@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from members.models import Assessment, Member
 
@@ -83,8 +84,9 @@ def test_skipping_too_many_sections_explains_why(page: Any, worded_odi: None, lo
     errors = page.get_by_test_id("questionnaire-errors")
     assert "3 sections are unanswered" in errors.inner_text()
     # The error summary takes focus, so a screen reader announces it (a deferred script moves it:
-    # wait for it rather than race it).
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'q-errors'")
+    # wait for it rather than race it; not with a string predicate, which Playwright polls with
+    # eval and the page's Content-Security-Policy refuses).
+    expect(page.locator("#q-errors")).to_be_focused()
     assert page.evaluate("document.activeElement.id") == "q-errors"
 
 
