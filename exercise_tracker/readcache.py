@@ -306,11 +306,7 @@ def cached_json(
     renderer = render or JSONRenderer().render
     if not enabled():
         return _response(renderer(build()), etag=None)
-    body_key = (
-        _ns()
-        + BODY_PREFIX
-        + hashlib.blake2b(repr((name, tuple(parts))).encode(), digest_size=16).hexdigest()
-    )
+    body_key = _body_key(name, parts)
     try:
         tokens, found = versions(scopes, [body_key], request=request)
     except Exception:
@@ -330,6 +326,12 @@ def cached_json(
     return _response(body, etag=etag)
 
 
+def _body_key(name: str, parts: Sequence[object]) -> str:
+    """Where the answer named `name` for these parts is stored (with its ETag)."""
+    digest = hashlib.blake2b(repr((name, tuple(parts))).encode(), digest_size=16).hexdigest()
+    return _ns() + BODY_PREFIX + digest
+
+
 def stored_answer(
     request: HttpRequest, *, name: str, parts: Sequence[object], scopes: Sequence[str]
 ) -> HttpResponse | None:
@@ -338,11 +340,7 @@ def stored_answer(
     or down), and the caller answers the long way."""
     if not enabled():
         return None
-    body_key = (
-        _ns()
-        + BODY_PREFIX
-        + hashlib.blake2b(repr((name, tuple(parts))).encode(), digest_size=16).hexdigest()
-    )
+    body_key = _body_key(name, parts)
     try:
         tokens, found = versions(scopes, [body_key], request=request)
     except Exception:
