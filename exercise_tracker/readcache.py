@@ -306,18 +306,13 @@ def cached_json(
     renderer = render or JSONRenderer().render
     if not enabled():
         return _response(renderer(build()), etag=None)
-    body_key = _body_key(name, parts)
     try:
-        tokens, found = versions(scopes, [body_key], request=request)
+        body_key, etag, answer = _lookup(request, name, parts, scopes)
     except Exception:
         logger.warning("read cache unavailable: %s built without it", name)
         return _response(renderer(build()), etag=None)
-    etag = _etag(name, parts, tokens)
-    if matches(request, etag):
-        return not_modified(etag)
-    stored = found.get(body_key)
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == etag:
-        return _response(stored[1], etag=etag)
+    if answer is not None:
+        return answer
     body = renderer(build())
     try:
         _cache().set(body_key, (etag, body), timeout=BODY_SECONDS)
@@ -340,18 +335,26 @@ def stored_answer(
     or down), and the caller answers the long way."""
     if not enabled():
         return None
-    body_key = _body_key(name, parts)
     try:
-        tokens, found = versions(scopes, [body_key], request=request)
+        return _lookup(request, name, parts, scopes)[2]
     except Exception:
         return None
+
+
+def _lookup(
+    request: HttpRequest, name: str, parts: Sequence[object], scopes: Sequence[str]
+) -> tuple[str, str, HttpResponse | None]:
+    """The body's key, the current ETag, and the answer without `build()` (the 304, or the
+    stored body still current), or None. Raises when the cache cannot be read."""
+    body_key = _body_key(name, parts)
+    tokens, found = versions(scopes, [body_key], request=request)
     etag = _etag(name, parts, tokens)
     if matches(request, etag):
-        return not_modified(etag)
+        return body_key, etag, not_modified(etag)
     stored = found.get(body_key)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == etag:
-        return _response(stored[1], etag=etag)
-    return None
+        return body_key, etag, _response(stored[1], etag=etag)
+    return body_key, etag, None
 
 
 def _response(body: bytes, *, etag: str | None) -> HttpResponse:
