@@ -50,7 +50,15 @@ class FastReadMixin:
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
+# On the HttpRequest once answer_before_drf has tried it (in the fast lane, which runs before the
+# view's dispatch): not tried twice (a staff read's audit row is written once).
+TRIED = "_fast_read_tried"
+
+
 def answer_before_drf(view: Any, request: HttpRequest, kwargs: dict[str, Any]) -> Any:
+    if getattr(request, TRIED, False):
+        return None
+    setattr(request, TRIED, True)
     meta = request.META
     header = meta.get("HTTP_AUTHORIZATION", "")
     action = getattr(view, "action_map", {}).get("get")  # a viewset's, as DRF sets it

@@ -111,17 +111,22 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        path = request.path
-        if path.startswith("/api/v1/"):
-            private = not path.startswith(CACHEABLE_API_PREFIXES)
-        else:
-            user = getattr(request, "user", None)
-            private = bool(user is not None and user.is_authenticated) and not path.startswith(
-                CACHEABLE_PAGE_PREFIXES
-            )
-        if private:
-            response["Cache-Control"] = "private, no-store"
+        cache_control(request, response)
         return response
+
+
+def cache_control(request: HttpRequest, response: HttpResponseBase) -> None:
+    """NoStoreMiddleware's header (the fast lane applies it too: exercise_tracker/fast_lane.py)."""
+    path = request.path
+    if path.startswith("/api/v1/"):
+        private = not path.startswith(CACHEABLE_API_PREFIXES)
+    else:
+        user = getattr(request, "user", None)
+        private = bool(user is not None and user.is_authenticated) and not path.startswith(
+            CACHEABLE_PAGE_PREFIXES
+        )
+    if private:
+        response["Cache-Control"] = "private, no-store"
 
 
 # Where a response's own CSP settings live (django-csp's decorators set them).

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "exercise_tracker.middleware.RequestIdMiddleware",
     "exercise_tracker.audit.RequestContextMiddleware",
+    # API reads the read cache answers, before the rest (exercise_tracker/fast_lane.py).
+    "exercise_tracker.fast_lane.FastLaneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the session and auth middleware: their database errors are a 503 too; the
@@ -476,6 +478,8 @@ DEFAULT_FROM_EMAIL = env.str(
 
 # Only the benchmark turns on the bare comparison view.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+# API reads answered before the rest of the middleware (exercise_tracker/fast_lane.py).
+FAST_LANE = env.bool("FAST_LANE", default=True)
 
 # --- Logging: no personal data; each line carries the request id.
 LOGGING = {
