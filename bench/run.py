@@ -1,7 +1,9 @@
 """`make bench`: gunicorn on PostgreSQL and Redis, each scenario against its baseline, interleaved.
 
 Rounds alternate (bare, me, bare, me, ...) on one server, so machine noise hits both sides alike;
-the figure per scenario is the median of its rounds and the ratio divides medians. All traffic
+the figure per scenario is the median of its rounds and the ratio divides medians. With
+WGER_PYTHON (or --wger-python), wger's gunicorn runs beside ours and its cached exercise list
+takes part in the same rounds (bench/wger_peer.py). All traffic
 goes to 127.0.0.1 only, for a bounded number of rounds of a bounded duration.
 """
 
@@ -30,7 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scenarios import MESSAGE_POLL, SCENARIOS, Scenario  # noqa: E402
+from bench import wger_peer  # noqa: E402
+from bench.scenarios import MESSAGE_POLL, SCENARIOS, WGER_LIST, Scenario  # noqa: E402
 
 HOST = "127.0.0.1"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/et_bench"
@@ -153,25 +156,32 @@ def request(
 class Server:
     """gunicorn in its own process group, its output in a log file shown when it fails."""
 
-    def __init__(self, *, env: dict[str, str], workers: int, threads: int) -> None:
+    def __init__(
+        self, *, env: dict[str, str], workers: int, threads: int, python: str = sys.executable,
+        app: str = "exercise_tracker.wsgi", cwd: Path = ROOT, name: str = "gunicorn",
+    ) -> None:  # fmt: skip
+        self.name = name
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
         self.log = Path(tempfile.mkstemp(prefix="et-bench-gunicorn-", suffix=".log")[1])
         command = [
-            sys.executable,
+            python,
             "-m",
             "gunicorn",
-            "exercise_tracker.wsgi",
+            app,
             f"--bind={HOST}:{self.port}",
             f"--workers={workers}",
             "--worker-class=gthread",
             f"--threads={threads}",
             "--keep-alive=5",
             "--backlog=256",
+            # gunicorn 27's control socket has one default path per user: two servers (ours and
+            # the peer's, or another run's) would take it from each other.
+            "--no-control-socket",
         ]
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
 
@@ -179,7 +189,7 @@ class Server:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                fail(f"gunicorn exited:\n{self.output()}")
+                fail(f"{self.name} exited:\n{self.output()}")
             try:
                 status, _ = request(self.base + path, headers={}, body=None)
                 if status == 200:
@@ -187,7 +197,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.2)
-        fail(f"gunicorn not answering {path} within {READY_TIMEOUT}s:\n{self.output()}")
+        fail(f"{self.name} not answering {path} within {READY_TIMEOUT}s:\n{self.output()}")
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
@@ -297,6 +307,14 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard at scale")
     parser.add_argument(
+        "--wger-python",
+        default=os.environ.get("WGER_PYTHON") or None,
+        metavar="PYTHON",
+        help="a Python that imports wger and gunicorn (default: $WGER_PYTHON): runs wger's "
+        "cached exercise list beside ours as a peer (bench/wger_peer.md); without it the peer "
+        "is skipped",
+    )
+    parser.add_argument(
         "--dashboard-members",
         type=int,
         nargs="+",
@@ -311,18 +329,22 @@ def parse_args() -> argparse.Namespace:
 
 
 def selected(args: argparse.Namespace) -> list[Scenario]:
+    """The scenarios to run: all, or those --only names with their baselines and the scenarios
+    they should be faster than (the peer's only when it is enabled)."""
+    candidates = SCENARIOS + ([WGER_LIST] if args.wger_python else [])
     if not args.only:
-        return SCENARIOS
+        return candidates
     wanted = set(args.only)
-    wanted |= {s.baseline for s in SCENARIOS if s.name in wanted and s.baseline}
-    return [s for s in SCENARIOS if s.name in wanted]
+    wanted |= {s.above for s in candidates if s.name in wanted and s.above}
+    wanted |= {s.baseline for s in candidates if s.name in wanted and s.baseline}
+    return [s for s in candidates if s.name in wanted]
 
 
 def main() -> None:
     args = parse_args()
     wrk = require_wrk()
     scenarios = selected(args)
-    total = 8
+    total = 9
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
@@ -356,16 +378,28 @@ def main() -> None:
     facts = inside(env, "facts")
     scenarios = [with_facts(s, facts) for s in scenarios]
 
-    step(3, total, f"gunicorn: {args.workers} gthread workers x {args.threads} threads")
+    peer_env = prepare_peer(args, env, database_url, scenarios, total)
+
+    step(4, total, f"gunicorn: {args.workers} gthread workers x {args.threads} threads")
     server = Server(env=env, workers=args.workers, threads=args.threads)
+    peer = None
     try:
         server.wait_ready("/bench/bare/")
-        measure(server, wrk, scenarios, tokens, args, total)
+        if peer_env is not None:
+            peer = Server(
+                env=peer_env, workers=args.workers, threads=args.threads, python=args.wger_python,
+                app="wger.wsgi", cwd=Path(peer_env["PYTHONPATH"]), name="wger's gunicorn",
+            )  # fmt: skip
+            peer.wait_ready(WGER_LIST.path)
+            print(f"      and wger's, the same, on port {peer.port}")
+        measure(server, peer, wrk, scenarios, tokens, args, total)
         poll = next((s for s in scenarios if s.name == MESSAGE_POLL.name), None)
         if poll is not None:
             report_idle_conversation(server, poll)
     finally:
         server.stop()
+        if peer is not None:
+            peer.stop()
         inside(env, "cleanup")
     if not args.no_thumbnails:
         step(total - 2, total, "thumbnail generation (the Celery task's code, in one process)")
@@ -384,6 +418,34 @@ def main() -> None:
         names = " and ".join(f"{n:,}" for n in sizes)
         step(total, total, f"adherence dashboard at {names} members (seed_scale, once)")
         report_dashboard(inside(env, "dashboard", long=True, arguments=f"sizes={tuple(sizes)!r}"))
+
+
+def prepare_peer(
+    args: argparse.Namespace, env: dict[str, str], database_url: str, scenarios: list[Scenario],
+    total: int,
+) -> dict[str, str] | None:  # fmt: skip
+    """wger's environment with its database migrated and seeded, when the peer runs."""
+    if not args.wger_python:
+        step(
+            3,
+            total,
+            "peer wger: skipped (set WGER_PYTHON=/path/to/wger-venv/bin/python or pass "
+            "--wger-python to run wger's cached exercise list beside ours; bench/wger_peer.md)",
+        )
+        return None
+    if not any(s.peer for s in scenarios):
+        step(3, total, "peer wger: skipped (no scenario selected compares with it)")
+        return None
+    url = wger_peer.database_url(database_url)
+    step(3, total, f"peer wger: database {urlsplit(url).path.lstrip('/')}: create, migrate, seed")
+    ensure_database(url)
+    var_dir = Path(env["EXERCISE_TRACKER_VAR_DIR"])
+    peer_env = wger_peer.environment(args.wger_python, url, var_dir)
+    try:
+        wger_peer.prepare(args.wger_python, peer_env)
+    except (wger_peer.PeerError, subprocess.TimeoutExpired) as exc:
+        fail(str(exc))
+    return peer_env
 
 
 # A tick with nothing due must cost under 1/50 of one with 1,000 due (of 10,000 scheduled):
@@ -484,33 +546,46 @@ def headers_for(scenario: Scenario, tokens: dict[str, str]) -> dict[str, str]:
 
 
 def measure(
-    server: Server, wrk: str, scenarios: list[Scenario], tokens: dict[str, str],
-    args: argparse.Namespace, total: int,
+    server: Server, peer: Server | None, wrk: str, scenarios: list[Scenario],
+    tokens: dict[str, str], args: argparse.Namespace, total: int,
 ) -> None:  # fmt: skip
-    step(4, total, "each scenario answers as expected, then warm-up")
-    scenarios = [with_etag(server, s, tokens) for s in scenarios]
+    """Runs each scenario on its server (ours, or the peer's for a peer scenario)."""
+
+    def on(scenario: Scenario) -> Server:
+        if scenario.peer:
+            assert peer is not None
+            return peer
+        return server
+
+    step(5, total, "each scenario answers as expected, then warm-up")
+    scenarios = [with_etag(on(s), s, tokens) for s in scenarios]
     for scenario in scenarios:
         headers = headers_for(scenario, tokens)
         if scenario.body is not None:
             headers.setdefault("Content-Type", "application/json")
         status, body = request(
-            server.base + scenario.path, method=scenario.method, headers=headers,
+            on(scenario).base + scenario.path, method=scenario.method, headers=headers,
             body=scenario.body,
         )  # fmt: skip
         if status != scenario.expect_status:
             fail(f"{scenario.name} answered {status}, expected {scenario.expect_status}: "
                  f"{body[:300]!r}")  # fmt: skip
-        run_wrk(server, wrk, scenario, headers_for(scenario, tokens), args, args.warmup)
+        if scenario.peer:
+            try:
+                wger_peer.check_list(body)
+            except wger_peer.PeerError as exc:
+                fail(str(exc))
+        run_wrk(on(scenario), wrk, scenario, headers_for(scenario, tokens), args, args.warmup)
 
     results: dict[str, list[Measure]] = {s.name: [] for s in scenarios}
     minutes = args.rounds * len(scenarios) * args.duration / 60
-    step(5, total, f"{args.rounds} interleaved rounds of {args.duration:g}s (~{minutes:.1f} min)")
+    step(6, total, f"{args.rounds} interleaved rounds of {args.duration:g}s (~{minutes:.1f} min)")
     load_before = os.getloadavg()[0]
     for number in range(1, args.rounds + 1):
         parts = []
         for scenario in scenarios:
             result = run_wrk(
-                server, wrk, scenario, headers_for(scenario, tokens), args, args.duration
+                on(scenario), wrk, scenario, headers_for(scenario, tokens), args, args.duration
             )
             results[scenario.name].append(result)
             parts.append(f"{scenario.name} {result.rate:,.0f}/s {result.cpu_ms:.2f} ms")
@@ -551,6 +626,15 @@ def report(
             f"{scenario.name:<{width}}  {rate[scenario.name]:>7,.0f}  {spread:>13}  "
             f"{cpu[scenario.name]:>10.2f}  {ratio:>5}  {cpu_ratio:>9}  {verdict}"
         )
+    for scenario in scenarios:
+        if scenario.above and scenario.above in rate:
+            value = rate[scenario.name] / rate[scenario.above]
+            met = "met" if value > 1 else "NOT met"
+            print(
+                f"{scenario.name}: {value:.2f} of {scenario.above} ({rate[scenario.name]:,.0f} "
+                f"vs {rate[scenario.above]:,.0f} req/s; CPU ms per request "
+                f"{cpu[scenario.name]:.2f} vs {cpu[scenario.above]:.2f}); above it: {met}"
+            )
     print(
         f"\nMedians of {args.rounds} rounds of {args.duration:g}s. {os.cpu_count()} CPUs; gunicorn "
         f"{args.workers} gthread workers x {args.threads} threads; wrk 1 thread, "

@@ -29,6 +29,9 @@ class Scenario:
     baseline: str | None = None  # name of the scenario this one is divided by
     target: float | None = None  # the ratio to baseline this scenario should reach
     expect_status: int = 200
+    # The name of a scenario this one should be faster than (its req/s, in the same run).
+    above: str | None = None
+    peer: bool = False  # answered by the peer's server (bench/wger_peer.py), not ours
 
 
 BARE = Scenario(name="bare Django JSON view", path="/bench/bare/")
@@ -39,6 +42,15 @@ INSERT = Scenario(
     method="POST",
     body="{{}}",
     expect_status=201,
+)
+# The open peer's cached exercise list (wger's cache_page, local memory per process), run when
+# the bench is given a Python with wger (WGER_PYTHON; bench/wger_peer.md); anonymous, as wger's
+# exercise API allows.
+WGER_LIST = Scenario(
+    name="wger: GET /api/v2/exerciseinfo/?limit=20",
+    path="/api/v2/exerciseinfo/?limit=20",
+    baseline=BARE.name,
+    peer=True,
 )
 
 SCENARIOS: list[Scenario] = [
@@ -58,6 +70,7 @@ SCENARIOS: list[Scenario] = [
         as_user="demo_pt",
         baseline=BARE.name,
         target=0.5,
+        above=WGER_LIST.name,
     ),
     # The same first page asked again by a client holding it (If-None-Match: its ETag, read
     # from the server when the run starts): answered 304 without a body.
