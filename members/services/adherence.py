@@ -424,18 +424,7 @@ def refresh_session_day(*, member: Member | int, day: date, now: datetime | None
     if _pending.get() is not None:
         refresh_member(member=member_id, since=day, now=now)
         return
-    locked = (
-        Member.objects.select_for_update(of=("self",))
-        .filter(pk=member_id)
-        .values_list(
-            "timezone",
-            "adherence__as_of",
-            "adherence__best_streak",
-            "adherence__first_active",
-            "adherence__last_active",
-        )
-        .first()
-    )
+    locked = _lock_member(member_id)
     if locked is None:
         return
     zone, as_of, best_before, first_active, last_active = locked
@@ -497,24 +486,73 @@ def refresh_session_day(*, member: Member | int, day: date, now: datetime | None
     )
 
 
+_Locked = tuple[str, date | None, int | None, date | None, date | None]
+
+
+def _lock_member(member_id: int) -> _Locked | None:
+    """The member's row locked (FOR UPDATE OF the member's row only, where the database has
+    it), with their time zone and their figures' dates: (timezone, as_of, best_streak,
+    first_active, last_active), the figures None when there are none yet. A plain statement:
+    the ORM's compiling of it cost more than the round trip."""
+    quote = connection.ops.quote_name
+    sql = _lock_sql.get(connection.vendor)
+    if sql is None:
+        members = quote(Member._meta.db_table)
+        figures = quote(MemberAdherence._meta.db_table)
+        columns = ", ".join(
+            f"a.{quote(_column(MemberAdherence, name))}"
+            for name in ("as_of", "best_streak", "first_active", "last_active")
+        )
+        sql = (
+            f"SELECT m.{quote(_column(Member, 'timezone'))}, {columns} "  # noqa: S608 (names)
+            f"FROM {members} m LEFT JOIN {figures} a "
+            f"ON a.{quote(_column(MemberAdherence, 'member'))} = m.{quote('id')} "
+            f"WHERE m.{quote('id')} = %s"
+        )
+        if connection.features.has_select_for_update_of:
+            sql += " FOR UPDATE OF m"
+        elif connection.features.has_select_for_update:  # pragma: no cover - not our databases
+            sql += " FOR UPDATE"
+        _lock_sql[connection.vendor] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    zone, as_of, best, first, last = row
+    return zone, _date_or_none(as_of), best, _date_or_none(first), _date_or_none(last)
+
+
+_lock_sql: dict[str, str] = {}
+
+
+def _date_or_none(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)  # SQLite: text
+
+
 def _history_and_day(
     member_id: int, *, start: date, day: date
 ) -> tuple[dict[date, rules.Day], tuple[int, int, int]]:
     """One statement: the member's day rows from `start` (as `_history` reads them) and, from
     the session logs of `day`, (sessions done, pain total, pain readings)."""
-    quote = connection.ops.quote_name
-    days_table = quote(AdherenceDay._meta.db_table)
-    logs_table = quote(SessionLog._meta.db_table)
-    columns = ", ".join(quote(_column(AdherenceDay, f)) for f in rules.DAY_FIELDS)
-    done = ", ".join(["%s"] * len(DONE_STATUSES))
-    pain = "COALESCE(pain_before, pain_after)"
-    sql = (
-        f"SELECT 0, {columns} FROM {days_table} WHERE member_id = %s AND date >= %s "  # noqa: S608
-        "UNION ALL "
-        f"SELECT 1, local_date, 0, 0, COUNT(CASE WHEN status IN ({done}) THEN 1 END), 0, "
-        f"FALSE, COALESCE(SUM({pain}), 0), COUNT({pain}) "
-        f"FROM {logs_table} WHERE member_id = %s AND local_date = %s GROUP BY local_date"
-    )
+    sql = _history_sql.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        days_table = quote(AdherenceDay._meta.db_table)
+        logs_table = quote(SessionLog._meta.db_table)
+        columns = ", ".join(quote(_column(AdherenceDay, f)) for f in rules.DAY_FIELDS)
+        done = ", ".join(["%s"] * len(DONE_STATUSES))
+        pain = "COALESCE(pain_before, pain_after)"
+        sql = _history_sql[connection.vendor] = (
+            f"SELECT 0, {columns} FROM {days_table} "  # noqa: S608 (the models' names)
+            "WHERE member_id = %s AND date >= %s "
+            "UNION ALL "
+            f"SELECT 1, local_date, 0, 0, COUNT(CASE WHEN status IN ({done}) THEN 1 END), 0, "
+            f"FALSE, COALESCE(SUM({pain}), 0), COUNT({pain}) "
+            f"FROM {logs_table} WHERE member_id = %s AND local_date = %s GROUP BY local_date"
+        )
     day_field = AdherenceDay._meta.get_field("date")
     prep = day_field.get_db_prep_value
     params = [member_id, prep(start, connection), *DONE_STATUSES, member_id, prep(day, connection)]
@@ -534,6 +572,9 @@ def _history_and_day(
     return rows, logs
 
 
+_history_sql: dict[str, str] = {}
+
+
 def _column(model: type[Model], name: str) -> str:
     return str(cast("Field[Any, Any]", model._meta.get_field(name)).column)
 
@@ -541,25 +582,12 @@ def _column(model: type[Model], name: str) -> str:
 def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
     """INSERT ... ON CONFLICT (unique) DO UPDATE SET (fields) of one row per table: on
     PostgreSQL all in one statement (data-modifying CTEs), elsewhere one statement each."""
-    quote = connection.ops.quote_name
     parts: list[tuple[str, list[Any]]] = []
     for obj, unique, update in writes:
-        opts = obj._meta
-        fields = [f for f in opts.concrete_fields if not (f.primary_key and f.auto_created)]
+        sql, fields = _upsert_sql(type(obj), unique, update)
         for f in fields:
             if getattr(f, "auto_now", False):
                 setattr(obj, f.attname, f.pre_save(obj, add=False))
-        model = type(obj)
-        conflict = ", ".join(quote(_column(model, n)) for n in unique)
-        assign = ", ".join(
-            f"{quote(_column(model, n))} = EXCLUDED.{quote(_column(model, n))}" for n in update
-        )
-        names = ", ".join(quote(str(f.column)) for f in fields)
-        sql = (
-            f"INSERT INTO {quote(opts.db_table)} ({names}) "  # noqa: S608 (the model's names)
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {assign}"
-        )
         parts.append(
             (sql, [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
         )
@@ -572,6 +600,33 @@ def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
         else:
             for sql, params in parts:
                 cursor.execute(sql, params)
+
+
+_upsert_sqls: dict[tuple[str, type[Model], tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def _upsert_sql(
+    model: type[Model], unique: tuple[str, ...], update: tuple[str, ...]
+) -> tuple[str, list[Field[Any, Any]]]:
+    """One model's upsert statement and the fields its values follow, made once per database."""
+    key = (connection.vendor, model, unique, update)
+    made = _upsert_sqls.get(key)
+    if made is None:
+        quote = connection.ops.quote_name
+        opts = model._meta
+        fields = [f for f in opts.concrete_fields if not (f.primary_key and f.auto_created)]
+        conflict = ", ".join(quote(_column(model, n)) for n in unique)
+        assign = ", ".join(
+            f"{quote(_column(model, n))} = EXCLUDED.{quote(_column(model, n))}" for n in update
+        )
+        names = ", ".join(quote(str(f.column)) for f in fields)
+        sql = (
+            f"INSERT INTO {quote(opts.db_table)} ({names}) "  # noqa: S608 (the model's names)
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {assign}"
+        )
+        made = _upsert_sqls[key] = (sql, fields)
+    return made
 
 
 # Members whose refresh waits for the end of a `deferred()` block, with the earliest date.

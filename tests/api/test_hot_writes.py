@@ -24,10 +24,11 @@ pytestmark = pytest.mark.django_db
 
 # After the first request the token's user comes from the read cache (no statement). The items'
 # versions with their exercises and their plans' revisions (one statement); the session
-# (INSERT ... ON CONFLICT DO NOTHING, no savepoint); its entries (one INSERT); the member's row
-# locked with their figures' dates; the recent day rows with the day's sessions counted; the day
-# row, week row and figures (one upsert on PostgreSQL, three elsewhere); the audit row.
-SESSION_STATEMENTS = 7 if connection.vendor == "postgresql" else 9
+# (INSERT ... ON CONFLICT DO NOTHING, no savepoint) with its entries (one statement on
+# PostgreSQL, two elsewhere); the member's row locked with their figures' dates; the recent day
+# rows with the day's sessions counted; the day row, week row and figures (one upsert on
+# PostgreSQL, three elsewhere); the audit row.
+SESSION_STATEMENTS = 6 if connection.vendor == "postgresql" else 9
 # The token's user (a first request: not cached yet); the member; the PT's assignment with their
 # profile; the template; its items; their exercises; the template's suggested lessons; the plan;
 # its items (one INSERT); revision 1 with its warnings; the audit row. The answer is built from
