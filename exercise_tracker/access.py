@@ -118,6 +118,46 @@ def visible_members(user: Any) -> QuerySet[Member]:
     return qs.none()
 
 
+_MEMBER_NAMES = [f.attname for f in Member._meta.concrete_fields]
+_USER_NAMES = [f.attname for f in User._meta.concrete_fields]
+
+
+def visible_member(user: Any, member_id: int) -> Member | None:
+    """`visible_members(user).filter(pk=member_id).first()`, with the member's user loaded (not
+    their organization): for a PT, visible_members' own query compiled once per day
+    (exercise_tracker/compiled.py) and run with the user's ids; otherwise through the ORM."""
+    from .compiled import SENTINELS, compiled
+
+    usual = (
+        _is_authenticated(user)
+        and user.is_active
+        and user.role == Role.THERAPIST
+        and user.organization_id is not None
+    )
+    if not usual:
+        return visible_members(user).filter(pk=member_id).first()
+    day = timezone.now().date()
+
+    def build() -> QuerySet[Any]:
+        sentinel = User(
+            pk=SENTINELS[0], organization_id=SENTINELS[1], role=Role.THERAPIST, is_active=True
+        )
+        return (
+            visible_members(sentinel)
+            .filter(pk=SENTINELS[2])
+            .order_by()
+            .values_list(*_MEMBER_NAMES, *(f"user__{name}" for name in _USER_NAMES))[:1]
+        )
+
+    rows = compiled(("visible_member", day), build).rows([user.pk, user.organization_id, member_id])
+    if not rows:
+        return None
+    width = len(_MEMBER_NAMES)
+    member = Member.from_db(DEFAULT_DB_ALIAS, _MEMBER_NAMES, list(rows[0][:width]))
+    member.user = User.from_db(DEFAULT_DB_ALIAS, _USER_NAMES, list(rows[0][width:]))
+    return member
+
+
 def visible_therapists(user: Any) -> QuerySet[Therapist]:
     """PTs a user may name (for filters and assignments): those of their own organization."""
     qs = Therapist.objects.select_related("user")

@@ -163,7 +163,7 @@ def create_plan(
     without `lessons`, the template's suggested lessons (lesson ids otherwise).
     `at` is when this happened (default now): the seed uses it to write a history."""
     at = at or timezone.now()
-    member = access.visible_members(user).filter(pk=member_id).first()
+    member = access.visible_member(user, member_id)
     if member is None:
         raise ValidationError({"member": ["No member in your caseload has this id."]})
     # One query: whether the user is one of the member's PTs now, and their PT profile.
