@@ -404,14 +404,18 @@ def _stored(obj: Model, pk: int) -> None:
     obj._state.db = connection.alias
 
 
-def _insert_unless_stored(session: SessionLog, entries: Sequence[SessionEntry]) -> bool:
+def _insert_unless_stored(
+    session: SessionLog, entries: Sequence[SessionEntry], by: User
+) -> tuple[bool, bool]:
     """The session as INSERT ... ON CONFLICT (member, client_id) DO NOTHING RETURNING id, and
     its entries: no savepoint around it (two round trips fewer than catching the unique
     violation). False, with nothing written, when the client_id was already stored (a retry,
     or the loser of two identical POSTs racing: the conflict waits for the winner's
-    transaction). Other violations still raise. On PostgreSQL one statement: the entries'
-    INSERT reads the session's id from the first (data-modifying WITH), their values one JSON
-    parameter (a fixed statement whatever their number); elsewhere two statements."""
+    transaction). Other violations still raise. On PostgreSQL one statement, with the audit
+    row of `by` creating it: the entries' and the audit row's INSERTs read the session's id
+    from the first (data-modifying WITH), the entries' values one JSON parameter (a fixed
+    statement whatever their number); elsewhere two statements, and the caller audits.
+    Returns (stored, audited)."""
     stamp = timezone.now()
     session.created_at = session.updated_at = stamp
     sql, columns = _session_insert_sql()
@@ -421,27 +425,36 @@ def _insert_unless_stored(session: SessionLog, entries: Sequence[SessionEntry]) 
             [n, *(getattr(entry, name) for name in _ENTRY_VALUE_NAMES)]
             for n, entry in enumerate(entries)
         ]
+        audit_sql, audit_params = audit.write_from(
+            source="s",
+            by=by,
+            action=AuditAction.CREATE,
+            member_id=session.member_id,
+            object_type=SessionLog._meta.label_lower,
+        )
         with connection.cursor() as cursor:
-            cursor.execute(_with_entries_sql(sql), [*values, json.dumps(rows)])
+            cursor.execute(
+                _with_entries_sql(sql, audit_sql), [*values, json.dumps(rows), *audit_params]
+            )
             found = cursor.fetchall()
         if not found:
-            return False
+            return False, False
         _stored(session, found[0][0])
         ids = {plan_item_id: pk for _, pk, plan_item_id in found}
         for entry in entries:
             entry.session = session
             _stored(entry, ids[entry.plan_item_id])
-        return True
+        return True, True
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     if row is None:
-        return False
+        return False, False
     _stored(session, row[0])
     for entry in entries:
         entry.session = session
     _insert_entries(entries)
-    return True
+    return True, False
 
 
 # The entry's columns after its id: plain numbers, text and booleans, sent as they are.
@@ -453,11 +466,12 @@ _ENTRY_VALUE_NAMES = [f.attname for f in _ENTRY_FIELDS if f.attname != "session_
 _with_entries: dict[str, str] = {}
 
 
-def _with_entries_sql(session_sql: str) -> str:
+def _with_entries_sql(session_sql: str, audit_sql: str) -> str:
     """PostgreSQL: the session's INSERT, then its entries' from a JSON array of rows (each
     [position, plan_item_id, exercise_id, status, ...], in `_ENTRY_VALUE_NAMES` order), in the
-    order given (ids follow it); one result row per entry: (session id, entry id, item id)."""
-    made = _with_entries.get(session_sql)
+    order given (ids follow it), then the audit row's; one result row per entry: (session id,
+    entry id, item id)."""
+    made = _with_entries.get(session_sql + audit_sql)
     if made is None:
         quote = connection.ops.quote_name
         entry_fields = [f for f in _ENTRY_FIELDS if f.attname != "session_id"]
@@ -465,13 +479,14 @@ def _with_entries_sql(session_sql: str) -> str:
         typed = ", ".join(
             f"CAST(r.v->>{n + 1} AS {f.db_type(connection)})" for n, f in enumerate(entry_fields)
         )
-        made = _with_entries[session_sql] = (
+        made = _with_entries[session_sql + audit_sql] = (
             f"WITH s AS ({session_sql}), e AS ("  # noqa: S608 (the models' names)
             f"INSERT INTO {quote(SessionEntry._meta.db_table)} "
             f"({quote('session_id')}, {names}) "
             f"SELECT s.{quote('id')}, {typed} FROM s, jsonb_array_elements(%s::jsonb) AS r(v) "
             f"ORDER BY CAST(r.v->>0 AS integer) "
-            f"RETURNING {quote('id')}, {quote('plan_item_id')}) "
+            f"RETURNING {quote('id')}, {quote('plan_item_id')}), "
+            f"a AS ({audit_sql}) "
             f"SELECT s.{quote('id')}, e.{quote('id')}, e.{quote('plan_item_id')} FROM s, e"
         )
     return made
@@ -564,7 +579,9 @@ def log_session(
         rpe=rpe,
         notes=notes.strip(),
     )
-    if not _insert_unless_stored(session, new_entries):
+    by = by or member.user
+    stored, audited = _insert_unless_stored(session, new_entries, by)
+    if not stored:
         existing = _first_session(member, session.client_id)
         if existing is None:  # pragma: no cover - the conflict's row cannot vanish meanwhile
             raise IntegrityError("session_log_client_id_per_member")
@@ -577,9 +594,8 @@ def log_session(
     _raise_session_alerts(session, new_entries)
     adherence.refresh_session_day(member=member, day=day, now=now)
     _queue_progression(member.pk)
-    audit.record_write(
-        by=by or member.user, action=AuditAction.CREATE, member_id=member.pk, obj=session
-    )
+    if not audited:
+        audit.record_write(by=by, action=AuditAction.CREATE, member_id=member.pk, obj=session)
     return LoggedSession(session=session, entries=new_entries, created=True)
 
 
