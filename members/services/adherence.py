@@ -558,21 +558,29 @@ def _history_and_day(
     params = [member_id, prep(start, connection), *DONE_STATUSES, member_id, prep(day, connection)]
     rows: dict[date, rules.Day] = {}
     logs = (0, 0, 0)
+    # Columns in Day's order (rules.DAY_FIELDS): date, prescribed, due, done, credited,
+    # has_data, pain_total, pain_count.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for kind, *values in cursor:
-            row = dict(zip(rules.DAY_FIELDS, values, strict=True))
-            if kind:
-                logs = (int(row["done"]), int(row["pain_total"]), int(row["pain_count"]))
-                continue
-            on = row["date"]
-            row["date"] = on if isinstance(on, date) else date.fromisoformat(on)  # SQLite: text
-            row["has_data"] = bool(row["has_data"])
-            rows[row["date"]] = rules.Day(**row)
+        fetched = cursor.fetchall()
+    for kind, on, prescribed, due, done, credited, has_data, pain_total, pain_count in fetched:
+        if kind:
+            logs = (int(done), int(pain_total), int(pain_count))
+            continue
+        if not isinstance(on, date):
+            on = date.fromisoformat(on)  # SQLite: text
+        rows[on] = rules.Day(
+            on, prescribed, due, done, credited, bool(has_data), pain_total, pain_count
+        )
     return rows, logs
 
 
 _history_sql: dict[str, str] = {}
+# _history_and_day unpacks its rows in this order.
+_DAY_ORDER = ("date", "prescribed", "due", "done", "credited", "has_data", "pain_total",
+              "pain_count")  # fmt: skip
+if rules.DAY_FIELDS != _DAY_ORDER:  # pragma: no cover - a changed Day: update the unpacking
+    raise ImportError(f"members.rules.adherence.Day's fields are not {_DAY_ORDER}")
 
 
 def _column(model: type[Model], name: str) -> str:
@@ -584,12 +592,21 @@ def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
     PostgreSQL all in one statement (data-modifying CTEs), elsewhere one statement each."""
     parts: list[tuple[str, list[Any]]] = []
     for obj, unique, update in writes:
-        sql, fields = _upsert_sql(type(obj), unique, update)
+        sql, fields, plain = _upsert_sql(type(obj), unique, update)
         for f in fields:
             if getattr(f, "auto_now", False):
                 setattr(obj, f.attname, f.pre_save(obj, add=False))
+        values = vars(obj)
         parts.append(
-            (sql, [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+            (
+                sql,
+                [
+                    values[f.attname]
+                    if type(values[f.attname]) in kinds
+                    else f.get_db_prep_save(values[f.attname], connection)
+                    for f, kinds in zip(fields, plain, strict=True)
+                ],
+            )
         )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -603,11 +620,27 @@ def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
 
 
 _upsert_sqls: dict[tuple[str, type[Model], tuple[str, ...], tuple[str, ...]], Any] = {}
+# The Python types a field of each kind stores as they are (get_db_prep_save would return them
+# unchanged), None included: the call is skipped for them, a tenth of the figures' upsert.
+_INTEGER = frozenset({int, type(None)})
+_INTEGER_FIELDS = ("IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+                   "SmallIntegerField", "BigIntegerField")  # fmt: skip
+_PLAIN: dict[str, frozenset[type]] = {
+    **dict.fromkeys(_INTEGER_FIELDS, _INTEGER),
+    "BooleanField": frozenset({bool, type(None)}),
+    "FloatField": frozenset({float, type(None)}),
+}
+
+
+def _kind(field: Any) -> str:
+    return str(
+        field.target_field.get_internal_type() if field.is_relation else field.get_internal_type()
+    )
 
 
 def _upsert_sql(
     model: type[Model], unique: tuple[str, ...], update: tuple[str, ...]
-) -> tuple[str, list[Field[Any, Any]]]:
+) -> tuple[str, list[Field[Any, Any]], list[frozenset[type]]]:
     """One model's upsert statement and the fields its values follow, made once per database."""
     key = (connection.vendor, model, unique, update)
     made = _upsert_sqls.get(key)
@@ -625,7 +658,9 @@ def _upsert_sql(
             f"VALUES ({', '.join(['%s'] * len(fields))}) "
             f"ON CONFLICT ({conflict}) DO UPDATE SET {assign}"
         )
-        made = _upsert_sqls[key] = (sql, fields)
+        # A relation stores its target's value: an integer key here (checked, not assumed).
+        plain = [_PLAIN.get(_kind(f), frozenset()) for f in fields]
+        made = _upsert_sqls[key] = (sql, fields, plain)
     return made
 
 
