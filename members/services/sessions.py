@@ -235,25 +235,32 @@ def _as_date(value: Any) -> date:
 
 
 def _version_rows(member_id: int, requested: list[int]) -> list[tuple[Any, ...]]:
-    quote = connection.ops.quote_name
-    items = quote(PlanItem._meta.db_table)
-    plans = quote(Plan._meta.db_table)
-    exercises = quote(Exercise._meta.db_table)
-    revisions = quote(PlanRevision._meta.db_table)
-    columns = ", ".join(f"v.{quote(_column(PlanItem, name))}" for name in _ITEM_COLUMNS)
-    marks = ", ".join(["%s"] * len(requested))
-    sql = (
-        f"SELECT {columns}, e.id, e.name, r.number, r.effective_date, r.status, "  # noqa: S608 (the models' names)
-        f"r.start_date, r.end_date FROM {items} v "
-        f"JOIN {plans} p ON p.id = v.plan_id "
-        f"JOIN {exercises} e ON e.id = v.exercise_id "
-        f"JOIN {revisions} r ON r.plan_id = v.plan_id "
-        f"WHERE p.member_id = %s AND v.{quote('key')} IN "
-        f"(SELECT {quote('key')} FROM {items} WHERE id IN ({marks}))"
-    )
+    key = (connection.vendor, len(requested))
+    sql = _version_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        items = quote(PlanItem._meta.db_table)
+        plans = quote(Plan._meta.db_table)
+        exercises = quote(Exercise._meta.db_table)
+        revisions = quote(PlanRevision._meta.db_table)
+        columns = ", ".join(f"v.{quote(_column(PlanItem, name))}" for name in _ITEM_COLUMNS)
+        marks = ", ".join(["%s"] * len(requested))
+        sql = _version_sql[key] = (
+            f"SELECT {columns}, e.id, e.name, r.number, r.effective_date, r.status, "  # noqa: S608 (the models' names)
+            f"r.start_date, r.end_date FROM {items} v "
+            f"JOIN {plans} p ON p.id = v.plan_id "
+            f"JOIN {exercises} e ON e.id = v.exercise_id "
+            f"JOIN {revisions} r ON r.plan_id = v.plan_id "
+            f"WHERE p.member_id = %s AND v.{quote('key')} IN "
+            f"(SELECT {quote('key')} FROM {items} WHERE id IN ({marks}))"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, [member_id, *requested])
         return cursor.fetchall()
+
+
+# Per database and number of ids (at most MAX_ENTRIES).
+_version_sql: dict[tuple[str, int], str] = {}
 
 
 def _column(model: type[Model], name: str) -> str:
