@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -117,6 +118,46 @@ def visible_members(user: Any) -> QuerySet[Member]:
     return qs.none()
 
 
+_MEMBER_NAMES = [f.attname for f in Member._meta.concrete_fields]
+_USER_NAMES = [f.attname for f in User._meta.concrete_fields]
+
+
+def visible_member(user: Any, member_id: int) -> Member | None:
+    """`visible_members(user).filter(pk=member_id).first()`, with the member's user loaded (not
+    their organization): for a PT, visible_members' own query compiled once per day
+    (exercise_tracker/compiled.py) and run with the user's ids; otherwise through the ORM."""
+    from .compiled import SENTINELS, compiled
+
+    usual = (
+        _is_authenticated(user)
+        and user.is_active
+        and user.role == Role.THERAPIST
+        and user.organization_id is not None
+    )
+    if not usual:
+        return visible_members(user).filter(pk=member_id).first()
+    day = timezone.now().date()
+
+    def build() -> QuerySet[Any]:
+        sentinel = User(
+            pk=SENTINELS[0], organization_id=SENTINELS[1], role=Role.THERAPIST, is_active=True
+        )
+        return (
+            visible_members(sentinel)
+            .filter(pk=SENTINELS[2])
+            .order_by()
+            .values_list(*_MEMBER_NAMES, *(f"user__{name}" for name in _USER_NAMES))[:1]
+        )
+
+    rows = compiled(("visible_member", day), build).rows([user.pk, user.organization_id, member_id])
+    if not rows:
+        return None
+    width = len(_MEMBER_NAMES)
+    member = Member.from_db(DEFAULT_DB_ALIAS, _MEMBER_NAMES, list(rows[0][:width]))
+    member.user = User.from_db(DEFAULT_DB_ALIAS, _USER_NAMES, list(rows[0][width:]))
+    return member
+
+
 def visible_therapists(user: Any) -> QuerySet[Therapist]:
     """PTs a user may name (for filters and assignments): those of their own organization."""
     qs = Therapist.objects.select_related("user")
@@ -166,13 +207,26 @@ def care_team_therapist(user: Any, member: Member) -> Therapist | None:
     same one query; None otherwise."""
     if not _is_authenticated(user) or user.role != Role.THERAPIST:
         return None
-    assignment = (
-        CareAssignment.objects.filter(open_assignments(), member=member, therapist__user_id=user.pk)
-        .select_related("therapist")
-        .only("therapist")
-        .first()
-    )
-    return assignment.therapist if assignment is not None else None
+    from .compiled import SENTINELS, compiled
+
+    day = timezone.now().date()
+
+    def build() -> QuerySet[Any]:
+        # is_care_team's query, with the PT's id and the credentials their name shows with.
+        return (
+            CareAssignment.objects.filter(
+                open_assignments(on=day), member_id=SENTINELS[0], therapist__user_id=SENTINELS[1]
+            )
+            .order_by()
+            .values_list("therapist_id", "therapist__credentials")[:1]
+        )
+
+    rows = compiled(("care_team_therapist", day), build).rows([member.pk, user.pk])
+    if not rows:
+        return None
+    therapist = Therapist.from_db(DEFAULT_DB_ALIAS, ["id", "credentials"], list(rows[0]))
+    therapist.user = user
+    return therapist
 
 
 def visible_exercises(user: Any) -> QuerySet[Exercise]:
@@ -307,6 +361,37 @@ def visible_templates(user: Any) -> QuerySet[PlanTemplate]:
     if user.role == Role.STAFF:
         return qs
     return qs.filter(Q(organization__isnull=True) | Q(organization_id=user.organization_id))
+
+
+def usable_template(user: Any, template_id: int) -> PlanTemplate | None:
+    """The active template `template_id` among `visible_templates(user)` (a plan may be made
+    from it), with its id and name loaded, or None. The query is visible_templates' own,
+    compiled once per role (exercise_tracker/compiled.py) and run with the user's ids."""
+    from .compiled import SENTINELS, compiled
+
+    role = getattr(user, "role", None)
+    if (
+        not _is_authenticated(user)
+        or role not in TEMPLATE_READERS
+        or (role != Role.STAFF and user.organization_id is None)
+    ):
+        return visible_templates(user).filter(pk=template_id, is_active=True).first()
+
+    def build() -> QuerySet[Any]:
+        sentinel = User(pk=SENTINELS[0], organization_id=SENTINELS[1], role=str(role))
+        return (
+            visible_templates(sentinel)
+            .filter(pk=SENTINELS[2], is_active=True)
+            .order_by()
+            .values_list("pk", "name")[:1]
+        )
+
+    rows = compiled(("usable_template", role), build).rows(
+        [user.pk, user.organization_id, template_id]
+    )
+    if not rows:
+        return None
+    return PlanTemplate.from_db(DEFAULT_DB_ALIAS, ["id", "name"], list(rows[0]))
 
 
 # A plan holds goals and notes in free text: coordinators see adherence figures, never plans.

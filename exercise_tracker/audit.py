@@ -197,6 +197,37 @@ def _audited_statement(sql: str, asynchronous: bool, quote: Callable[[str], str]
 
 # select_read_by_staff's statements by (the read's SQL, asynchronous): PostgreSQL's only.
 _audited_statements: dict[tuple[str, bool], str] = {}
+
+
+def write_from(
+    *, source: str, by: Any, action: str, member_id: int | None, object_type: str
+) -> tuple[str, list[Any]]:
+    """The INSERT (SQL, parameters) of the row `record_write(by=by, action=action,
+    member_id=member_id, obj=...)` writes, the object's id read from `source.id` (the name of a
+    WITH query returning the new row's id): for a write that inserts its row and its audit row
+    in one statement (PostgreSQL). No row when `source` returns none (nothing written)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    request = current_request()
+    authenticated = bool(by is not None and getattr(by, "is_authenticated", False))
+    event = _event(request, by, authenticated, action, AuditOutcome.SUCCESS, "", member_id, None,
+                   object_type)  # fmt: skip
+    fields = _INSERT_FIELDS
+    quote = connection.ops.quote_name
+    object_id = f"CAST({quote(source)}.{quote('id')} AS varchar)"
+    values = [object_id if f.attname == "object_id" else "%s" for f in fields]
+    params = [
+        f.get_db_prep_save(f.pre_save(event, add=True), connection)
+        for f in fields
+        if f.attname != "object_id"
+    ]
+    sql = (
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (names, not values)
+        f"({', '.join(quote(str(f.column)) for f in fields)}) "
+        f"SELECT {', '.join(values)} FROM {quote(source)}"
+    )
+    return sql, params
+
+
 _INSERT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 _PK_COLUMN = next(str(f.column) for f in AuditEvent._meta.concrete_fields if f.primary_key)
 _insert_sql: weakref.WeakKeyDictionary[BaseDatabaseWrapper, str] = weakref.WeakKeyDictionary()

@@ -16,7 +16,6 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
@@ -36,8 +35,11 @@ class Compiled:
             SENTINELS.index(p) if isinstance(p, int) and p in SENTINELS else None
             for p in self.params
         ]
-        if compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]):
-            raise ImproperlyConfigured("a compiled query's columns must need no conversion")
+        # Columns the ORM converts (dates on SQLite, JSON) are converted as it does.
+        self.compiler = compiler
+        self.converters = compiler.get_converters(
+            [s[0] for s in compiler.select[: compiler.col_count]]
+        )
 
     def params_for(self, values: Sequence[object]) -> list[Any]:
         return [
@@ -50,7 +52,10 @@ class Compiled:
         connection = connections[DEFAULT_DB_ALIAS]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
-            return list(cursor.fetchall())
+            rows = cursor.fetchall()
+        if self.converters:
+            return [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
+        return list(rows)
 
 
 _compiled: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[object, Compiled]] = (

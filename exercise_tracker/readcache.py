@@ -85,6 +85,21 @@ def fast_get_many(keys: Sequence[str]) -> dict[str, Any]:
     return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
 
 
+def fast_set_many(values: dict[str, Any]) -> None:
+    """`cache.set_many(values, timeout=None)`, on Redis in one MSET through the process's client
+    (as fast_get_many: Django's cache would build a client and a pipeline for every call). Same
+    keys and stored values."""
+    cache = _cache()
+    if not isinstance(cache, RedisCache):
+        cache.set_many(values, timeout=None)
+        return
+    from .throttling import execute
+
+    dumps = cache._cache._serializer.dumps  # type: ignore[attr-defined]
+    pairs = [part for k, v in values.items() for part in (cache.make_and_validate_key(k), dumps(v))]
+    execute(cache._servers[0], [("MSET", *pairs)])  # type: ignore[attr-defined]
+
+
 # --- versions ------------------------------------------------------------------------------------
 
 
@@ -105,7 +120,7 @@ def _write_versions(scopes: Iterable[str]) -> None:
     if not values:
         return
     try:
-        _cache().set_many(values, timeout=None)
+        fast_set_many(values)
     except Exception:  # the cache down must not fail a write that has committed
         _unwritten.update(values)
         logger.warning("read cache: versions not bumped (cache unavailable): %s", sorted(values))

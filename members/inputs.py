@@ -8,7 +8,9 @@ field: `entries[2].reps_done`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from rest_framework import serializers
@@ -138,3 +140,152 @@ def logged_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "notes": data.get("notes", ""),
         "entries": data.get("entries", []),
     }
+
+
+# --- the usual body without DRF's machinery -------------------------------------------------
+#
+# A phone's session is nearly always well formed, and checking it through the serializers above
+# (a field object and its validators per value, for every entry) cost more than storing it.
+# `quick_session_input` accepts only bodies whose every value the serializers would take as they
+# are, read from the serializers' own fields (their limits and choices), and gives the same
+# validated data; anything else (an unknown or ignored field, a wrong type, a value out of range,
+# a date in another format) gives None, and SessionInputSerializer checks it and words the errors.
+
+
+def _spec(serializer: InputSerializer) -> dict[str, tuple[str, Any, Any, bool, bool]]:
+    """Per field: (kind, low or choices, high, allow_null, required)."""
+    spec: dict[str, tuple[str, Any, Any, bool, bool]] = {}
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        if isinstance(field, WholeNumberField):
+            kind: tuple[str, Any, Any] = ("int", field.min_value, field.max_value)
+        elif isinstance(field, OneOfField):
+            kind = ("choice", frozenset(str(c) for c in field.choices), field.allow_blank)
+        elif isinstance(field, TrueFalseField):
+            kind = ("bool", None, None)
+        else:
+            kind = ("other", None, None)
+        spec[name] = (*kind, field.allow_null, field.required)
+    return spec
+
+
+_specs: dict[str, Any] = {}
+
+
+_Spec = dict[str, tuple[str, Any, Any, bool, bool]]
+
+
+def _quick_values(data: Any, spec: _Spec) -> dict[str, Any] | None:
+    """The values of `data` for the int, choice and bool fields of `spec` (others skipped), or
+    None when one is not taken as it is."""
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        kind, a, b, allow_null, _ = spec[name]
+        if kind == "other":
+            continue
+        if value is None:
+            if not allow_null:
+                return None
+            out[name] = "" if kind == "choice" else None
+        elif kind == "int":
+            if type(value) is not int or not a <= value <= b:
+                return None
+            out[name] = value
+        elif kind == "choice":
+            if type(value) is not str or not (value in a or (value == "" and b)):
+                return None
+            out[name] = value
+        elif type(value) is not bool:
+            return None
+        else:
+            out[name] = value
+    return out
+
+
+def quick_session_input(data: Any) -> dict[str, Any] | None:
+    """What `validated(SessionInputSerializer, data)` gives for a body in the usual shape, or
+    None: then the serializer checks the body (and names what is wrong)."""
+    specs = _specs or _make_specs()
+    session_spec, entry_spec = specs["session"], specs["entry"]
+    if type(data) is not dict or not data.keys() <= session_spec.keys():
+        return None
+    if any(spec[4] and name not in data for name, spec in session_spec.items()):
+        return None
+    out = _quick_values(data, session_spec)
+    if out is None:
+        return None
+    day = data["date"]
+    if type(day) is not str or len(day) != 10 or day[4] != "-" or day[7] != "-":
+        return None
+    try:
+        out["date"] = date.fromisoformat(day)
+    except ValueError:
+        return None
+    if "client_id" in data:
+        client_id = data["client_id"]
+        if client_id is None:
+            out["client_id"] = None
+        elif type(client_id) is not str:
+            return None
+        else:
+            try:
+                out["client_id"] = uuid.UUID(client_id)
+            except ValueError:
+                return None
+    if "notes" in data:
+        notes = data["notes"]
+        if notes is None:
+            out["notes"] = ""
+        elif type(notes) is not str:
+            return None
+        else:
+            notes = notes.strip()
+            if len(notes) > MAX_NOTES or "\x00" in notes or not _encodes(notes):
+                return None
+            out["notes"] = notes
+    if "entries" in data:
+        given = data["entries"]
+        if given is None:
+            out["entries"] = []
+        elif type(given) is not list or len(given) > MAX_ENTRIES:
+            return None
+        else:
+            entries = []
+            for item in given:
+                if type(item) is not dict or not item.keys() <= entry_spec.keys():
+                    return None
+                if "plan_item" not in item or "status" not in item:
+                    return None
+                values = _quick_values(item, entry_spec)
+                if values is None:
+                    return None
+                done = values["status"] in ENTRY_DONE_STATUSES
+                if values.get("done", done) is not done:
+                    return None
+                values["done"] = done
+                entries.append(EntryInput(**values))
+            out["entries"] = entries
+    return out
+
+
+def _encodes(text: str) -> bool:
+    """No lone surrogates (which the serializer's CharField refuses)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _make_specs() -> dict[str, Any]:
+    session = _spec(SessionInputSerializer())
+    entry = _spec(EntryInputSerializer())
+    # The fields read apart above: they must be the ones the serializer has.
+    others = {name for name, spec in session.items() if spec[0] == "other"}
+    if others != {"client_id", "date", "notes", "entries"} or any(
+        spec[0] == "other" for spec in entry.values()
+    ):  # pragma: no cover - a new field: teach this function, or every body takes the long way
+        raise RuntimeError(f"quick_session_input does not know {sorted(others)}")
+    _specs.update(session=session, entry=entry)
+    return _specs

@@ -32,7 +32,12 @@ from exercise_tracker.api import (
 )
 from exercise_tracker.idempotency import idempotent
 from exercise_tracker.inputs import validated
-from members.inputs import SessionInputSerializer, SessionPatchSerializer, logged_values
+from members.inputs import (
+    SessionInputSerializer,
+    SessionPatchSerializer,
+    logged_values,
+    quick_session_input,
+)
 from members.models import (
     EntrySide,
     EntryStatus,
@@ -198,7 +203,9 @@ class SessionViewSet(viewsets.GenericViewSet[SessionLog]):
     @idempotent
     def create(self, request: Request) -> Response:
         member = access.own_member(request.user)
-        data = validated(SessionInputSerializer, request.data)
+        data = quick_session_input(request.data)
+        if data is None:  # an unusual body: the serializer checks it and names what is wrong
+            data = validated(SessionInputSerializer, request.data)
         try:
             logged = services.log_session(
                 member=member,

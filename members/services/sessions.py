@@ -15,11 +15,12 @@ winner's session. Cost: a fixed number of queries whatever the number of entries
 from __future__ import annotations
 
 import bisect
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict, cast
+from typing import Any, NamedTuple, TypedDict, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -133,15 +134,25 @@ def check_date(member: Member, day: date, now: datetime | None = None) -> date:
 # --- plan items: the version in force on the session's date ----------------------------------
 
 
+class _Revision(NamedTuple):
+    """What of a plan's revision says which governs a date (no model instance: one per row)."""
+
+    number: int
+    effective_date: date
+    status: str
+    start_date: date
+    end_date: date | None
+
+
 @dataclass(frozen=True)
 class _PlanDays:
     """One plan's revisions, answering which revision governs a date (the schedule's rule: the
     last revision whose effective date is on or before it; revision 1 also governs back to the
     plan's start)."""
 
-    revisions: list[PlanRevision]
+    revisions: list[_Revision]
 
-    def governing(self, day: date) -> PlanRevision | None:
+    def governing(self, day: date) -> _Revision | None:
         ordered = sorted(self.revisions, key=lambda r: (r.effective_date, r.number))
         if not ordered:
             return None
@@ -160,7 +171,7 @@ def _versions_in_force(
         return {}, set()
     rows = _version_rows(member.pk, sorted(requested))
     by_id: dict[int, PlanItem] = {}
-    revisions: dict[int, dict[int, PlanRevision]] = {}
+    revisions: dict[int, dict[int, _Revision]] = {}
     item_columns = _ITEM_COLUMNS
     width = len(item_columns)
     plan_at = item_columns.index("plan_id")
@@ -176,14 +187,15 @@ def _versions_in_force(
                 connection.alias, ["id", "name"], [version.exercise_id, exercise_name]
             )
             by_id[version.pk] = version
-        revisions.setdefault(plan_id, {})[number] = PlanRevision(
-            plan_id=plan_id,
-            number=number,
-            effective_date=_as_date(effective),
-            status=status,
-            start_date=_as_date(start),
-            end_date=_as_date(end) if end is not None else None,
-        )
+        of_plan = revisions.setdefault(plan_id, {})
+        if number not in of_plan:  # each revision comes once per version of its plan
+            of_plan[number] = _Revision(
+                number=number,
+                effective_date=_as_date(effective),
+                status=status,
+                start_date=_as_date(start),
+                end_date=_as_date(end) if end is not None else None,
+            )
     versions = list(by_id.values())
     governing = {
         plan_id: _PlanDays(list(revs.values())).governing(day)
@@ -223,25 +235,32 @@ def _as_date(value: Any) -> date:
 
 
 def _version_rows(member_id: int, requested: list[int]) -> list[tuple[Any, ...]]:
-    quote = connection.ops.quote_name
-    items = quote(PlanItem._meta.db_table)
-    plans = quote(Plan._meta.db_table)
-    exercises = quote(Exercise._meta.db_table)
-    revisions = quote(PlanRevision._meta.db_table)
-    columns = ", ".join(f"v.{quote(_column(PlanItem, name))}" for name in _ITEM_COLUMNS)
-    marks = ", ".join(["%s"] * len(requested))
-    sql = (
-        f"SELECT {columns}, e.id, e.name, r.number, r.effective_date, r.status, "  # noqa: S608 (the models' names)
-        f"r.start_date, r.end_date FROM {items} v "
-        f"JOIN {plans} p ON p.id = v.plan_id "
-        f"JOIN {exercises} e ON e.id = v.exercise_id "
-        f"JOIN {revisions} r ON r.plan_id = v.plan_id "
-        f"WHERE p.member_id = %s AND v.{quote('key')} IN "
-        f"(SELECT {quote('key')} FROM {items} WHERE id IN ({marks}))"
-    )
+    key = (connection.vendor, len(requested))
+    sql = _version_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        items = quote(PlanItem._meta.db_table)
+        plans = quote(Plan._meta.db_table)
+        exercises = quote(Exercise._meta.db_table)
+        revisions = quote(PlanRevision._meta.db_table)
+        columns = ", ".join(f"v.{quote(_column(PlanItem, name))}" for name in _ITEM_COLUMNS)
+        marks = ", ".join(["%s"] * len(requested))
+        sql = _version_sql[key] = (
+            f"SELECT {columns}, e.id, e.name, r.number, r.effective_date, r.status, "  # noqa: S608 (the models' names)
+            f"r.start_date, r.end_date FROM {items} v "
+            f"JOIN {plans} p ON p.id = v.plan_id "
+            f"JOIN {exercises} e ON e.id = v.exercise_id "
+            f"JOIN {revisions} r ON r.plan_id = v.plan_id "
+            f"WHERE p.member_id = %s AND v.{quote('key')} IN "
+            f"(SELECT {quote('key')} FROM {items} WHERE id IN ({marks}))"
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, [member_id, *requested])
         return cursor.fetchall()
+
+
+# Per database and number of ids (at most MAX_ENTRIES).
+_version_sql: dict[tuple[str, int], str] = {}
 
 
 def _column(model: type[Model], name: str) -> str:
@@ -362,13 +381,17 @@ _INSERTED = ("member", "local_date", "client_id", "status", "pain_before", "pain
              "notes", "created_at", "updated_at")  # fmt: skip
 
 
-def _insert_unless_stored(session: SessionLog) -> bool:
-    """INSERT ... ON CONFLICT (member, client_id) DO NOTHING RETURNING id: one statement, and no
-    savepoint around it (two round trips fewer than catching the unique violation). False when
-    the client_id was already stored (a retry, or the loser of two identical POSTs racing: the
-    conflict waits for the winner's transaction). Other violations still raise."""
-    stamp = timezone.now()
-    session.created_at = session.updated_at = stamp
+def _session_insert_sql() -> tuple[str, list[Field[Any, Any]]]:
+    made = _session_sql.get(connection.vendor)
+    if made is None:
+        made = _session_sql[connection.vendor] = _make_session_insert_sql()
+    return made
+
+
+_session_sql: dict[str, tuple[str, list[Field[Any, Any]]]] = {}
+
+
+def _make_session_insert_sql() -> tuple[str, list[Field[Any, Any]]]:
     opts = SessionLog._meta
     quote = connection.ops.quote_name
     columns = [cast("Field[Any, Any]", opts.get_field(name)) for name in _INSERTED]
@@ -379,16 +402,128 @@ def _insert_unless_stored(session: SessionLog) -> bool:
         f"ON CONFLICT ({quote('member_id')}, {quote('client_id')}) DO NOTHING "
         f"RETURNING {quote('id')}"
     )
+    return sql, columns
+
+
+def _stored(obj: Model, pk: int) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def _insert_unless_stored(
+    session: SessionLog, entries: Sequence[SessionEntry], by: User
+) -> tuple[bool, bool]:
+    """The session as INSERT ... ON CONFLICT (member, client_id) DO NOTHING RETURNING id, and
+    its entries: no savepoint around it (two round trips fewer than catching the unique
+    violation). False, with nothing written, when the client_id was already stored (a retry,
+    or the loser of two identical POSTs racing: the conflict waits for the winner's
+    transaction). Other violations still raise. On PostgreSQL one statement, with the audit
+    row of `by` creating it: the entries' and the audit row's INSERTs read the session's id
+    from the first (data-modifying WITH), the entries' values one JSON parameter (a fixed
+    statement whatever their number); elsewhere two statements, and the caller audits.
+    Returns (stored, audited)."""
+    stamp = timezone.now()
+    session.created_at = session.updated_at = stamp
+    sql, columns = _session_insert_sql()
     values = [f.get_db_prep_save(getattr(session, f.attname), connection) for f in columns]
+    if connection.vendor == "postgresql" and entries:
+        rows = [
+            [n, *(getattr(entry, name) for name in _ENTRY_VALUE_NAMES)]
+            for n, entry in enumerate(entries)
+        ]
+        audit_sql, audit_params = audit.write_from(
+            source="s",
+            by=by,
+            action=AuditAction.CREATE,
+            member_id=session.member_id,
+            object_type=SessionLog._meta.label_lower,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _with_entries_sql(sql, audit_sql), [*values, json.dumps(rows), *audit_params]
+            )
+            found = cursor.fetchall()
+        if not found:
+            return False, False
+        _stored(session, found[0][0])
+        ids = {plan_item_id: pk for _, pk, plan_item_id in found}
+        for entry in entries:
+            entry.session = session
+            _stored(entry, ids[entry.plan_item_id])
+        return True, True
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     if row is None:
-        return False
-    session.pk = row[0]
-    session._state.adding = False
-    session._state.db = connection.alias
-    return True
+        return False, False
+    _stored(session, row[0])
+    for entry in entries:
+        entry.session = session
+    _insert_entries(entries)
+    return True, False
+
+
+# The entry's columns after its id: plain numbers, text and booleans, sent as they are.
+_ENTRY_FIELDS = [f for f in SessionEntry._meta.concrete_fields if not f.primary_key]
+
+
+# What the statement of a session with entries takes of each entry, after its position.
+_ENTRY_VALUE_NAMES = [f.attname for f in _ENTRY_FIELDS if f.attname != "session_id"]
+_with_entries: dict[str, str] = {}
+
+
+def _with_entries_sql(session_sql: str, audit_sql: str) -> str:
+    """PostgreSQL: the session's INSERT, then its entries' from a JSON array of rows (each
+    [position, plan_item_id, exercise_id, status, ...], in `_ENTRY_VALUE_NAMES` order), in the
+    order given (ids follow it), then the audit row's; one result row per entry: (session id,
+    entry id, item id)."""
+    made = _with_entries.get(session_sql + audit_sql)
+    if made is None:
+        quote = connection.ops.quote_name
+        entry_fields = [f for f in _ENTRY_FIELDS if f.attname != "session_id"]
+        names = ", ".join(quote(str(f.column)) for f in entry_fields)
+        typed = ", ".join(
+            f"CAST(r.v->>{n + 1} AS {f.db_type(connection)})" for n, f in enumerate(entry_fields)
+        )
+        made = _with_entries[session_sql + audit_sql] = (
+            f"WITH s AS ({session_sql}), e AS ("  # noqa: S608 (the models' names)
+            f"INSERT INTO {quote(SessionEntry._meta.db_table)} "
+            f"({quote('session_id')}, {names}) "
+            f"SELECT s.{quote('id')}, {typed} FROM s, jsonb_array_elements(%s::jsonb) AS r(v) "
+            f"ORDER BY CAST(r.v->>0 AS integer) "
+            f"RETURNING {quote('id')}, {quote('plan_item_id')}), "
+            f"a AS ({audit_sql}) "
+            f"SELECT s.{quote('id')}, e.{quote('id')}, e.{quote('plan_item_id')} FROM s, e"
+        )
+    return made
+
+
+def _insert_entries(entries: Sequence[SessionEntry]) -> None:
+    """The entries in one INSERT ... RETURNING id, without bulk_create's per-field preparation
+    and compiling (every column is a number, text or a boolean, stored as the model holds it).
+    Sends no signals, as bulk_create does not."""
+    if not entries:
+        return
+    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
+        SessionEntry.objects.bulk_create(entries)
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(f.column)) for f in _ENTRY_FIELDS)
+    row = "(" + ", ".join(["%s"] * len(_ENTRY_FIELDS)) + ")"
+    sql = (
+        f"INSERT INTO {quote(SessionEntry._meta.db_table)} ({names}) "  # noqa: S608 (the model's names)
+        f"VALUES {', '.join([row] * len(entries))} RETURNING {quote('id')}"
+    )
+    attnames = [f.attname for f in _ENTRY_FIELDS]
+    params = [getattr(entry, name) for entry in entries for name in attnames]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for entry, pk in zip(entries, ids, strict=True):
+        entry.pk = pk
+        entry._state.adding = False
+        entry._state.db = connection.alias
 
 
 def _queue_progression(member_id: int) -> None:
@@ -451,7 +586,9 @@ def log_session(
         rpe=rpe,
         notes=notes.strip(),
     )
-    if not _insert_unless_stored(session):
+    by = by or member.user
+    stored, audited = _insert_unless_stored(session, new_entries, by)
+    if not stored:
         existing = _first_session(member, session.client_id)
         if existing is None:  # pragma: no cover - the conflict's row cannot vanish meanwhile
             raise IntegrityError("session_log_client_id_per_member")
@@ -459,17 +596,13 @@ def log_session(
         if not _same_session(existing, old, session, new_entries):
             raise ClientIdReused(existing) from None
         return LoggedSession(session=existing, entries=old, created=False)
-    for entry in new_entries:
-        entry.session = session
-    SessionEntry.objects.bulk_create(new_entries)
     # The raw insert and bulk_create send no signals: today's cached answer changes here.
     readcache.member_changed(member.pk)
     _raise_session_alerts(session, new_entries)
     adherence.refresh_session_day(member=member, day=day, now=now)
     _queue_progression(member.pk)
-    audit.record_write(
-        by=by or member.user, action=AuditAction.CREATE, member_id=member.pk, obj=session
-    )
+    if not audited:
+        audit.record_write(by=by, action=AuditAction.CREATE, member_id=member.pk, obj=session)
     return LoggedSession(session=session, entries=new_entries, created=True)
 
 

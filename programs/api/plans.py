@@ -8,6 +8,7 @@ have no templates either. Staff read everything, audited, and change plans throu
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 from typing import Any
 
@@ -469,7 +470,7 @@ class PlanViewSet(FastReadMixin, viewsets.GenericViewSet[Plan]):
         except services.PlanConflict as exc:
             raise Conflict(str(exc)) from exc
         return Response(
-            PlanSerializer(selectors.written_plan(result)).data, status=status.HTTP_201_CREATED
+            _plan_answer(selectors.written_plan(result)), status=status.HTTP_201_CREATED
         )
 
     @extend_schema(request=PlanPatchSerializer, responses=PlanSerializer)
@@ -521,6 +522,19 @@ class PlanViewSet(FastReadMixin, viewsets.GenericViewSet[Plan]):
             request=request, member_id=plan.member_id, object_type="programs.planrevision_list"
         )
         return paginator.get_paginated_response(RevisionSerializer(page, many=True).data)
+
+
+_serializers = threading.local()
+
+
+def _plan_answer(plan: Plan) -> dict[str, Any]:
+    """`PlanSerializer(plan).data`, through one serializer per thread: DRF deep-copies every
+    declared field (the items' and their exercises' too) for each new serializer, which cost
+    as much as writing them out. Representing a plan keeps no state in the serializer."""
+    serializer = getattr(_serializers, "plan", None)
+    if serializer is None:
+        serializer = _serializers.plan = PlanSerializer()
+    return serializer.to_representation(plan)
 
 
 def _fresh(pk: int) -> dict[str, Any]:

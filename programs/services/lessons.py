@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from exercise_tracker import access, audit
 from exercise_tracker.models import AuditAction
+from exercise_tracker.rows import insert_rows
 from members.models import User
 from programs.models import Lesson, LessonRead, Plan, PlanLesson, PlanTemplate
 
@@ -223,11 +224,18 @@ def clean_lesson_ids(*, user: User, ids: Sequence[int]) -> list[Lesson]:
 
 
 def template_lesson_ids(template: PlanTemplate) -> list[int]:
-    return list(
-        template.suggested_lessons.filter(is_active=True)
-        .order_by("order", "id")
-        .values_list("pk", flat=True)
-    )
+    """The template's active suggested lessons, in order: one query, compiled once."""
+    from exercise_tracker.compiled import SENTINELS, compiled
+
+    def build() -> Any:
+        return (
+            PlanTemplate(pk=SENTINELS[0])
+            .suggested_lessons.filter(is_active=True)
+            .order_by("order", "id")
+            .values_list("pk")
+        )
+
+    return [pk for (pk,) in compiled(("template_lesson_ids",), build).rows([template.pk])]
 
 
 def set_plan_lessons(
@@ -259,7 +267,7 @@ def set_plan_lessons(
         if lesson.pk not in current
     ]
     if new:
-        PlanLesson.objects.bulk_create(new)
+        insert_rows(new)  # as bulk_create (no signals): the plan's writer bumps the member
     if new_plan:
         plan._prefetched_objects_cache = {  # type: ignore[attr-defined]
             **getattr(plan, "_prefetched_objects_cache", {}),

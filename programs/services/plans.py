@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from exercise_tracker import access, audit, clock, readcache
 from exercise_tracker.models import AuditAction
+from exercise_tracker.rows import insert_rows
 from members.models import Condition, Member, User
 from members.services import adherence
 from programs.models import (
@@ -32,6 +33,7 @@ from programs.models import (
     PlanTemplate,
     TemplateItem,
 )
+from programs.models.templates import mask_to_days
 from programs.rules.doses import dose_label
 from programs.rules.estimates import DraftItem, plan_warnings
 from programs.selectors.plans import current_items, current_items_by_id
@@ -113,20 +115,22 @@ def _save_plan(plan: Plan) -> None:
 
 
 def _write_items(plan: Plan, items: list[CleanItem], revision: int, at: datetime) -> list[PlanItem]:
-    return PlanItem.objects.bulk_create(
-        [
-            PlanItem(
-                plan=plan,
-                key=item.previous.key if item.previous is not None else uuid.uuid4(),
-                exercise=item.exercise,
-                order=item.order,
-                valid_from_revision=revision,
-                created_at=at,
-                **item.dose,
-            )
-            for item in items
-        ]
-    )
+    """The new item versions in one INSERT (as bulk_create: no signals; the plan's writes bump
+    the member's read-cache version)."""
+    written = [
+        PlanItem(
+            plan=plan,
+            key=item.previous.key if item.previous is not None else uuid.uuid4(),
+            exercise=item.exercise,
+            order=item.order,
+            valid_from_revision=revision,
+            created_at=at,
+            **item.dose,
+        )
+        for item in items
+    ]
+    insert_rows(written)
+    return written
 
 
 def _result(plan: Plan, revision: PlanRevision | None) -> PlanResult:
@@ -159,7 +163,7 @@ def create_plan(
     without `lessons`, the template's suggested lessons (lesson ids otherwise).
     `at` is when this happened (default now): the seed uses it to write a history."""
     at = at or timezone.now()
-    member = access.visible_members(user).filter(pk=member_id).first()
+    member = access.visible_member(user, member_id)
     if member is None:
         raise ValidationError({"member": ["No member in your caseload has this id."]})
     # One query: whether the user is one of the member's PTs now, and their PT profile.
@@ -169,7 +173,7 @@ def create_plan(
     therapist.user = user  # the same row: the author's name needs no query
     template: PlanTemplate | None = None
     if template_id is not None:
-        template = access.visible_templates(user).filter(pk=template_id, is_active=True).first()
+        template = access.usable_template(user, template_id)
         if template is None:
             raise ValidationError({"template": ["No template you can use has this id."]})
     if status not in PlanStatus.values:
@@ -205,7 +209,11 @@ def create_plan(
     )
     if status == PlanStatus.ACTIVE:
         _check_one_active(plan)
-    _save_plan(plan)
+        _save_plan(plan)
+    else:  # only an active plan can break the one-active-plan constraint
+        insert_rows([plan])
+    # The rows below are written without signals: what their receivers did (read_versions).
+    readcache.member_changed(member.pk)
     written = _write_items(plan, cleaned, 1, at)
     changes = [f"Created from template “{template.name}”" if template else "Created"]
     changes += [f"Added {item.exercise.name}" for item in cleaned]
@@ -217,7 +225,7 @@ def create_plan(
     # order current_items reads them): the warnings go in with the revision's insert.
     in_force = sorted(written, key=lambda item: (item.order, item.pk))
     warnings, minutes = plan_warnings(member=member, items=in_force)
-    revision = PlanRevision.objects.create(
+    revision = PlanRevision(
         plan=plan,
         number=1,
         author=user,
@@ -230,6 +238,7 @@ def create_plan(
         changes=changes,
         warnings=warnings,
     )
+    insert_rows([revision])
     if status != PlanStatus.DRAFT:  # a draft prescribes nothing: no figure changes
         adherence.refresh_member(member=member, since=min(start_date, revision.effective_date))
     audit.record_write(by=user, action=AuditAction.CREATE, member_id=member.pk, obj=plan)
@@ -239,17 +248,32 @@ def create_plan(
 
 
 def template_items_as_input(template: PlanTemplate) -> list[ItemInput]:
-    return [
-        cast(
-            ItemInput,
-            {
-                "exercise": item.exercise_id,
-                "days_of_week": item.days_of_week,
-                **{name: getattr(item, name) for name in GIVEN_DOSE},
-            },
+    """The template's items as a plan's input, in their order: one query, compiled once."""
+    from exercise_tracker.compiled import SENTINELS, compiled
+
+    names = ("exercise_id", "days_mask", *GIVEN_DOSE)
+
+    def build() -> Any:
+        return (
+            TemplateItem.objects.filter(template_id=SENTINELS[0])
+            .order_by("order", "id")
+            .values_list(*names)
         )
-        for item in template.items.order_by("order", "id")
-    ]
+
+    items = []
+    for row in compiled(("template_items_as_input",), build).rows([template.pk]):
+        exercise_id, days_mask, *dose = row
+        items.append(
+            cast(
+                ItemInput,
+                {
+                    "exercise": exercise_id,
+                    "days_of_week": mask_to_days(days_mask),
+                    **dict(zip(GIVEN_DOSE, dose, strict=True)),
+                },
+            )
+        )
+    return items
 
 
 ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {

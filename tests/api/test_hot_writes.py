@@ -24,10 +24,13 @@ pytestmark = pytest.mark.django_db
 
 # After the first request the token's user comes from the read cache (no statement). The items'
 # versions with their exercises and their plans' revisions (one statement); the session
-# (INSERT ... ON CONFLICT DO NOTHING, no savepoint); its entries (one INSERT); the member's row
-# locked with their figures' dates; the recent day rows with the day's sessions counted; the day
-# row, week row and figures (one upsert on PostgreSQL, three elsewhere); the audit row.
-SESSION_STATEMENTS = 7 if connection.vendor == "postgresql" else 9
+# (INSERT ... ON CONFLICT DO NOTHING, no savepoint) with its entries and its audit row (one
+# statement on PostgreSQL; three elsewhere); on PostgreSQL, the member's figures' row version
+# with their recent day rows and the day's sessions counted (no lock), then the member's row
+# locked and the figures, day row and week row written if that row version still holds (one
+# statement each); elsewhere the member's row locked with their figures' dates, the recent day
+# rows with the day's sessions counted, and the three upserts.
+SESSION_STATEMENTS = 4 if connection.vendor == "postgresql" else 9
 # The token's user (a first request: not cached yet); the member; the PT's assignment with their
 # profile; the template; its items; their exercises; the template's suggested lessons; the plan;
 # its items (one INSERT); revision 1 with its warnings; the audit row. The answer is built from
@@ -101,6 +104,13 @@ def test_a_session_is_a_fixed_number_of_statements(world: World, n: int) -> None
     assert len(response.json()["entries"]) == n
     assert len(_statements(captured)) == SESSION_STATEMENTS, _statements(captured)
     assert AuditEvent.objects.count() == audits + 1
+    row = AuditEvent.objects.latest("pk")  # written in the session's own statement
+    assert (row.object_type, row.object_id) == ("members.sessionlog", str(response.json()["id"]))
+    assert (row.user_id, row.member_id, row.action) == (
+        world.member.user.pk,
+        world.member.pk,
+        "create",
+    )
     # The figures the fast path wrote are those a full rebuild writes.
     fast = _figures(world.member.pk)
     MemberAdherence.objects.filter(member=world.member).delete()
