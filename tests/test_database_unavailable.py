@@ -85,11 +85,17 @@ def test_a_restart_mid_session_write_leaves_nothing_and_the_app_recovers(world: 
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
 
+    written: list[str] = []
+
     def restart_before_entries(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
-        # The session row is written; the server goes away before its entries are.
-        if "members_sessionentry" in sql and sql.lstrip().upper().startswith("INSERT"):
+        # The session's rows are written (its entries with it, or before them); the server goes
+        # away before the next statement of the same transaction (the figures).
+        if written and written[-1] == "entries":
             _terminate(pid)
-        return execute(sql, *args)
+        result = execute(sql, *args)
+        writes = sql.lstrip().upper().startswith(("INSERT", "WITH"))
+        written.append("entries" if writes and "members_sessionentry" in sql else "other")
+        return result
 
     with connection.execute_wrapper(restart_before_entries):
         response = member_api.post("/api/v1/sessions/", body, format="json")
