@@ -158,6 +158,21 @@ class Member(models.Model):
     # after this local date. Cleared when they are enrolled again (a new episode).
     discharged_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept for the dashboard, which filters, groups and sorts every member by them: the primary
+    # PT in force today (access.primary_therapist_id) and the template of the plan in force
+    # (active, else paused, else the latest not a draft). Derived, never edited: written by
+    # members.services.care_columns after every change of care team or plan, and checked and
+    # repaired by `check_adherence`.
+    primary_therapist = models.ForeignKey(
+        "Therapist", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    current_template = models.ForeignKey(
+        "programs.PlanTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ("user__last_name", "user__first_name", "id")

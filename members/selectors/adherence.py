@@ -61,7 +61,6 @@ from members.models import (
 from members.models.alerts import ACTIVE_STATUSES
 from members.rules import adherence as rules
 from members.selectors import walks
-from programs.models import Plan, PlanStatus
 
 SOURCE = "self-reported"
 SOURCE_NOTE = "Figures are self-reported by members in the app."
@@ -386,21 +385,6 @@ def _sql_totals(members: QuerySet[Member]) -> Totals:
 # --- the rows ---------------------------------------------------------------------------------
 
 
-def _current_template() -> Subquery:
-    """The template of the member's plan in force (active, else paused, else the latest)."""
-    rank = Case(
-        When(status=PlanStatus.ACTIVE, then=Value(0)),
-        When(status=PlanStatus.PAUSED, then=Value(1)),
-        default=Value(2),
-    )
-    return Subquery(
-        Plan.objects.filter(member=OuterRef("pk"))
-        .exclude(status=PlanStatus.DRAFT)
-        .order_by(rank, "-start_date", "-id")
-        .values("created_from_id")[:1]
-    )
-
-
 def filtered_members(user: Any, filters: Filters) -> QuerySet[Member]:
     """The dashboard's members for this user and filters, with their PT and template. Members
     discharged from care are not watched for adherence any more: they are left out (their
@@ -408,7 +392,8 @@ def filtered_members(user: Any, filters: Filters) -> QuerySet[Member]:
     qs = (
         access.dashboard_members(user)
         .filter(discharged_on__isnull=True)
-        .annotate(therapist_id=access.primary_therapist_id(), template_id=_current_template())
+        # Stored columns (members.services.care_columns), not subqueries per member.
+        .annotate(therapist_id=F("primary_therapist_id"), template_id=F("current_template_id"))
     )
     if filters.therapist is not None:
         qs = qs.filter(therapist_id=filters.therapist)

@@ -35,6 +35,7 @@ from members.models import (
 )
 from members.models.logs import DONE_STATUSES
 from members.rules import adherence as rules
+from members.services.care_columns import members_with_assignment_changes, sync_care_columns
 from programs.models import Plan
 from programs.selectors.schedule import prescribed_sessions_for_members
 
@@ -145,6 +146,9 @@ def _refresh_batch(
     history = _history(ids, starts, todays)
     _write_weeks(ids, starts, history)
     _write_summaries(ids, todays, history, previous)
+    # The plan in force may have changed (a plan created, revised, paused), and the primary PT
+    # with the date: the dashboard's stored columns are rewritten with the figures.
+    sync_care_columns(ids)
     return len(ids)
 
 
@@ -408,7 +412,11 @@ def members_to_roll_over(*, now: datetime | None = None) -> list[int]:
 
 
 def roll_over(*, now: datetime | None = None) -> int:
-    """The periodic task's work: refresh the members found by `members_to_roll_over`."""
+    """The periodic task's work: refresh the members found by `members_to_roll_over`; and the
+    primary PT of members whose care assignment starts or ends on these dates (it changes with
+    the date alone)."""
+    with transaction.atomic():
+        sync_care_columns(members_with_assignment_changes())
     return refresh_adherence(member_ids=members_to_roll_over(now=now), now=now)
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from exercise_tracker.clock import local_todays
 from members.models import AdherenceDay, AdherenceWeek, Assessment, Member, MemberAdherence
 from members.models.logs import SessionLog
+from members.services import care_columns
 from members.services.adherence import SUMMARY_FIELDS, refresh_adherence
 from programs.models import Plan
 
@@ -39,7 +40,7 @@ FIGURE_FIELDS = tuple(f for f in SUMMARY_FIELDS if f != "updated_at")
 @dataclass(frozen=True)
 class Difference:
     member_id: int
-    what: str  # "day 2026-01-05", "week 2026-01-05", "figures"
+    what: str  # "day 2026-01-05", "week 2026-01-05", "figures", "care columns"
     stored: Any
     computed: Any
 
@@ -74,8 +75,14 @@ def check_adherence(
     """Compares every (or these) member's stored roll-ups with the ones their logs give; with
     `fix`, keeps the rebuilt rows. Returns the members checked and the differences found."""
     now = now or timezone.now()
-    ids = sorted(set(member_ids)) if member_ids is not None else members_with_figures_or_activity()
     result = CheckResult()
+    # Every member's stored primary PT and current template (members without figures too).
+    with transaction.atomic():
+        for member_id, stored, computed in care_columns.drift(member_ids):
+            result.differences.append(Difference(member_id, "care columns", stored, computed))
+        if fix:
+            care_columns.sync_care_columns(d.member_id for d in result.differences)
+    ids = sorted(set(member_ids)) if member_ids is not None else members_with_figures_or_activity()
     for offset in range(0, len(ids), BATCH):
         batch = ids[offset : offset + BATCH]
         with transaction.atomic():
