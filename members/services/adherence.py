@@ -35,7 +35,12 @@ from members.models import (
 )
 from members.models.logs import DONE_STATUSES
 from members.rules import adherence as rules
-from members.services.care_columns import members_with_assignment_changes, sync_care_columns
+from members.services import dashboard_rollup
+from members.services.care_columns import (
+    members_with_assignment_changes,
+    sort_keys_of,
+    sync_care_columns,
+)
 from programs.models import Plan
 from programs.selectors.schedule import prescribed_sessions_for_members
 
@@ -45,6 +50,7 @@ MAX_DAYS_BACK = 400
 # best one recorded before).
 HISTORY_DAYS = 120
 BATCH = 500
+COMPACT_EVERY = 20  # batches between two compactions of the dashboard's roll-ups
 
 SUMMARY_FIELDS = [
     "as_of",
@@ -110,6 +116,10 @@ def refresh_adherence(
             done += _refresh_batch(batch, since, now)
         if progress is not None:
             progress(offset + len(batch), len(ids))
+        if (offset // BATCH) % COMPACT_EVERY == COMPACT_EVERY - 1:
+            dashboard_rollup.compact()  # the dashboard reads a few rows, not a day's changes
+    if len(ids) > BATCH:
+        dashboard_rollup.compact()
     return done
 
 
@@ -417,16 +427,18 @@ def roll_over(*, now: datetime | None = None) -> int:
     the date alone)."""
     with transaction.atomic():
         sync_care_columns(members_with_assignment_changes())
-    return refresh_adherence(member_ids=members_to_roll_over(now=now), now=now)
+    done = refresh_adherence(member_ids=members_to_roll_over(now=now), now=now)
+    dashboard_rollup.compact()  # and the sessions logged since the last roll-over
+    return done
 
 
 def refresh_session_day(*, member: Member | int, day: date, now: datetime | None = None) -> None:
     """After a session was logged or corrected on `day`: only that day changed, and only its
     sessions (its prescription did not). Three statements when the member's figures are current:
     the member's row locked (with their figures' dates), one read of their recent day rows with
-    the day's sessions counted, and one upsert of the day row, its week and the figures (on
-    PostgreSQL; three elsewhere); otherwise, or inside `deferred()`, the full refresh from
-    `day`."""
+    the day's sessions counted, and one upsert of the day row, its week and the figures with the
+    member's sort keys (on PostgreSQL; four statements elsewhere); otherwise, or inside
+    `deferred()`, the full refresh from `day`."""
     member_id = member if isinstance(member, int) else member.pk
     now = now or timezone.now()
     if _pending.get() is not None:
@@ -502,7 +514,17 @@ def refresh_session_day(*, member: Member | int, day: date, now: datetime | None
             ("due", "credited", "active_days"),
         ),
         (summary, ("member",), tuple(SUMMARY_FIELDS)),
+        also=_sort_keys_update(member_id, summary),
     )
+
+
+def _sort_keys_update(member_id: int, summary: MemberAdherence) -> tuple[str, list[Any]]:
+    """The member's stored sort keys (members.services.care_columns) from their new figures."""
+    keys = sort_keys_of(summary)
+    quote = connection.ops.quote_name
+    assign = ", ".join(f"{quote(name)} = %s" for name in keys)
+    sql = f"UPDATE {quote(Member._meta.db_table)} SET {assign} WHERE id = %s"  # noqa: S608
+    return sql, [*keys.values(), member_id]
 
 
 def _history_and_day(
@@ -546,11 +568,14 @@ def _column(model: type[Model], name: str) -> str:
     return str(cast("Field[Any, Any]", model._meta.get_field(name)).column)
 
 
-def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
-    """INSERT ... ON CONFLICT (unique) DO UPDATE SET (fields) of one row per table: on
-    PostgreSQL all in one statement (data-modifying CTEs), elsewhere one statement each."""
+def _upsert(
+    *writes: tuple[Model, tuple[str, ...], tuple[str, ...]], also: tuple[str, list[Any]]
+) -> None:
+    """INSERT ... ON CONFLICT (unique) DO UPDATE SET (fields) of one row per table, and one more
+    statement (`also`): on PostgreSQL all in one statement (data-modifying CTEs), elsewhere one
+    statement each."""
     quote = connection.ops.quote_name
-    parts: list[tuple[str, list[Any]]] = []
+    parts: list[tuple[str, list[Any]]] = [also]
     for obj, unique, update in writes:
         opts = obj._meta
         fields = [f for f in opts.concrete_fields if not (f.primary_key and f.auto_created)]

@@ -5,7 +5,9 @@ logs and the questionnaires, as the refresh service does them, and compared with
 ones. A member whose local day has ended since their figures were made (the roll-over runs every
 15 minutes) is rebuilt as of the day of their figures, so a roll-over that is merely due is not
 a difference. Without `fix` nothing is written (each batch's rebuild is rolled back); with it,
-the rebuilt rows are kept.
+the rebuilt rows are kept. Every member's stored dashboard columns (members.services.care_columns)
+are compared with the data too, and, on PostgreSQL, the organization roll-ups
+(members.services.dashboard_rollup) with a rebuild (`fix` rebuilds them).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.utils import timezone
 from exercise_tracker.clock import local_todays
 from members.models import AdherenceDay, AdherenceWeek, Assessment, Member, MemberAdherence
 from members.models.logs import SessionLog
-from members.services import care_columns
+from members.services import care_columns, dashboard_rollup
 from members.services.adherence import SUMMARY_FIELDS, refresh_adherence
 from programs.models import Plan
 
@@ -54,6 +56,8 @@ class Difference:
 class CheckResult:
     checked: int = 0
     differences: list[Difference] = field(default_factory=list)
+    # The organization roll-ups' keys whose sums differ from a rebuild (PostgreSQL).
+    rollups: list[str] = field(default_factory=list)
 
     @property
     def members(self) -> list[int]:
@@ -94,6 +98,15 @@ def check_adherence(
             result.differences += _compare(before, after)
             if not fix:
                 transaction.set_rollback(True)
+    if member_ids is None:  # the organization roll-ups against a rebuild from the data
+        found = dashboard_rollup.drift()
+        result.rollups = [
+            f"{what} {key}: kept {have}, data give {want}"
+            for what, rows in (("cell", found.cells), ("week", found.weeks))
+            for key, have, want in rows
+        ]
+        if fix and found:
+            dashboard_rollup.rebuild()
     return result
 
 

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.django_db
 # versions with their exercises and their plans' revisions (one statement); the session
 # (INSERT ... ON CONFLICT DO NOTHING, no savepoint); its entries (one INSERT); the member's row
 # locked with their figures' dates; the recent day rows with the day's sessions counted; the day
-# row, week row and figures (one upsert on PostgreSQL, three elsewhere); the audit row.
-SESSION_STATEMENTS = 7 if connection.vendor == "postgresql" else 9
+# row, week row, figures and the member's dashboard sort keys (one statement on PostgreSQL, four
+# elsewhere); the audit row.
+SESSION_STATEMENTS = 7 if connection.vendor == "postgresql" else 10
 # The token's user (a first request: not cached yet); the member; the PT's assignment with their
 # profile; the template; its items; their exercises; the template's suggested lessons; the plan;
 # its items (one INSERT); revision 1 with its warnings; the audit row. The answer is built from

@@ -1,5 +1,5 @@
-"""The dashboard's stored columns (Member.primary_therapist, Member.current_template) follow every
-write that changes them, and check_adherence reports and repairs any drift."""
+"""The dashboard's stored member columns (primary PT, current template, sort name and sort keys)
+follow every write that changes them, and check_adherence reports and repairs any drift."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from exercise_tracker import access
-from members.models import CareAssignment, Member
+from members.models import RISK_ORDER, CareAssignment, Member, MemberAdherence, SessionLog, User
+from members.rules import adherence as rules
 from members.services import adherence, care_team, discharge
 from members.services.adherence_check import check_adherence
-from members.services.care_columns import drift
+from members.services.care_columns import drift, name_sql
+from members.services.sessions import correct_session, log_session
 from programs.services import plans as plan_services
 from tests.conftest import World
 from tests.programs.factories_plans import PlanExerciseFactory, PlanTemplateFactory, item, make_plan
@@ -140,3 +142,60 @@ def test_check_adherence_reports_and_fixes_drift_of_the_columns(world: World) ->
     assert "Repaired" in out.getvalue()
     assert _stored(member) == (world.pt.pk, None)
     assert check_adherence().differences == []
+
+
+def _plan_and_sessions(world: World) -> Member:
+    member = world.member
+    member.timezone = "UTC"
+    member.save(update_fields=["timezone"])
+    today = timezone.now().date()
+    make_plan(
+        pt=world.pt,
+        member=member,
+        items=[item(PlanExerciseFactory.create())],
+        start=today - timedelta(days=20),
+    )
+    for days_ago in (0, 2, 5):
+        log_session(member=member, local_date=today - timedelta(days=days_ago), status="completed")
+    return member
+
+
+@pytest.mark.django_db
+def test_sort_keys_follow_the_figures_through_logs_edits_and_the_roll_over(world: World) -> None:
+    member = _plan_and_sessions(world)
+    member.refresh_from_db()
+    figures = MemberAdherence.objects.get(member=member)
+    assert (member.risk_rank, member.no_figure, member.tenths) == (
+        RISK_ORDER[figures.risk],
+        0,
+        rules.percent_tenths(figures.completed, figures.prescribed),
+    )
+    _consistent()
+    # A correction of today's session (the fast path: one upsert).
+    log = SessionLog.objects.filter(member=member).order_by("-local_date").first()
+    assert log is not None
+    correct_session(session=log, changes={"status": "skipped"})
+    _consistent()
+    # The next day: the roll-over rewrites the figures and the keys.
+    tomorrow = timezone.now() + timedelta(days=1)
+    adherence.roll_over(now=tomorrow)
+    _consistent()
+    assert check_adherence(now=tomorrow).differences == []
+
+
+@pytest.mark.django_db
+def test_the_sort_name_follows_the_users_names(world: World) -> None:
+    user = world.member.user
+    user.first_name, user.last_name = "Zoë", "Ángel"
+    user.save()
+    assert (
+        Member.objects.get(pk=world.member.pk).sort_name
+        == Member.objects.annotate(n=name_sql("user__")).get(pk=world.member.pk).n
+    )
+    _consistent()
+    # A queryset update sends no signal: check_adherence finds it and repairs it.
+    User.objects.filter(pk=user.pk).update(first_name="", last_name="")
+    assert [d.what for d in check_adherence().differences] == ["care columns"]
+    check_adherence(fix=True)
+    assert Member.objects.get(pk=world.member.pk).sort_name == user.username.lower()
+    _consistent()
