@@ -7,8 +7,9 @@ default window by sort keys stored on Member with an index per ordering, so the 
 a page of rows. The default window's roll-ups and weekly chart are read, on PostgreSQL, from the
 organization roll-up rows the database keeps (DashboardCell, DashboardWeek: `_cell_totals`) for
 coordinators and staff, and grouped from the members' rows otherwise (`_sql_totals`): no query
-brings every member to Python. Percents are whole tenths (members.rules.adherence.percent_tenths), computed
-alike in SQL and in Python: `totals_of` works the same roll-ups out from rows, as a rebuild.
+brings every member to Python. Percents are whole tenths
+(members.rules.adherence.percent_tenths), computed alike in SQL and in Python: `totals_of` works
+the same roll-ups out from rows, as a rebuild.
 
 The default window is each member's last 30 local days (their MemberAdherence row, made as of
 their today). A window given with `from` and `to` is summed from the day rows. Labels (risk,
