@@ -114,6 +114,17 @@ def compact() -> None:
         )
 
 
+def shrink() -> None:
+    """After a bulk load (seed_scale), whose triggers appended and compaction deleted millions
+    of rows: the tables rewritten at their live size (VACUUM FULL; outside a transaction only).
+    A live database's compactions leave space that vacuum lets the next rows reuse."""
+    if not kept() or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM FULL ANALYZE {CELLS}")
+        cursor.execute(f"VACUUM FULL ANALYZE {WEEKS}")
+
+
 def rebuild() -> None:
     """Replaces the roll-ups with a rebuild from the data (the tables locked meanwhile: a
     trigger's row written during the rebuild would be counted twice)."""
