@@ -418,12 +418,29 @@ def _ensure_scale_organization(members: int = SCALE_MEMBERS) -> tuple[int, float
     roll_over()  # a database seeded on an earlier day: its members' days have ended since
     from django.db import connection
 
-    from members.models import AdherenceDay, AdherenceWeek, MemberAdherence, SessionLog
+    from members.models import (
+        AdherenceDay,
+        AdherenceWeek,
+        DashboardCell,
+        DashboardWeek,
+        Member,
+        MemberAdherence,
+        SessionLog,
+    )
 
     # As autovacuum would have on a live database: planner statistics and the visibility map
     # (index-only scans) for the tables both sides read.
     with connection.cursor() as cursor:
-        for model in (SessionLog, AdherenceDay, AdherenceWeek, MemberAdherence):
+        for model in (
+            DashboardCell,
+            DashboardWeek,
+            SessionLog,
+            AdherenceDay,
+            AdherenceWeek,
+            MemberAdherence,
+            Member,
+            User,
+        ):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return Member.objects.filter(user__organization__slug=slug).count(), (
         time.perf_counter() - started

@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = "Members and organizations"
+
+    def ready(self) -> None:
+        from members import signals
+
+        signals.connect()

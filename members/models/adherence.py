@@ -10,6 +10,8 @@ remote monitoring, and the minutes a PT spent on a member's data.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -136,6 +138,71 @@ class MemberAdherence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} as of {self.as_of}: {self.risk}"
+
+
+NO_DATE = date(1, 1, 1)  # the roll-up cells' as_of of members without figures
+
+
+class DashboardCell(models.Model):
+    """Organization roll-up (PostgreSQL): signed sums over the members under care (not
+    discharged) of one organization with the same primary PT, current template, risk and
+    figures' date: what the dashboard's summary, its roll-ups by PT and template and its
+    distribution need, read from a few rows whatever the number of members.
+
+    Written by database triggers only, in the statement that changes a member's row or figures:
+    the old contribution -1, the new +1, appended (no row is updated, so concurrent writers
+    never wait for each other); `compact_rollups` (the roll-over, after each batch) sums the
+    rows of each key into one. `check_adherence` compares the sums with a rebuild from the data
+    and `--fix` rebuilds them. Ids are 0 for none (no PT, no template, no organization)."""
+
+    organization_id = models.BigIntegerField()
+    therapist_id = models.BigIntegerField()
+    template_id = models.BigIntegerField()
+    risk = models.CharField(max_length=16)
+    as_of = models.DateField()
+    members = models.IntegerField(default=0)
+    with_plan = models.IntegerField(default=0)
+    prescribed = models.BigIntegerField(default=0)
+    completed = models.BigIntegerField(default=0)
+    tenths_total = models.BigIntegerField(default=0)
+    with_figure = models.IntegerField(default=0)
+    adherent = models.IntegerField(default=0)
+    active_days = models.BigIntegerField(default=0)
+    rtm = models.IntegerField(default=0)
+    # Members by adherence band: 0-19%, 20-39%, 40-59%, 60-79%, 80-100%, no figure.
+    band_0 = models.IntegerField(default=0)
+    band_1 = models.IntegerField(default=0)
+    band_2 = models.IntegerField(default=0)
+    band_3 = models.IntegerField(default=0)
+    band_4 = models.IntegerField(default=0)
+    band_5 = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization_id"], name="dashboard_cell_org")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.therapist_id}/{self.template_id}: {self.members}"
+
+
+class DashboardWeek(models.Model):
+    """Organization roll-up of the weekly chart (PostgreSQL): signed sums of the week rows
+    (AdherenceWeek) of an organization's members under care with the same primary PT and
+    current template. Appended by database triggers and compacted like DashboardCell."""
+
+    organization_id = models.BigIntegerField()
+    therapist_id = models.BigIntegerField()
+    template_id = models.BigIntegerField()
+    week_start = models.DateField()
+    due = models.BigIntegerField(default=0)
+    credited = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization_id", "week_start"], name="dashboard_week_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} week of {self.week_start}: {self.credited}/{self.due}"
 
 
 class MonitoringEpisode(models.Model):

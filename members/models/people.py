@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+NO_PLAN_RANK = 4  # members.models.adherence.RISK_ORDER["no_plan"] (the last of Risk)
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -158,9 +160,56 @@ class Member(models.Model):
     # after this local date. Cleared when they are enrolled again (a new episode).
     discharged_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept for the dashboard, which filters, groups and sorts every member by them: the primary
+    # PT in force today (access.primary_therapist_id) and the template of the plan in force
+    # (active, else paused, else the latest not a draft). Derived, never edited: written by
+    # members.services.care_columns after every change of care team or plan, and checked and
+    # repaired by `check_adherence`.
+    primary_therapist = models.ForeignKey(
+        "Therapist", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    current_template = models.ForeignKey(
+        "programs.PlanTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The dashboard's sort keys, kept with the figures (members.services.care_columns) so that
+    # its first page is an index scan of a page of rows: the name as sorted (lower case, "first
+    # last", else the username), the risk's rank (RISK_ORDER; no figures: no plan), whether
+    # there is no adherence figure, and the figure in tenths of a percent (0 without one).
+    sort_name = models.CharField(max_length=320, blank=True, db_default="")
+    risk_rank = models.PositiveSmallIntegerField(db_default=NO_PLAN_RANK)
+    no_figure = models.PositiveSmallIntegerField(db_default=1)
+    tenths = models.PositiveSmallIntegerField(db_default=0)
 
     class Meta:
         ordering = ("user__last_name", "user__first_name", "id")
+        indexes = [
+            # The dashboard's orderings of members under care, one index each (the keyset's
+            # columns in their directions), scanned for one page whatever the number of members.
+            models.Index(
+                fields=["risk_rank", "no_figure", "tenths", "sort_name", "id"],
+                name="member_dashboard_risk",
+                condition=Q(discharged_on__isnull=True),
+            ),
+            models.Index(
+                fields=["no_figure", "tenths", "sort_name", "id"],
+                name="member_dashboard_adherence",
+                condition=Q(discharged_on__isnull=True),
+            ),
+            models.Index(
+                fields=["no_figure", "-tenths", "-sort_name", "-id"],
+                name="member_dashboard_adherence_d",
+                condition=Q(discharged_on__isnull=True),
+            ),
+            models.Index(
+                fields=["sort_name", "id"],
+                name="member_dashboard_name",
+                condition=Q(discharged_on__isnull=True),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "external_id"],

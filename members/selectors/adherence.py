@@ -3,9 +3,13 @@ template, week by week), and one member's figures, from the roll-ups members.ser
 keeps (never by replaying schedules). A fixed number of queries whatever the number of members.
 
 The rows are sorted and cut in the database (keyset pages: `sort_keys`, `page_of`); in the
-default window the roll-ups are grouped there too (`_sql_totals`), so no query brings every
-member to Python. Percents are whole tenths (members.rules.adherence.percent_tenths), computed
-alike in SQL and in Python: `totals_of` works the same roll-ups out from rows, as a rebuild.
+default window by sort keys stored on Member with an index per ordering, so the first page reads
+a page of rows. The default window's roll-ups and weekly chart are read, on PostgreSQL, from the
+organization roll-up rows the database keeps (DashboardCell, DashboardWeek: `_cell_totals`) for
+coordinators and staff, and grouped from the members' rows otherwise (`_sql_totals`): no query
+brings every member to Python. Percents are whole tenths
+(members.rules.adherence.percent_tenths), computed alike in SQL and in Python: `totals_of` works
+the same roll-ups out from rows, as a rebuild.
 
 The default window is each member's last 30 local days (their MemberAdherence row, made as of
 their today). A window given with `from` and `to` is summed from the day rows. Labels (risk,
@@ -40,8 +44,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Least, Lower, NullIf, Trim
-from django.db.models.lookups import GreaterThan, IsNull
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from exercise_tracker import access, clock
@@ -51,6 +55,8 @@ from members.models import (
     AdherenceDay,
     AdherenceWeek,
     Alert,
+    DashboardCell,
+    DashboardWeek,
     Member,
     MemberAdherence,
     ReminderSchedule,
@@ -58,10 +64,12 @@ from members.models import (
     Role,
     Therapist,
 )
+from members.models.adherence import NO_DATE
 from members.models.alerts import ACTIVE_STATUSES
 from members.rules import adherence as rules
 from members.selectors import walks
-from programs.models import Plan, PlanStatus
+from members.services import dashboard_rollup
+from members.services.care_columns import tenths_sql
 
 SOURCE = "self-reported"
 SOURCE_NOTE = "Figures are self-reported by members in the app."
@@ -304,22 +312,7 @@ def totals_of(rows: Iterable[Row], *, open_alerts: int = 0) -> Totals:
     return totals
 
 
-def _tenths(completed: Any, prescribed: Any) -> Case:
-    """rules.percent_tenths in SQL (whole numbers: integer division on every backend)."""
-    return Case(
-        When(
-            GreaterThan(prescribed, 0),
-            then=Least(
-                Value(1000),
-                (Value(2000) * completed + prescribed) / (Value(2) * prescribed),
-            ),
-        ),
-        default=None,
-        output_field=IntegerField(),
-    )
-
-
-ROLLING_TENTHS = _tenths(F("adherence__completed"), F("adherence__prescribed"))
+ROLLING_TENTHS = tenths_sql(F("adherence__completed"), F("adherence__prescribed"))
 RISK = Coalesce(F("adherence__risk"), Value(Risk.NO_PLAN.value), output_field=CharField())
 
 
@@ -327,13 +320,13 @@ BAND_LABELS = (*(label for _, _, label in BANDS), TOP_BAND[1], NO_FIGURE)
 
 
 def _in_band(label: str) -> Q:
-    """The Q (on members annotated with `tenths`) of an adherence band."""
+    """The Q (on members annotated with `figure_tenths`) of an adherence band."""
     if label == NO_FIGURE:
-        return Q(tenths__isnull=True)
+        return Q(figure_tenths__isnull=True)
     if label == TOP_BAND[1]:
-        return Q(tenths__gte=10 * TOP_BAND[0])
+        return Q(figure_tenths__gte=10 * TOP_BAND[0])
     low, high = next((low, high) for low, high, name in BANDS if name == label)
-    return Q(tenths__gte=10 * low, tenths__lt=10 * high)
+    return Q(figure_tenths__gte=10 * low, figure_tenths__lt=10 * high)
 
 
 def _group_counters() -> dict[str, Any]:
@@ -342,9 +335,9 @@ def _group_counters() -> dict[str, Any]:
         "with_plan": Count("pk", filter=Q(adherence__has_plan=True)),
         "prescribed": Coalesce(Sum("adherence__prescribed"), 0),
         "completed": Coalesce(Sum("adherence__completed"), 0),
-        "tenths_total": Coalesce(Sum("tenths"), 0),
-        "with_figure": Count("tenths"),
-        "adherent": Count("pk", filter=Q(tenths__gte=10 * rules.ADHERENT_PERCENT)),
+        "tenths_total": Coalesce(Sum("figure_tenths"), 0),
+        "with_figure": Count("figure_tenths"),
+        "adherent": Count("pk", filter=Q(figure_tenths__gte=10 * rules.ADHERENT_PERCENT)),
         "at_risk": Count("pk", filter=Q(risk_now__in=AT_RISK)),
     }
 
@@ -354,7 +347,7 @@ def _sql_totals(members: QuerySet[Member]) -> Totals:
     rows: one query by (PT, template) with the counts by risk and band as columns, and one count
     of open alerts. No member row comes to Python."""
     totals = Totals()
-    figures = members.order_by().alias(tenths=ROLLING_TENTHS, risk_now=RISK)
+    figures = members.order_by().alias(figure_tenths=ROLLING_TENTHS, risk_now=RISK)
     by_pair = figures.values("therapist_id", "template_id").annotate(
         **_group_counters(),
         active=Coalesce(Sum("adherence__active_days_30"), 0),
@@ -383,22 +376,95 @@ def _sql_totals(members: QuerySet[Member]) -> Totals:
     return totals
 
 
+def _rollup_scope(user: Any, filters: Filters) -> dict[str, Any] | None:
+    """Which organization roll-up rows (DashboardCell) hold the default window's totals of this
+    user's dashboard with these filters: a coordinator's organization, or every organization for
+    staff. None where the roll-ups do not say (a PT's caseload counts every PT of the care team,
+    not only the primary one; databases other than PostgreSQL keep no roll-ups)."""
+    if not dashboard_rollup.kept() or not getattr(user, "is_active", False):
+        return None
+    role = getattr(user, "role", None)
+    if role == Role.COORDINATOR and user.organization_id is not None:
+        scope: dict[str, Any] = {"organization_id": user.organization_id}
+    elif role == Role.STAFF:
+        scope = {}
+    else:
+        return None
+    if filters.therapist is not None:
+        scope["therapist_id"] = filters.therapist
+    if filters.template is not None:
+        scope["template_id"] = filters.template
+    if filters.risk is not None:
+        scope["risk"] = filters.risk
+    return scope
+
+
+def _week_scope(scope: dict[str, Any] | None, filters: Filters) -> dict[str, Any] | None:
+    """The weekly roll-up rows of the same members: none by risk (a member's risk is today's,
+    their weeks are history), so a risk filter sums the members' week rows."""
+    if scope is None or filters.risk is not None:
+        return None
+    return scope
+
+
+CELL_SUMS = dashboard_rollup.CELL_SUMS
+# GROUPING(therapist_id, template_id, risk, as_of) of each grouping set (a bit set: left out).
+BY_THERAPIST, BY_TEMPLATE, BY_RISK, BY_DATE, WHOLE = 0b0111, 0b1011, 0b1101, 0b1110, 0b1111
+
+
+def _cell_totals(scope: dict[str, Any], members: QuerySet[Member]) -> Totals:
+    """The default window's roll-ups from the organization's roll-up rows: one query grouping
+    them by PT, by template, by risk, by date and as a whole (GROUPING SETS: a row per PT and
+    per template come to Python, not a row per member or per cell), and the count of open
+    alerts."""
+    quote = connection.ops.quote_name
+    where = " AND ".join(f"{quote(name)} = %s" for name in scope) or "TRUE"
+    at_risk = ", ".join("%s" for _ in AT_RISK)
+    sql = (
+        "SELECT GROUPING(therapist_id, template_id, risk, as_of), therapist_id, template_id, "  # noqa: S608
+        f"risk, as_of, {', '.join(f'SUM({name})' for name in CELL_SUMS)}, "
+        f"SUM(members) FILTER (WHERE risk IN ({at_risk})) "
+        f"FROM {quote(DashboardCell._meta.db_table)} WHERE {where} "
+        "GROUP BY GROUPING SETS ((therapist_id), (template_id), (risk), (as_of), ()) "
+        "HAVING SUM(members) > 0"
+    )
+    totals = Totals()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(str(r) for r in AT_RISK), *scope.values()])
+        found = cursor.fetchall()
+    for grouping, therapist, template, risk, as_of, *values in found:
+        sums = dict(zip(CELL_SUMS, (int(v or 0) for v in values[:-1]), strict=True))
+        group = Group(
+            members=sums["members"],
+            with_plan=sums["with_plan"],
+            prescribed=sums["prescribed"],
+            completed=sums["completed"],
+            tenths_total=sums["tenths_total"],
+            with_figure=sums["with_figure"],
+            adherent=sums["adherent"],
+            at_risk=int(values[-1] or 0),
+        )
+        if grouping == BY_THERAPIST:
+            totals.therapist[therapist or None] = group
+        elif grouping == BY_TEMPLATE:
+            totals.template[template or None] = group
+        elif grouping == BY_RISK:
+            totals.by_risk[risk] = sums["members"]
+        elif grouping == BY_DATE and as_of != NO_DATE:
+            totals.last_as_of = max(totals.last_as_of or as_of, as_of)
+        elif grouping == WHOLE:
+            totals.whole = group
+            totals.active_days_total = sums["active_days"]
+            totals.rtm_members = sums["rtm"]
+            for n, label in enumerate(BAND_LABELS):
+                totals.bands[label] = sums[f"band_{n}"]
+    totals.open_alerts = Alert.objects.filter(
+        member_id__in=members.order_by().values("pk"), status__in=ACTIVE_STATUSES
+    ).count()
+    return totals
+
+
 # --- the rows ---------------------------------------------------------------------------------
-
-
-def _current_template() -> Subquery:
-    """The template of the member's plan in force (active, else paused, else the latest)."""
-    rank = Case(
-        When(status=PlanStatus.ACTIVE, then=Value(0)),
-        When(status=PlanStatus.PAUSED, then=Value(1)),
-        default=Value(2),
-    )
-    return Subquery(
-        Plan.objects.filter(member=OuterRef("pk"))
-        .exclude(status=PlanStatus.DRAFT)
-        .order_by(rank, "-start_date", "-id")
-        .values("created_from_id")[:1]
-    )
 
 
 def filtered_members(user: Any, filters: Filters) -> QuerySet[Member]:
@@ -408,7 +474,8 @@ def filtered_members(user: Any, filters: Filters) -> QuerySet[Member]:
     qs = (
         access.dashboard_members(user)
         .filter(discharged_on__isnull=True)
-        .annotate(therapist_id=access.primary_therapist_id(), template_id=_current_template())
+        # Stored columns (members.services.care_columns), not subqueries per member.
+        .annotate(therapist_id=F("primary_therapist_id"), template_id=F("current_template_id"))
     )
     if filters.therapist is not None:
         qs = qs.filter(therapist_id=filters.therapist)
@@ -519,17 +586,21 @@ def _apply_window(rows: list[Row], sums: dict[int, dict[str, Any]]) -> None:
         )
 
 
-def _weeks(members: QuerySet[Member], start: date, end: date) -> list[dict[str, Any]]:
+def _weeks(
+    members: QuerySet[Member], start: date, end: date, *, rollup: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """The calendar weeks (Monday first) from `start` to `end`, each with sessions due and done,
-    summed over the members (one grouped query on the week rows)."""
+    summed over the members (one grouped query: on the organization's weekly roll-up rows when
+    `rollup` scopes them, else on the members' week rows)."""
     first = rules.week_start(start)
+    source: QuerySet[Any] = (
+        DashboardWeek.objects.filter(**rollup)
+        if rollup is not None
+        else AdherenceWeek.objects.filter(member_id__in=members.order_by().values("pk"))
+    )
     sums = {
         row["week_start"]: row
-        for row in AdherenceWeek.objects.filter(
-            member_id__in=members.order_by().values("pk"),
-            week_start__gte=first,
-            week_start__lte=end,
-        )
+        for row in source.filter(week_start__gte=first, week_start__lte=end)
         .order_by()
         .values("week_start")
         .annotate(due=Sum("due"), credited=Sum("credited"))
@@ -582,12 +653,6 @@ def _alerts_and_reminders(rows: Sequence[Row]) -> None:
 
 PAGE_SIZE = 20
 CSV_CHUNK = 2000
-NAME = Lower(
-    Coalesce(
-        NullIf(Trim(Concat("user__first_name", Value(" "), "user__last_name")), Value("")),
-        "user__username",
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -625,9 +690,22 @@ def sort_keys(ordering: str, *, windowed: bool) -> list[SortKey]:
     figure last whichever way the rest goes, and the member's id last (a unique key)."""
     descending = ordering.startswith("-")
     key = ordering.lstrip("-")
-    tenths = _tenths(F("w_credited"), F("w_due")) if windowed else ROLLING_TENTHS
+    tenths = tenths_sql(F("w_credited"), F("w_due")) if windowed else ROLLING_TENTHS
     pk = SortKey("k_pk", F("pk"), descending)
-    name = SortKey("k_name", NAME, descending, str)
+    # Stored with the figures (members.services.care_columns), each ordering of the default
+    # window has an index (Member.Meta): its first page is an index scan.
+    name = SortKey("k_name", F("sort_name"), descending, str)
+    if key == "risk" and not windowed:
+        return [
+            SortKey("k_rank", F("risk_rank")),
+            SortKey("k_none", F("no_figure")),
+            SortKey("k_value", F("tenths")),
+            name,
+            pk,
+        ]
+    if key == "adherence" and not windowed:
+        value = SortKey("k_value", F("tenths"), descending)
+        return [SortKey("k_none", F("no_figure")), value, name, pk]
     if key == "risk":
         rank = Case(
             *(When(risk_now=risk, then=Value(n)) for risk, n in RISK_ORDER.items()),
@@ -865,8 +943,9 @@ def _dashboard(
 ) -> Dashboard:
     members = filtered_members(user, filters)
     rolling = filters.start is None and filters.end is None
+    scope = _rollup_scope(user, filters) if rolling else None
     if rolling:
-        totals = _sql_totals(members)
+        totals = _cell_totals(scope, members) if scope is not None else _sql_totals(members)
         end = totals.last_as_of or (today or timezone.now().date())
         start = end - timedelta(days=rules.WINDOW_DAYS - 1)
         windowed: dict[str, Any] = {}
@@ -909,7 +988,11 @@ def _dashboard(
         rows=found.rows,
         therapists=therapists,
         templates=templates,
-        weeks=_weeks(members, chart_start, end) if with_weeks else [],
+        weeks=(
+            _weeks(members, chart_start, end, rollup=_week_scope(scope, filters))
+            if with_weeks
+            else []
+        ),
         with_pain=with_pain,
         walking=_walking(found.rows) if with_pain and found.rows else {},
         count=totals.whole.members,

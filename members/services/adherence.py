@@ -35,6 +35,12 @@ from members.models import (
 )
 from members.models.logs import DONE_STATUSES
 from members.rules import adherence as rules
+from members.services import dashboard_rollup
+from members.services.care_columns import (
+    members_with_assignment_changes,
+    sort_keys_of,
+    sync_care_columns,
+)
 from programs.models import Plan
 from programs.selectors.schedule import prescribed_sessions_for_members
 
@@ -44,6 +50,7 @@ MAX_DAYS_BACK = 400
 # best one recorded before).
 HISTORY_DAYS = 120
 BATCH = 500
+COMPACT_EVERY = 20  # batches between two compactions of the dashboard's roll-ups
 
 SUMMARY_FIELDS = [
     "as_of",
@@ -109,6 +116,10 @@ def refresh_adherence(
             done += _refresh_batch(batch, since, now)
         if progress is not None:
             progress(offset + len(batch), len(ids))
+        if (offset // BATCH) % COMPACT_EVERY == COMPACT_EVERY - 1:
+            dashboard_rollup.compact()  # the dashboard reads a few rows, not a day's changes
+    if len(ids) > BATCH:
+        dashboard_rollup.compact()
     return done
 
 
@@ -145,6 +156,9 @@ def _refresh_batch(
     history = _history(ids, starts, todays)
     _write_weeks(ids, starts, history)
     _write_summaries(ids, todays, history, previous)
+    # The plan in force may have changed (a plan created, revised, paused), and the primary PT
+    # with the date: the dashboard's stored columns are rewritten with the figures.
+    sync_care_columns(ids)
     return len(ids)
 
 
@@ -408,8 +422,14 @@ def members_to_roll_over(*, now: datetime | None = None) -> list[int]:
 
 
 def roll_over(*, now: datetime | None = None) -> int:
-    """The periodic task's work: refresh the members found by `members_to_roll_over`."""
-    return refresh_adherence(member_ids=members_to_roll_over(now=now), now=now)
+    """The periodic task's work: refresh the members found by `members_to_roll_over`; and the
+    primary PT of members whose care assignment starts or ends on these dates (it changes with
+    the date alone)."""
+    with transaction.atomic():
+        sync_care_columns(members_with_assignment_changes())
+    done = refresh_adherence(member_ids=members_to_roll_over(now=now), now=now)
+    dashboard_rollup.compact()  # and the sessions logged since the last roll-over
+    return done
 
 
 def refresh_session_day(*, member: Member | int, day: date, now: datetime | None = None) -> None:
@@ -417,14 +437,14 @@ def refresh_session_day(*, member: Member | int, day: date, now: datetime | None
     sessions (its prescription did not). When the member's figures are current, on PostgreSQL
     (the member's zone known): one read of their figures' dates and recent day rows with the
     day's sessions counted, without a lock, and one statement that locks the member's row and
-    writes the day row, its week and the figures only if the figures' row is still the one
-    read (its row version, `xmin`); when another write came between, again (a new read sees
-    it), and after OPTIMISTIC_TRIES the locked way. The locked way (elsewhere, or when the zone
-    is not known): the member's row locked with their figures' dates, one read of the recent
-    day rows, one upsert (three statements on SQLite). Otherwise, or inside `deferred()`, the
-    full refresh from `day`. The member's row is locked either way before anything is
-    written: the full refresh locks it first too, so writers never wait on each other in
-    opposite orders."""
+    writes the day row, its week, the figures and the member's dashboard sort keys only if the
+    figures' row is still the one read (its row version, `xmin`); when another write came
+    between, again (a new read sees it), and after OPTIMISTIC_TRIES the locked way. The locked
+    way (elsewhere, or when the zone is not known): the member's row locked with their figures'
+    dates, one read of the recent day rows, one upsert with the sort keys (four statements on
+    SQLite). Otherwise, or inside `deferred()`, the full refresh from `day`. The member's row is
+    locked either way before anything is written: the full refresh locks it first too, so
+    writers never wait on each other in opposite orders."""
     member_id = member if isinstance(member, int) else member.pk
     now = now or timezone.now()
     if _pending.get() is not None:
@@ -452,7 +472,8 @@ def refresh_session_day(*, member: Member | int, day: date, now: datetime | None
         _refresh_batch([member_id], day, now)
         return
     days, logs = _history_and_day(member_id, start=_history_start(day, today), day=day)
-    _upsert(*_day_writes(member_id, day, today, days, logs, best_before, first_active, last_active))
+    writes = _day_writes(member_id, day, today, days, logs, best_before, first_active, last_active)
+    _upsert(*writes, also=_sort_keys_update(member_id, cast(MemberAdherence, writes[2][0])))
 
 
 # Reads and guarded writes of one session's figures before taking the member's lock to read.
@@ -604,6 +625,8 @@ def _upsert_if_unchanged(member_id: int, version: str, writes: tuple[_Write, ...
     updated = [f for f in summary_fields if f.attname != "member_id"]
     params += _values(summary, updated, summary_fields, summary_plain)
     params += [member_id, version]
+    keys = sort_keys_of(cast(MemberAdherence, summary))
+    params += [*(keys[name] for name in SORT_KEY_COLUMNS), member_id]
     for obj, unique, update in ((day, day_unique, day_update), (week, week_unique, week_update)):
         _, fields, plain = _upsert_sql(type(obj), unique, update)
         params += _values(obj, fields, fields, plain)
@@ -638,10 +661,14 @@ def _make_guarded_sql(
     summary_fields = [f for f in MemberAdherence._meta.concrete_fields if f.attname != "member_id"]
     assign = ", ".join(f"{quote(str(f.column))} = %s" for f in summary_fields)
     member_col = quote(_column(MemberAdherence, "member"))
+    keys = ", ".join(f"{quote(name)} = %s" for name in SORT_KEY_COLUMNS)
     ctes = [
         f"l AS (SELECT 1 FROM {members} WHERE {quote('id')} = %s FOR UPDATE)",  # noqa: S608
         f"u AS (UPDATE {figures} SET {assign} WHERE {member_col} = %s "  # noqa: S608
         f"AND CAST(xmin AS text) = %s AND EXISTS (SELECT 1 FROM l) RETURNING 1)",
+        # The member's dashboard sort keys from the same figures (members.services.care_columns).
+        f"k AS (UPDATE {members} SET {keys} "  # noqa: S608 (the models' names)
+        f"WHERE {quote('id')} = %s AND EXISTS (SELECT 1 FROM u))",
     ]
     for n, (model, unique, update) in enumerate(rows):
         opts = model._meta
@@ -705,6 +732,19 @@ def _date_or_none(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)  # SQLite: text
+
+
+# The columns of sort_keys_of, in the order the guarded statement sets them.
+SORT_KEY_COLUMNS = ("risk_rank", "no_figure", "tenths")
+
+
+def _sort_keys_update(member_id: int, summary: MemberAdherence) -> tuple[str, list[Any]]:
+    """The member's stored sort keys (members.services.care_columns) from their new figures."""
+    keys = sort_keys_of(summary)
+    quote = connection.ops.quote_name
+    assign = ", ".join(f"{quote(name)} = %s" for name in keys)
+    sql = f"UPDATE {quote(Member._meta.db_table)} SET {assign} WHERE id = %s"  # noqa: S608
+    return sql, [*keys.values(), member_id]
 
 
 def _history_and_day(
@@ -773,10 +813,13 @@ def _column(model: type[Model], name: str) -> str:
     return str(cast("Field[Any, Any]", model._meta.get_field(name)).column)
 
 
-def _upsert(*writes: tuple[Model, tuple[str, ...], tuple[str, ...]]) -> None:
-    """INSERT ... ON CONFLICT (unique) DO UPDATE SET (fields) of one row per table: on
-    PostgreSQL all in one statement (data-modifying CTEs), elsewhere one statement each."""
-    parts: list[tuple[str, list[Any]]] = []
+def _upsert(
+    *writes: tuple[Model, tuple[str, ...], tuple[str, ...]], also: tuple[str, list[Any]]
+) -> None:
+    """INSERT ... ON CONFLICT (unique) DO UPDATE SET (fields) of one row per table, and one more
+    statement (`also`): on PostgreSQL all in one statement (data-modifying CTEs), elsewhere one
+    statement each."""
+    parts: list[tuple[str, list[Any]]] = [also]
     for obj, unique, update in writes:
         sql, fields, plain = _upsert_sql(type(obj), unique, update)
         for f in fields:

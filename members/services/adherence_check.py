@@ -5,7 +5,9 @@ logs and the questionnaires, as the refresh service does them, and compared with
 ones. A member whose local day has ended since their figures were made (the roll-over runs every
 15 minutes) is rebuilt as of the day of their figures, so a roll-over that is merely due is not
 a difference. Without `fix` nothing is written (each batch's rebuild is rolled back); with it,
-the rebuilt rows are kept.
+the rebuilt rows are kept. Every member's stored dashboard columns (members.services.care_columns)
+are compared with the data too, and, on PostgreSQL, the organization roll-ups
+(members.services.dashboard_rollup) with a rebuild (`fix` rebuilds them).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.utils import timezone
 from exercise_tracker.clock import local_todays
 from members.models import AdherenceDay, AdherenceWeek, Assessment, Member, MemberAdherence
 from members.models.logs import SessionLog
+from members.services import care_columns, dashboard_rollup
 from members.services.adherence import SUMMARY_FIELDS, refresh_adherence
 from programs.models import Plan
 
@@ -39,7 +42,7 @@ FIGURE_FIELDS = tuple(f for f in SUMMARY_FIELDS if f != "updated_at")
 @dataclass(frozen=True)
 class Difference:
     member_id: int
-    what: str  # "day 2026-01-05", "week 2026-01-05", "figures"
+    what: str  # "day 2026-01-05", "week 2026-01-05", "figures", "care columns"
     stored: Any
     computed: Any
 
@@ -53,6 +56,8 @@ class Difference:
 class CheckResult:
     checked: int = 0
     differences: list[Difference] = field(default_factory=list)
+    # The organization roll-ups' keys whose sums differ from a rebuild (PostgreSQL).
+    rollups: list[str] = field(default_factory=list)
 
     @property
     def members(self) -> list[int]:
@@ -74,8 +79,14 @@ def check_adherence(
     """Compares every (or these) member's stored roll-ups with the ones their logs give; with
     `fix`, keeps the rebuilt rows. Returns the members checked and the differences found."""
     now = now or timezone.now()
-    ids = sorted(set(member_ids)) if member_ids is not None else members_with_figures_or_activity()
     result = CheckResult()
+    # Every member's stored primary PT and current template (members without figures too).
+    with transaction.atomic():
+        for member_id, stored, computed in care_columns.drift(member_ids):
+            result.differences.append(Difference(member_id, "care columns", stored, computed))
+        if fix:
+            care_columns.sync_care_columns(d.member_id for d in result.differences)
+    ids = sorted(set(member_ids)) if member_ids is not None else members_with_figures_or_activity()
     for offset in range(0, len(ids), BATCH):
         batch = ids[offset : offset + BATCH]
         with transaction.atomic():
@@ -87,6 +98,15 @@ def check_adherence(
             result.differences += _compare(before, after)
             if not fix:
                 transaction.set_rollback(True)
+    if member_ids is None:  # the organization roll-ups against a rebuild from the data
+        found = dashboard_rollup.drift()
+        result.rollups = [
+            f"{what} {key}: kept {have}, data give {want}"
+            for what, rows in (("cell", found.cells), ("week", found.weeks))
+            for key, have, want in rows
+        ]
+        if fix and found:
+            dashboard_rollup.rebuild()
     return result
 
 

@@ -34,7 +34,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  {difference}")
         if len(result.differences) > SHOWN:
             self.stdout.write(f"  … and {len(result.differences) - SHOWN} more")
+        for line in result.rollups[:SHOWN]:
+            self.stdout.write(f"  roll-up {line}")
         members = result.members
+        if result.rollups and not members:
+            summary = f"{len(result.rollups)} organization roll-up rows differ from the data"
+            if fix:
+                self.stdout.write(self.style.WARNING(f"Repaired {summary} (rebuilt)."))
+                return
+            raise CommandError(f"{summary}. Run again with --fix to rebuild them.")
         if not members:
             self.stdout.write(
                 self.style.SUCCESS(

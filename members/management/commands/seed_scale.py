@@ -69,7 +69,7 @@ from members.models import (
     User,
 )
 from members.models.logs import SessionStatus
-from members.services import adherence
+from members.services import adherence, dashboard_rollup
 from programs.models import (
     Exercise,
     Plan,
@@ -717,6 +717,9 @@ class Command(BaseCommand):
                 )
                 forget_queries()
                 self._progress(numbers[-1], total, "members")
+            # The dashboard's roll-ups: one row per key, in tables of their live size.
+            dashboard_rollup.compact()
+            dashboard_rollup.shrink()
         self._report(written=written, therapists=len(therapists), slug=slug)
 
     @contextmanager
