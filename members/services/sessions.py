@@ -165,8 +165,9 @@ def _versions_in_force(
 ) -> tuple[dict[int, PlanItem | None], set[int]]:
     """For each requested item id of the member's plans: the version of that item in force on
     `day` (None when the item was not prescribed then). Also the ids that are not the member's.
-    One statement whatever the number of ids: every version of the requested items' keys on the
-    member's plans, with its exercise's name, once per revision of its plan."""
+    One statement whatever the number of ids or of the member's plans: every version of the
+    requested items (same plan, same key) when their plan is the member's, with its exercise's
+    name, once per revision of its plan."""
     if not requested:
         return {}, set()
     rows = _version_rows(member.pk, sorted(requested))
@@ -251,8 +252,10 @@ def _version_rows(member_id: int, requested: list[int]) -> list[tuple[Any, ...]]
             f"JOIN {plans} p ON p.id = v.plan_id "
             f"JOIN {exercises} e ON e.id = v.exercise_id "
             f"JOIN {revisions} r ON r.plan_id = v.plan_id "
-            f"WHERE p.member_id = %s AND v.{quote('key')} IN "
-            f"(SELECT {quote('key')} FROM {items} WHERE id IN ({marks}))"
+            # The requested items' own plans only (plan and key): a member with thousands of
+            # plans (drafts) costs no more than one with a single plan.
+            f"WHERE p.member_id = %s AND (v.plan_id, v.{quote('key')}) IN "
+            f"(SELECT plan_id, {quote('key')} FROM {items} WHERE id IN ({marks}))"
         )
     with connection.cursor() as cursor:
         cursor.execute(sql, [member_id, *requested])
