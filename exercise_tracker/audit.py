@@ -115,9 +115,8 @@ def _insert(event: AuditEvent) -> AuditEvent:
             f"({', '.join(quote(str(f.column)) for f in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(_PK_COLUMN)}"
         )
-    values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, _prepared(event, connection))
         (event.pk,) = cursor.fetchone()
     event._state.adding = False
     event._state.db = DEFAULT_DB_ALIAS
@@ -154,11 +153,7 @@ def select_read_by_staff(
     event = _event(request, user, True, AuditAction.READ, AuditOutcome.SUCCESS, "", None, None,
                    object_type)  # fmt: skip
     event.object_id = object_id
-    insert_params = [
-        f.get_db_prep_save(f.pre_save(event, add=True), connection)
-        for f in _INSERT_FIELDS
-        if f.attname != "member_id"
-    ]
+    insert_params = _prepared(event, connection, without="member_id")
     # Alone in its transaction (autocommit), the row is committed without waiting for the disk
     # (READ_AUDIT_ASYNC_COMMIT): the setting is the statement's transaction's only.
     asynchronous = READ_AUDIT_ASYNC_COMMIT and not connection.in_atomic_block
@@ -215,11 +210,7 @@ def write_from(
     quote = connection.ops.quote_name
     object_id = f"CAST({quote(source)}.{quote('id')} AS varchar)"
     values = [object_id if f.attname == "object_id" else "%s" for f in fields]
-    params = [
-        f.get_db_prep_save(f.pre_save(event, add=True), connection)
-        for f in fields
-        if f.attname != "object_id"
-    ]
+    params = _prepared(event, connection, without="object_id")
     sql = (
         f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (names, not values)
         f"({', '.join(quote(str(f.column)) for f in fields)}) "
@@ -229,6 +220,18 @@ def write_from(
 
 
 _INSERT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+def _prepared(event: AuditEvent, connection: Any, *, without: str = "") -> list[Any]:
+    """The row's values in _INSERT_FIELDS order, as save() prepares them (but the field
+    `without`, whose value the statement takes from elsewhere)."""
+    return [
+        f.get_db_prep_save(f.pre_save(event, add=True), connection)
+        for f in _INSERT_FIELDS
+        if f.attname != without
+    ]
+
+
 _PK_COLUMN = next(str(f.column) for f in AuditEvent._meta.concrete_fields if f.primary_key)
 _insert_sql: weakref.WeakKeyDictionary[BaseDatabaseWrapper, str] = weakref.WeakKeyDictionary()
 
