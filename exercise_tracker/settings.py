@@ -364,6 +364,8 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport keeping one client per channel (exercise_tracker/broker.py).
+    CELERY_BROKER_TRANSPORT = "exercise_tracker.broker:Transport"
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     for sub in ("in", "processed", "control"):

@@ -42,3 +42,54 @@ def test_a_reset_asked_for_while_the_broker_is_down_still_answers(
         request_password_reset(email="kim@example.org")
     assert len(callbacks) == 1  # the send, tried after the commit and refused
     assert "not queued (broker unavailable" in caplog.text
+
+
+def test_celery_reads_the_django_settings_and_later_changes_win() -> None:
+    from django.conf import settings
+
+    from exercise_tracker import celery_app
+
+    conf = celery_app.conf
+    assert conf.task_serializer == settings.CELERY_TASK_SERIALIZER
+    assert conf.task_acks_late is settings.CELERY_TASK_ACKS_LATE is True
+    assert conf.broker_url == settings.CELERY_BROKER_URL
+    assert conf.task_default_queue == "celery"  # a Celery default, not a Django setting
+    saved = conf.task_always_eager
+    conf.task_always_eager = not saved
+    try:
+        assert conf.task_always_eager is (not saved)
+    finally:
+        conf.task_always_eager = saved
+
+
+def test_the_redis_transport_sends_through_one_client_per_channel() -> None:
+    """A publish reuses the channel's client (kombu made one per command); a channel whose pool
+    was replaced (a disconnect) makes a new one; the message reaches Redis either way."""
+    import uuid
+
+    from kombu import Connection, Exchange, Queue
+
+    from exercise_tracker.broker import Transport
+    from tests.services import require_redis
+
+    url = require_redis()
+    queue = Queue(f"test-broker-{uuid.uuid4().hex}", Exchange("", type="direct"))
+    with Connection(url, transport=Transport) as connection:
+        channel = connection.default_channel
+        assert type(channel).__module__ == "exercise_tracker.broker"
+        producer = connection.Producer(channel)
+        producer.publish({"n": 1}, routing_key=queue.name, declare=[queue])
+        first = channel._command_client
+        producer.publish({"n": 2}, routing_key=queue.name)
+        assert first is not None and channel._command_client is first
+        assert channel._create_client(asynchronous=True) is not first  # the worker's: kombu's
+
+        channel._pool = None  # what kombu does when the connection is lost
+        producer.publish({"n": 3}, routing_key=queue.name)
+        assert channel._command_client is not first
+        assert channel._command_client.connection_pool is channel.pool
+
+        bound = queue(channel)
+        got = [bound.get(no_ack=True).payload for _ in range(3)]
+        assert got == [{"n": 1}, {"n": 2}, {"n": 3}]
+        bound.delete()
