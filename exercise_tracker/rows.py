@@ -8,11 +8,14 @@ save's signals, the per-field checks of bulk_create) took longer than running it
 
 No signal is sent: the caller does what the receivers would (exercise_tracker/read_versions.py:
 a plan's rows bump the member's read-cache version, `readcache.member_changed`).
+
+`copy_rows` is for many rows whose ids nobody reads back (a seed's history, a rebuild's day
+rows): PostgreSQL's COPY, the values as the instances hold them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -60,3 +63,60 @@ def insert_rows(objs: Sequence[Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = DEFAULT_DB_ALIAS
+
+
+# Fields whose value, as a model instance holds it, PostgreSQL's COPY takes as it is (psycopg
+# adapts int, str, bool, date, datetime and UUID): no per-field preparation.
+_AS_HELD = frozenset(
+    {
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateField",
+        "DateTimeField",
+        "ForeignKey",
+        "IntegerField",
+        "OneToOneField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+        "UUIDField",
+    }
+)
+
+
+def copy_rows(objs: Iterable[Model], *, model: type[Model]) -> int:
+    """Inserts `objs` (instances of `model`, not saved, auto-created primary key unset) and
+    returns how many; their ids are not read back. On PostgreSQL one COPY ... FROM STDIN: a
+    tenth of bulk_create's CPU for the same rows (its compiler prepares each value of each row
+    through its field). Values go as the instances hold them: `auto_now` stamps are not made
+    here (set them). Row triggers fire as for INSERT; no signal is sent (bulk_create sends
+    none). Elsewhere bulk_create, in batches."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        rows = list(objs)
+        model._base_manager.bulk_create(rows, batch_size=2000)
+        return len(rows)
+    opts = model._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in opts.concrete_fields if not (f.primary_key and f.auto_created)]
+    plain = [f.get_internal_type() in _AS_HELD for f in fields]
+    names = [f.attname for f in fields]
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    sql = f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN"
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        write = copy.write_row
+        for obj in objs:
+            write(
+                [
+                    getattr(obj, name)
+                    if as_held
+                    else field.get_db_prep_save(getattr(obj, name), connection)
+                    for name, field, as_held in zip(names, fields, plain, strict=True)
+                ]
+            )
+            count += 1
+    return count

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from exercise_tracker import clock
+from exercise_tracker.rows import copy_rows
 from members.models import (
     AdherenceDay,
     AdherenceWeek,
@@ -269,7 +270,7 @@ def _from_dates(ids: list[int], starts: Mapping[int, date], field: str = "date")
 def _write_days(ids: list[int], starts: Mapping[int, date], rows: list[AdherenceDay]) -> None:
     # Days after today cannot exist (a member who moved west would have them): all go.
     AdherenceDay.objects.filter(_from_dates(ids, starts)).delete()
-    AdherenceDay.objects.bulk_create(rows, batch_size=2000)
+    copy_rows(rows, model=AdherenceDay)
 
 
 def _history(

@@ -27,6 +27,8 @@ The same `--seed` gives the same people, plans and logs (dated from the day it r
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import time
 import uuid
@@ -42,11 +44,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from exercise_tracker.clock import local_todays
+from exercise_tracker.rows import copy_rows
 from members.demo.sessions import (
     FADING,
     NEVER,
@@ -175,6 +178,64 @@ class Written:
     sessions: int = 0
     entries: int = 0
     member_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: Written) -> None:
+        for name in ("members", "assignments", "plans", "plan_items", "sessions", "entries"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.member_ids += other.member_ids
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every chunk of a run shares; `write` seeds one chunk (members from offset + 1)."""
+
+    org: Organization
+    total: int
+    prefix: str
+    seed: int
+    templates: list[TemplateCopy]
+    therapists: list[Therapist]
+    password: str
+    days: int
+    now: datetime
+    with_entries: bool
+    chunk_size: int
+
+    def write(self, offset: int, written: Written) -> int:
+        numbers = range(offset + 1, min(self.total, offset + self.chunk_size) + 1)
+        profiles = profiles_for(
+            numbers=numbers,
+            total=self.total,
+            prefix=self.prefix,
+            seed=self.seed,
+            templates=self.templates,
+            therapists=self.therapists,
+        )
+        write_chunk(
+            org=self.org,
+            profiles=profiles,
+            password=self.password,
+            days=self.days,
+            now=self.now,
+            with_entries=self.with_entries,
+            written=written,
+        )
+        forget_queries()
+        return len(numbers)
+
+
+# The run's shared part, set in the parent just before it forks its worker processes (which
+# inherit it, nothing to pickle), cleared after.
+_forked_job: _Job | None = None
+
+
+def _write_forked_chunk(offset: int) -> Written:
+    """In a worker process: one chunk, and what it wrote (member ids included)."""
+    if _forked_job is None:  # pragma: no cover (only forked children are given this)
+        raise RuntimeError("seed_scale: a chunk worker started without its run")
+    written = Written()
+    _forked_job.write(offset, written)
+    return written
 
 
 def username_prefix(*, slug: str) -> str:
@@ -412,7 +473,14 @@ def write_chunk(
     starts = {number: today - timedelta(days=days) for number, today in todays.items()}
     members = _write_people(org=org, profiles=profiles, password=password, starts=starts)
     plans, items = _write_plans(org=org, profiles=profiles, members=members, starts=starts)
-    logs = _write_logs(profiles=profiles, members=members, starts=starts, todays=todays, now=now)
+    logs = _write_logs(
+        profiles=profiles,
+        members=members,
+        starts=starts,
+        todays=todays,
+        now=now,
+        with_ids=with_entries,
+    )
     written.members += len(members)
     written.assignments += len(members)
     written.plans += len(plans)
@@ -563,8 +631,10 @@ def _write_logs(
     starts: dict[int, date],
     todays: dict[int, date],
     now: datetime,
+    with_ids: bool,
 ) -> list[tuple[SessionLog, list[PlanItem]]]:
-    """The members' session logs from their plan's start to today (entries come after)."""
+    """The members' session logs from their plan's start to today (entries come after, and
+    then the logs are stored with their ids; else by COPY, the stamps as given)."""
     schedule = prescribed_sessions_for_members(
         members=[m.pk for m in members], start=min(starts.values()), end=max(todays.values())
     )
@@ -579,8 +649,11 @@ def _write_logs(
             now=now,
         )
     del schedule
-    with stamps_as_given(SessionLog):
-        SessionLog.objects.bulk_create([log for log, _ in logs], batch_size=SESSION_BATCH)
+    if with_ids:  # the entries name their session
+        with stamps_as_given(SessionLog):
+            SessionLog.objects.bulk_create([log for log, _ in logs], batch_size=SESSION_BATCH)
+    else:
+        copy_rows((log for log, _ in logs), model=SessionLog)
     return logs
 
 
@@ -646,6 +719,13 @@ class Command(BaseCommand):
             "not read entries; writing the members takes about three times as long.",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="Processes writing chunks side by side on PostgreSQL (default: one per CPU; "
+            "1 writes them in this process). Same data whatever the number.",
+        )
+        parser.add_argument(
             "--replace",
             action="store_true",
             help="Delete the organization's people (and their plans and logs) first.",
@@ -696,31 +776,52 @@ class Command(BaseCommand):
             )
         written = Written()
         with self._stage(MEMBERS):
-            for offset in range(0, total, chunk_size):
-                numbers = range(offset + 1, min(total, offset + chunk_size) + 1)
-                profiles = profiles_for(
-                    numbers=numbers,
-                    total=total,
-                    prefix=prefix,
-                    seed=options["seed"],
-                    templates=templates,
-                    therapists=therapists,
-                )
-                write_chunk(
-                    org=org,
-                    profiles=profiles,
-                    password=password,
-                    days=days,
-                    now=now,
-                    with_entries=options["entries"],
-                    written=written,
-                )
-                forget_queries()
-                self._progress(numbers[-1], total, "members")
+            job = _Job(
+                org=org,
+                total=total,
+                prefix=prefix,
+                seed=options["seed"],
+                templates=templates,
+                therapists=therapists,
+                password=password,
+                days=days,
+                now=now,
+                with_entries=options["entries"],
+                chunk_size=chunk_size,
+            )
+            offsets = range(0, total, chunk_size)
+            # Forked processes have their own connections: they would not see an enclosing
+            # transaction's rows (a test's), so inside one the chunks are written here.
+            jobs = 1 if connection.in_atomic_block else (options["jobs"] or os.cpu_count() or 1)
+            jobs = min(jobs, len(offsets))
+            if jobs > 1 and connection.vendor == "postgresql":
+                done = self._members_in_processes(job, offsets, jobs, written)
+            else:
+                done = 0
+                for offset in offsets:
+                    done += job.write(offset, written)
+                    self._progress(done, total, "members")
             # The dashboard's roll-ups: one row per key, in tables of their live size.
             dashboard_rollup.compact()
             dashboard_rollup.shrink()
         self._report(written=written, therapists=len(therapists), slug=slug)
+
+    def _members_in_processes(self, job: _Job, offsets: range, jobs: int, written: Written) -> int:
+        """The chunks spread over `jobs` forked processes, each with its own connection (the
+        chunks are independent transactions); progress as they finish."""
+        global _forked_job
+        connections.close_all()  # the children open their own
+        _forked_job = job
+        done = 0
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for part in pool.imap_unordered(_write_forked_chunk, offsets):
+                    written.add(part)
+                    done += part.members
+                    self._progress(done, job.total, "members")
+        finally:
+            _forked_job = None
+        return done
 
     @contextmanager
     def _stage(self, label: str) -> Iterator[None]:

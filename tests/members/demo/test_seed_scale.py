@@ -223,3 +223,37 @@ def test_queries_do_not_grow_with_the_members_of_a_chunk() -> None:
             return sum(1 for sql in sqls if not sql.startswith("INSERT"))
 
         assert others(large) == others(small)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_written_by_parallel_processes_make_the_same_organization() -> None:
+    """--jobs forks processes that write chunks side by side (each its own connection, so the
+    rows are committed: a transactional test). The same members, logs and figures as one
+    process writes, and figures that agree with a rebuild."""
+    from tests.services import require_postgres
+
+    require_postgres()
+
+    def logs_and_figures(slug: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        prefix = slug.removesuffix("-clinic")
+        logs = sorted(
+            (username.removeprefix(prefix), *rest)
+            for username, *rest in SessionLog.objects.filter(
+                member__user__organization__slug=slug
+            ).values_list("member__user__username", "local_date", "status", "pain_before", "rpe")
+        )
+        figures = sorted(
+            (m.user.username.removeprefix(prefix), m.adherence.completed, m.adherence.prescribed)
+            for m in org_members(slug)
+        )
+        return logs, figures
+
+    out = seed("--members", "13", "--days", "10", "--chunk-size", "4", "--jobs", "3",
+               "--org-slug", "forked-clinic")  # fmt: skip
+    assert "13/13 members" in out
+    seed("--members", "13", "--days", "10", "--chunk-size", "4", "--jobs", "1",
+         "--org-slug", "inline-clinic")  # fmt: skip
+    forked, inline = logs_and_figures("forked-clinic"), logs_and_figures("inline-clinic")
+    assert len(org_members("forked-clinic")) == 13
+    assert forked[0] and forked == inline
+    assert check_adherence().differences == []
