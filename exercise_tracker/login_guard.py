@@ -41,7 +41,8 @@ def one_attempt_at_a_time(username: str) -> Iterator[None]:
     # A session lock, not a transaction's: the block's writes (the failure count above all)
     # must commit even when it ends in an exception, and be committed before the next waiter.
     with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = %s", [LOCK_WAIT])
+        # set_config, not SET: a parameter is bound by the server too (SET takes none).
+        cursor.execute("SELECT set_config('lock_timeout', %s, false)", [LOCK_WAIT])
         try:
             cursor.execute("SELECT pg_advisory_lock(%s, %s)", lock)
         except OperationalError as exc:  # waited LOCK_WAIT: refuse rather than queue up
