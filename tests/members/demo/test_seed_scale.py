@@ -242,7 +242,7 @@ def test_chunks_written_by_parallel_processes_make_the_same_organization() -> No
                 member__user__organization__slug=slug
             ).values_list("member__user__username", "local_date", "status", "pain_before", "rpe")
         )
-        figures = sorted(
+        figures: list[tuple[object, ...]] = sorted(
             (m.user.username.removeprefix(prefix), m.adherence.completed, m.adherence.prescribed)
             for m in org_members(slug)
         )
