@@ -892,13 +892,16 @@ def _complete(
 def _without_jit() -> Iterator[None]:
     """PostgreSQL compiles a query whose estimated cost is high (a grouped read of every member
     is) to machine code first: some 400 ms each time, far more than the query itself. Off for
-    the dashboard's transaction only."""
+    the dashboard's transaction only. In the same transaction every statement is planned for
+    its own values even once prepared (`plan_cache_mode`), as before statements were prepared:
+    after five runs PostgreSQL may keep one plan for any values (a generic plan), and the best
+    plan for an organization of 30 members is not the best for one of 100,000."""
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan")
         yield
 
 

@@ -257,6 +257,36 @@ def test_a_later_page_costs_what_the_first_does(world: World, crowd: list[Member
     assert len(later) == len(first) <= 16, [q["sql"][:80] for q in first]
 
 
+def test_the_dashboard_plans_each_statement_for_its_values_without_jit(
+    world: World, crowd: list[Member]
+) -> None:
+    """PostgreSQL: inside the dashboard's transaction JIT is off and a prepared statement is
+    still planned for its own organization and window (no generic plan). (SET LOCAL ends with
+    the request's transaction; here the test's own transaction holds it until the test ends.)"""
+    from tests.services import require_postgres
+
+    require_postgres()
+    seen: list[tuple[str, str]] = []
+
+    def settings_now() -> tuple[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit'), current_setting('plan_cache_mode')")
+            jit, mode = cursor.fetchone()
+        return jit, mode
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if "members_dashboardweek" in sql and not seen:
+            seen.append(settings_now())
+        return result
+
+    assert settings_now() == ("on", "auto")
+    client = bearer_client(world.coordinator)
+    with connection.execute_wrapper(watch):
+        assert client.get(URL).status_code == 200
+    assert seen == [("off", "force_custom_plan")]
+
+
 @pytest.mark.django_db
 def test_the_first_page_query_count_is_fixed_whatever_the_members(
     world: World, django_assert_max_num_queries: Any
