@@ -89,9 +89,11 @@ _AS_HELD = frozenset(
 
 def copy_rows(objs: Iterable[Model], *, model: type[Model]) -> int:
     """Inserts `objs` (instances of `model`, not saved, auto-created primary key unset) and
-    returns how many; their ids are not read back. On PostgreSQL one COPY ... FROM STDIN: a
-    tenth of bulk_create's CPU for the same rows (its compiler prepares each value of each row
-    through its field). Values go as the instances hold them: `auto_now` stamps are not made
+    returns how many; their ids are not read back. On PostgreSQL one COPY ... FROM STDIN,
+    without bulk_create's compiler preparing each value of each row through its field
+    (seed_scale, 400 members: 39.9 s with bulk_create, 24.6 s with this for its session logs
+    and day rows). Not seen by Django's query log (assertNumQueries, CaptureQueriesContext).
+    Values go as the instances hold them: `auto_now` stamps are not made
     here (set them). Row triggers fire as for INSERT; no signal is sent (bulk_create sends
     none). Elsewhere bulk_create, in batches."""
     connection = connections[DEFAULT_DB_ALIAS]

@@ -745,8 +745,13 @@ class Command(BaseCommand):
         total: int = options["members"]
         days: int = options["days"]
         chunk_size: int = options["chunk_size"]
-        if total < 1 or days < 1 or chunk_size < 1:
-            raise CommandError("--members, --days and --chunk-size must be at least 1.")
+        if (
+            total < 1
+            or days < 1
+            or chunk_size < 1
+            or (options["jobs"] is not None and options["jobs"] < 1)
+        ):
+            raise CommandError("--members, --days, --chunk-size and --jobs must be at least 1.")
         therapist_count: int = options["therapists"] or max(1, total // MEMBERS_PER_THERAPIST)
         slug: str = options["org_slug"]
         prefix = username_prefix(slug=slug)

@@ -257,3 +257,9 @@ def test_chunks_written_by_parallel_processes_make_the_same_organization() -> No
     assert len(org_members("forked-clinic")) == 13
     assert forked[0] and forked == inline
     assert check_adherence().differences == []
+
+
+def test_refuses_fewer_than_one_job() -> None:
+    with pytest.raises(CommandError, match="--jobs must be at least 1"):
+        seed("--members", "2", "--days", "3", "--jobs", "0")
+    assert not Organization.objects.filter(slug="scale-clinic").exists()
