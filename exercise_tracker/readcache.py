@@ -5,9 +5,10 @@ the data they show are unchanged; with an ETag so a client holding the answer ge
 Versions are opaque tokens, one per *scope* (a string naming a set of rows: `library:global`,
 `library:org:7`, `member:42`, ...). A write that changes what a scope's readers see calls
 `bump(...)` (or one of the named helpers below: `library_changed`, `member_changed`) inside its
-transaction; the new token is written when the transaction commits (never before: a reader
-between the two would cache the old rows under the new version), once per scope per
-transaction. A token is random, not a counter, so a version lost from the cache (eviction, a
+transaction; the new token is written when the transaction commits, once per scope per
+transaction (before that only if the writing connection itself reads a version: a reader
+elsewhere between the two would cache the old rows under the new version, which the commit's
+leaves behind). A token is random, not a counter, so a version lost from the cache (eviction, a
 restart) can never come back as an old value some stale answer was stored under.
 
 A cached answer is stored under a key that does not hold the versions, with the ETag it was
@@ -34,7 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
@@ -146,26 +147,58 @@ def _pending(scope: str) -> bool:
     """Whether this transaction already bumps `scope` when it commits."""
     for entry in connection.run_on_commit:
         func = entry[1]
-        if isinstance(func, partial) and func.func is _write_versions and scope in func.args[0]:
+        if isinstance(func, partial) and func.func is _write_committed and scope in func.args[0]:
             return True
     return False
 
 
+# On the connection (one per thread): scopes a write of its open transaction changed whose new
+# version is not in the cache yet. Written before this connection next reads a version (so a read
+# in the same transaction, or a test's, which never commits, sees its own write), or dropped by
+# the write at commit. Left by a rollback, they are written at the next read: one more version.
+_UNFLUSHED = "_readcache_unflushed"
+
+
 def bump(*scopes: str) -> None:
-    """New versions for `scopes`: at once, and again when the current transaction commits.
+    """New versions for `scopes` when the current transaction commits (at once outside one).
     Call it from every write that changes what those scopes' readers see.
 
-    The second one is what makes it right: a reader between the first and the commit may store
-    the old rows under the first new version, which the commit's version then leaves behind.
-    The first makes a write seen at once by reads in its own transaction (and in tests, which
-    never commit)."""
-    if not connection.in_atomic_block:
+    Before the commit nothing is written, unless this connection reads one of the versions first
+    (`versions` writes them then, and the commit writes them again: a reader elsewhere between
+    the two may store the old rows under the first new version, which the commit's version
+    leaves behind). A write that reads nothing cached after it costs one round trip, at commit."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block:
         _write_versions(scopes)
         return
-    _write_versions(scopes)
+    unflushed: set[str] = db.__dict__.setdefault(_UNFLUSHED, set())
+    unflushed.update(scopes)
     fresh = tuple(scope for scope in dict.fromkeys(scopes) if not _pending(scope))
     if fresh:  # once per scope per transaction
-        transaction.on_commit(partial(_write_versions, fresh))
+        transaction.on_commit(partial(_write_committed, fresh))
+
+
+def _write_committed(scopes: tuple[str, ...]) -> None:
+    unflushed: set[str] | None = connections[DEFAULT_DB_ALIAS].__dict__.get(_UNFLUSHED)
+    if unflushed:
+        unflushed.difference_update(scopes)
+    _write_versions(scopes)
+
+
+# On the connection: how many times it wrote such versions before a read. What the sign-in
+# prefetched for a request is used only if none was written since (it may predate the write).
+_FLUSHES = "_readcache_flushes"
+
+
+def _flush_unflushed(db: Any) -> None:
+    """Writes the versions this connection's writes changed and did not write yet."""
+    unflushed: set[str] | None = db.__dict__.get(_UNFLUSHED)
+    if not unflushed:
+        return
+    scopes = sorted(unflushed)
+    unflushed.clear()
+    db.__dict__[_FLUSHES] = db.__dict__.get(_FLUSHES, 0) + 1
+    _write_versions(scopes)
 
 
 # --- the sign-in's round trip fetches the read's keys too -----------------------------------------
@@ -180,6 +213,7 @@ def bump(*scopes: str) -> None:
 # anything that committed before it began: a write is still seen by the next read.
 
 PREFETCHED = "_readcache_prefetched"  # on the HttpRequest: {key: raw value or None}
+PREFETCHED_AT = "_readcache_prefetched_at"  # and the connection's _FLUSHES when they were read
 HINTS_MAX = 4096
 _hints: dict[tuple[object, str, str], list[str]] = {}
 
@@ -202,13 +236,20 @@ def keys_to_prefetch(request: Any, user_id: object) -> list[str]:
 
 def keep_prefetched(request: Any, keys: Sequence[str], raw: Sequence[Any]) -> None:
     """Leaves the raw values of `keys` (as the cache returned them) on the request."""
-    setattr(_http_request(request), PREFETCHED, dict(zip(keys, raw, strict=True)))
+    http = _http_request(request)
+    setattr(http, PREFETCHED, dict(zip(keys, raw, strict=True)))
+    setattr(http, PREFETCHED_AT, connections[DEFAULT_DB_ALIAS].__dict__.get(_FLUSHES, 0))
 
 
-def _from_prefetched(request: Any, keys: Sequence[str]) -> dict[str, Any] | None:
-    fetched = getattr(_http_request(request), PREFETCHED, None) if request is not None else None
+def _from_prefetched(request: Any, keys: Sequence[str], db: Any) -> dict[str, Any] | None:
+    if request is None:
+        return None
+    http = _http_request(request)
+    fetched = getattr(http, PREFETCHED, None)
     if not fetched or len(fetched) != len(keys) or any(k not in fetched for k in keys):
         return None
+    if getattr(http, PREFETCHED_AT, None) != db.__dict__.get(_FLUSHES, 0):
+        return None  # read before this connection wrote versions of its own writes
     loads = _cache()._cache._serializer.loads
     return {k: loads(v) for k, v in fetched.items() if v is not None}
 
@@ -232,9 +273,11 @@ def versions(
     cache = _cache()
     if _unwritten or _undropped:
         _catch_up()
+    db = connections[DEFAULT_DB_ALIAS]
+    _flush_unflushed(db)  # this connection's own writes first: its reads must see them
     keys = [_ns() + VERSION_PREFIX + s for s in scopes]
     wanted = [*keys, *extra_keys]
-    found = _from_prefetched(request, wanted) if isinstance(cache, RedisCache) else None
+    found = _from_prefetched(request, wanted, db) if isinstance(cache, RedisCache) else None
     if found is None or any(k not in found for k in keys):
         found = fast_get_many(wanted)
         if request is not None and isinstance(cache, RedisCache):

@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Field, Max, Min, Model, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -645,10 +645,11 @@ def _values(
             setattr(obj, f.attname, f.pre_save(obj, add=False))
     values = vars(obj)
     kinds = dict(zip((f.attname for f in fields), plain, strict=True))
+    db = connections[DEFAULT_DB_ALIAS]  # once: each read through django.db.connection looks it up
     return [
         values[f.attname]
         if type(values[f.attname]) in kinds[f.attname]
-        else f.get_db_prep_save(values[f.attname], connection)
+        else f.get_db_prep_save(values[f.attname], db)
         for f in wanted
     ]
 
@@ -780,7 +781,8 @@ def _history_statement() -> str:
 
 def _history_params(member_id: int, start: date, day: date) -> list[Any]:
     prep = AdherenceDay._meta.get_field("date").get_db_prep_value
-    return [member_id, prep(start, connection), *DONE_STATUSES, member_id, prep(day, connection)]
+    db = connections[DEFAULT_DB_ALIAS]  # once: each read through django.db.connection looks it up
+    return [member_id, prep(start, db), *DONE_STATUSES, member_id, prep(day, db)]
 
 
 def _history_rows(
@@ -823,21 +825,7 @@ def _upsert(
     parts: list[tuple[str, list[Any]]] = [also]
     for obj, unique, update in writes:
         sql, fields, plain = _upsert_sql(type(obj), unique, update)
-        for f in fields:
-            if getattr(f, "auto_now", False):
-                setattr(obj, f.attname, f.pre_save(obj, add=False))
-        values = vars(obj)
-        parts.append(
-            (
-                sql,
-                [
-                    values[f.attname]
-                    if type(values[f.attname]) in kinds
-                    else f.get_db_prep_save(values[f.attname], connection)
-                    for f, kinds in zip(fields, plain, strict=True)
-                ],
-            )
-        )
+        parts.append((sql, _values(obj, fields, fields, plain)))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             *first, (last_sql, last_params) = parts

@@ -234,6 +234,7 @@ def test_another_process_sees_a_bump_at_once(world: World) -> None:
     assert seen_elsewhere() == bumped
 
 
+@pytest.mark.django_db(transaction=True)  # each save commits: its bump is written then
 def test_a_bump_lost_to_a_cache_outage_is_written_before_the_next_read(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -253,3 +254,23 @@ def test_a_bump_lost_to_a_cache_outage_is_written_before_the_next_read(
     monkeypatch.setattr(readcache, "_cache", lambda: real)  # the cache is back
     assert "Heel lift" in names(client.get(LIBRARY))
     assert not readcache._unwritten
+
+
+def test_a_write_writes_its_version_at_commit_or_before_its_own_next_read(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    scope = "member:424242"
+    key = readcache._ns() + readcache.VERSION_PREFIX + scope
+    (before,), _ = readcache.versions([scope])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        readcache.member_changed(424242)
+        readcache.member_changed(424242)
+        assert readcache._cache().get(key) == before  # nothing written before the commit
+        (own,), _ = readcache.versions([scope])  # but the writer's own read sees its write
+        assert own != before
+        assert readcache._cache().get(key) == own
+    assert len(callbacks) == 1  # once per scope per transaction
+    callbacks[0]()
+    # The commit writes again: a reader elsewhere may have stored the old rows under `own`.
+    assert readcache._cache().get(key) not in (before, own)
+    assert not readcache.connection.__dict__.get(readcache._UNFLUSHED)
