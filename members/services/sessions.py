@@ -151,8 +151,9 @@ def _versions_in_force(
     `day` (None when the item was not prescribed then). Also the ids that are not the member's.
     One statement whatever the number of ids or of the member's plans: every version of the
     requested items (same plan, same key) when their plan is the member's, with its exercise's
-    name, once per revision of its plan. The rows are read as they come; only the versions in
-    force become model instances (a dozen rows made two dozen instances, half the CPU here)."""
+    name, once per revision of its plan. The rows stay tuples; only the versions in force become
+    model instances (every version and its exercise did before: checking six entries took 1.36
+    ms of CPU then, 0.72 ms since, README "The session POST: rows read as rows")."""
     if not requested:
         return {}, set()
     rows = _version_rows(member.pk, sorted(requested))
