@@ -35,7 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
@@ -143,9 +143,9 @@ def _catch_up() -> None:
         _undropped.difference_update(keys)
 
 
-def _pending(scope: str) -> bool:
-    """Whether this transaction already bumps `scope` when it commits."""
-    for entry in connection.run_on_commit:
+def _pending(db: Any, scope: str) -> bool:
+    """Whether the transaction of `db` (a connection) already bumps `scope` when it commits."""
+    for entry in db.run_on_commit:
         func = entry[1]
         if isinstance(func, partial) and func.func is _write_committed and scope in func.args[0]:
             return True
@@ -173,7 +173,7 @@ def bump(*scopes: str) -> None:
         return
     unflushed: set[str] = db.__dict__.setdefault(_UNFLUSHED, set())
     unflushed.update(scopes)
-    fresh = tuple(scope for scope in dict.fromkeys(scopes) if not _pending(scope))
+    fresh = tuple(scope for scope in dict.fromkeys(scopes) if not _pending(db, scope))
     if fresh:  # once per scope per transaction
         transaction.on_commit(partial(_write_committed, fresh))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from exercise_tracker import readcache
 from exercise_tracker.models import AuditEvent
@@ -264,9 +265,12 @@ def test_a_write_writes_its_version_at_commit_or_before_its_own_next_read(
     scope = "member:424242"
     key = readcache._ns() + readcache.VERSION_PREFIX + scope
     (before,), _ = readcache.versions([scope])
+    # The connection's own state (django.db.connection is a proxy with a __dict__ of its own).
+    state = connections[DEFAULT_DB_ALIAS].__dict__
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         readcache.member_changed(424242)
         readcache.member_changed(424242)
+        assert scope in state[readcache._UNFLUSHED]
         assert readcache._cache().get(key) == before  # nothing written before the commit
         (own,), _ = readcache.versions([scope])  # but the writer's own read sees its write
         assert own != before
@@ -275,4 +279,15 @@ def test_a_write_writes_its_version_at_commit_or_before_its_own_next_read(
     callbacks[0]()
     # The commit writes again: a reader elsewhere may have stored the old rows under `own`.
     assert readcache._cache().get(key) not in (before, own)
-    assert not readcache.connection.__dict__.get(readcache._UNFLUSHED)
+    assert scope not in state[readcache._UNFLUSHED]
+
+    # A write that reads nothing before its commit: one write, at the commit, and nothing left
+    # to write before the next read. (Another member: the test's transaction never commits, so
+    # the first one's commit write is still pending in it.)
+    other = readcache._ns() + readcache.VERSION_PREFIX + "member:434343"
+    (first,), _ = readcache.versions(["member:434343"])
+    with django_capture_on_commit_callbacks(execute=True):
+        readcache.member_changed(434343)
+        assert readcache._cache().get(other) == first
+    assert readcache._cache().get(other) != first
+    assert "member:434343" not in state[readcache._UNFLUSHED]
