@@ -343,7 +343,9 @@ def _new_entry(version: PlanItem, given: EntryInput) -> SessionEntry:
     values: dict[str, Any] = {name: getattr(given, name) for name in ENTRY_VALUES}
     values["plan_item_id"] = version.pk
     values["exercise_id"] = version.exercise_id
-    entry = SessionEntry(*(values.get(name) for name in _ENTRY_ATTNAMES))
+    # Typed as Any: django-stubs reads a starred argument as the type of the first field.
+    row: Any = [values.get(name) for name in _ENTRY_ATTNAMES]
+    entry = SessionEntry(*row)
     _ENTRY_PLAN_ITEM.set_cached_value(entry, version)
     _ENTRY_EXERCISE.set_cached_value(entry, version.exercise)
     return entry
