@@ -41,6 +41,7 @@ def facts() -> None:
     due = prescribed_sessions(member=member, start=member_today, end=member_today)[member_today]
     if not due.items:
         raise SystemExit("bench: demo_member has nothing prescribed today to log")
+    entries_json = _logged_as_done(due)
     print(
         json.dumps(
             {
@@ -52,21 +53,85 @@ def facts() -> None:
                 "member_today": member_today.isoformat(),
                 "plan_item_id": due.items[0].item.pk,
                 # Up to six of today's exercises, each logged as done, for the session POST.
-                "entries_json": json.dumps(
-                    [
-                        {
-                            "plan_item": d.item.pk,
-                            "status": "done",
-                            "sets_done": 1,
-                            "feedback": "just_right",
-                        }
-                        for d in due.items[:SESSION_ENTRIES]
-                    ]
-                ),
+                "entries_json": entries_json,
                 "entries_count": len(due.items[:SESSION_ENTRIES]),
+                # demo_member alone, for the session POST from every connection.
+                "demo_member_lua": _lua_table(
+                    [(_authorization(member.user), member_today.isoformat(), entries_json)]
+                ),
+                **_session_members(member),
             }
         )
     )
+
+
+def _logged_as_done(due: Any) -> str:
+    """A session's entries, as JSON: up to six of the day's exercises, each done."""
+    return json.dumps(
+        [
+            {"plan_item": d.item.pk, "status": "done", "sets_done": 1, "feedback": "just_right"}
+            for d in due.items[:SESSION_ENTRIES]
+        ]
+    )
+
+
+def _authorization(user: Any) -> str:
+    """An Authorization header of `user`'s, an access token signed with the server's key."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    return f"Bearer {RefreshToken.for_user(user).access_token}"
+
+
+def _lua_table(members: list[tuple[str, str, str]]) -> str:
+    """(authorization, local date, entries as JSON) of each member, as a Lua table of tables."""
+    rows = ", ".join(f'{{"{auth}", "{day}", [==[{entries}]==]}}' for auth, day, entries in members)
+    return f"{{{rows}}}"
+
+
+# Members whose phones post at once in the many-members session scenario: more than wrk's
+# connections, so that the sessions in flight at one time are each a different member's.
+SESSION_MEMBERS = 16
+
+
+def _session_members(demo_member: Any) -> dict[str, Any]:
+    """For the session POST from many members: up to SESSION_MEMBERS members of demo_member's
+    organization with exercises due on their local date (each with an access token signed with
+    the server's key, that date, and up to six of the day's exercises logged as done), as a Lua
+    table of {authorization, date, entries}; the first one's values for the check before the
+    rounds."""
+    from members.models import Member
+    from members.selectors.sessions import local_today
+    from programs.selectors.schedule import prescribed_sessions
+
+    organization_id = demo_member.organization_id
+    if organization_id is None:
+        raise SystemExit("bench: demo_member has no organization")
+    chosen: list[tuple[str, str, str]] = []
+    members = (
+        Member.objects.filter(
+            user__is_active=True, organization_id=organization_id, discharged_on__isnull=True
+        )
+        .select_related("user")
+        .order_by("pk")
+    )
+    for member in members:
+        today = local_today(member)
+        due = prescribed_sessions(member=member, start=today, end=today)[today]
+        if not due.items:
+            continue
+        chosen.append((_authorization(member.user), today.isoformat(), _logged_as_done(due)))
+        if len(chosen) == SESSION_MEMBERS:
+            break
+    if len(chosen) < 2:
+        raise SystemExit("bench: fewer than two demo members have exercises due today")
+    token, day, entries = chosen[0]
+    return {
+        "session_members": len(chosen),
+        "session_members_lua": _lua_table(chosen),
+        "first_session_token": token,
+        "first_session_date": day,
+        "first_session_entries": entries,
+    }
 
 
 def _messaging_facts(member: Any) -> dict[str, Any]:
@@ -109,7 +174,7 @@ def cleanup() -> None:
     from django.db import connection
 
     from exercise_tracker.bench_views import INSERT_TABLE
-    from members.models import Member, SessionLog
+    from members.models import SessionLog
     from members.services.adherence import refresh_adherence
     from programs.models import Plan, PlanStatus
 
@@ -118,10 +183,10 @@ def cleanup() -> None:
     deleted, _ = Plan.objects.filter(title=BENCH_PLAN_TITLE, status=PlanStatus.DRAFT).delete()
     logged = SessionLog.objects.filter(notes=BENCH_SESSION_NOTE)
     days = set(logged.values_list("local_date", flat=True).distinct())
+    member_ids = sorted(set(logged.values_list("member_id", flat=True).distinct()))
     deleted += logged.delete()[0]
-    if days:  # the member's figures without the bench's sessions
-        member = Member.objects.get(user__username="demo_member")
-        refresh_adherence(member_ids=[member.pk], since=min(days))
+    if days:  # the members' figures without the bench's sessions
+        refresh_adherence(member_ids=member_ids, since=min(days))
     deleted += _remove_reminder_bench_members()
     deleted += _remove_bench_messages()
     print(json.dumps({"deleted": deleted}))
