@@ -34,6 +34,7 @@ from members.models.logs import EntryStatus, Feedback
 from members.selectors.sessions import local_today
 from members.services import adherence, alerts
 from programs.models import Exercise, Plan, PlanItem, PlanRevision, PlanStatus
+from programs.models.plans import version_in_force
 
 # A phone offline for a week may still send what was done then; older is not a log but a memory.
 MAX_BACKDATE_DAYS = 7
@@ -199,7 +200,7 @@ def _versions_in_force(
                 (
                     v
                     for v in of_item[(asked[_PLAN_AT], str(asked[_KEY_AT]))]
-                    if v[_FROM_AT] <= number and (v[_TO_AT] is None or number < v[_TO_AT])
+                    if version_in_force(v[_FROM_AT], v[_TO_AT], number)
                 ),
                 None,
             )

@@ -118,6 +118,12 @@ class PlanRevision(models.Model):
         return f"{self.plan_id} r{self.number}"
 
 
+def version_in_force(valid_from: int, valid_to: int | None, revision: int) -> bool:
+    """Whether an item version valid from `valid_from` up to (not including) `valid_to` (None:
+    still in force) is in force at `revision`."""
+    return valid_from <= revision and (valid_to is None or revision < valid_to)
+
+
 class PlanItem(Dose):
     """One immutable version of a prescription in a plan (see the module docstring)."""
 
@@ -155,6 +161,4 @@ class PlanItem(Dose):
         return f"{self.plan_id} {self.key} r{self.valid_from_revision}-{self.valid_to_revision}"
 
     def in_force_at(self, revision: int) -> bool:
-        return self.valid_from_revision <= revision and (
-            self.valid_to_revision is None or revision < self.valid_to_revision
-        )
+        return version_in_force(self.valid_from_revision, self.valid_to_revision, revision)
