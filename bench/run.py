@@ -1,7 +1,9 @@
 """`make bench`: gunicorn on PostgreSQL and Redis, each scenario against its baseline, interleaved.
 
-Rounds alternate (bare, me, bare, me, ...) on one server, so machine noise hits both sides alike;
-the figure per scenario is the median of its rounds and the ratio divides medians. With
+Each round runs every scenario beside its baseline (bare, me, ...; in even rounds me, bare), so
+the two runs of a ratio are seconds apart and the machine's swings hit both alike; a scenario's
+ratio is the median over the rounds of those side-by-side ratios, its req/s the median of its
+runs. With
 WGER_PYTHON (or --wger-python), wger's gunicorn runs beside ours and its cached exercise list
 takes part in the same rounds (bench/wger_peer.py). All traffic
 goes to 127.0.0.1 only, for a bounded number of rounds of a bounded duration.
@@ -577,62 +579,131 @@ def measure(
                 fail(str(exc))
         run_wrk(on(scenario), wrk, scenario, headers_for(scenario, tokens), args, args.warmup)
 
+    by_name = {s.name: s for s in scenarios}
+    order = paired_order(scenarios)
     results: dict[str, list[Measure]] = {s.name: [] for s in scenarios}
-    minutes = args.rounds * len(scenarios) * args.duration / 60
-    step(6, total, f"{args.rounds} interleaved rounds of {args.duration:g}s (~{minutes:.1f} min)")
+    paired: dict[str, list[Pair]] = {s.name: [] for s in scenarios}
+    runs = sum(2 if s.baseline in by_name else 1 for s in order)
+    minutes = args.rounds * runs * args.duration / 60
+    step(
+        6, total,
+        f"{args.rounds} rounds of {args.duration:g}s runs, each scenario beside its baseline "
+        f"(~{minutes:.1f} min)",
+    )  # fmt: skip
     load_before = os.getloadavg()[0]
     for number in range(1, args.rounds + 1):
         parts = []
-        for scenario in scenarios:
-            result = run_wrk(
-                on(scenario), wrk, scenario, headers_for(scenario, tokens), args, args.duration
-            )
-            results[scenario.name].append(result)
-            parts.append(f"{scenario.name} {result.rate:,.0f}/s {result.cpu_ms:.2f} ms")
+        for scenario in order:
+            base = by_name.get(scenario.baseline or "")
+            # The baseline just before the scenario in odd rounds, just after it in even ones:
+            # a machine speeding up or slowing down favours neither side.
+            sides = [scenario] if base is None else [base, scenario][:: 1 if number % 2 else -1]
+            got = {}
+            for side in sides:
+                got[side.name] = run_wrk(
+                    on(side), wrk, side, headers_for(side, tokens), args, args.duration
+                )
+                results[side.name].append(got[side.name])
+            if base is not None:
+                paired[scenario.name].append(Pair(got[scenario.name], got[base.name]))
+                parts.append(
+                    f"{scenario.name} {got[scenario.name].rate:,.0f}/s "
+                    f"{got[scenario.name].cpu_ms:.2f} ms "
+                    f"({paired[scenario.name][-1].ratio:.2f} of {got[base.name].rate:,.0f}/s)"
+                )
+            else:
+                parts.append(
+                    f"{scenario.name} {got[scenario.name].rate:,.0f}/s "
+                    f"{got[scenario.name].cpu_ms:.2f} ms"
+                )
         print(f"      round {number}/{args.rounds}: " + " | ".join(parts), flush=True)
-    report(scenarios, results, args, loads=(load_before, os.getloadavg()[0]))
+    report(scenarios, results, paired, args, loads=(load_before, os.getloadavg()[0]))
+
+
+@dataclass
+class Pair:
+    """One run of a scenario and the run of its baseline beside it (the next 5 seconds)."""
+
+    measured: Measure
+    baseline: Measure
+
+    @property
+    def ratio(self) -> float:
+        return self.measured.rate / self.baseline.rate
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.baseline.cpu_ms / self.measured.cpu_ms if self.measured.cpu_ms else 0.0
+
+
+def paired_order(scenarios: list[Scenario]) -> list[Scenario]:
+    """A round's order: every scenario that has a baseline (run beside it); a baseline runs on
+    its own only when nothing selected compares with it; a scenario another should be faster
+    than comes right after that one, so the two are measured within seconds of each other."""
+    names = {s.name for s in scenarios}
+    compared = {s.baseline for s in scenarios if s.baseline in names}
+    order: list[Scenario] = []
+    for scenario in scenarios:
+        if scenario in order or (scenario.name in compared and scenario.baseline not in names):
+            continue
+        order.append(scenario)
+        follower = next((s for s in scenarios if s.name == scenario.above), None)
+        if follower is not None and follower not in order:
+            order.append(follower)
+    return order
 
 
 def report(
-    scenarios: list[Scenario], results: dict[str, list[Measure]], args: argparse.Namespace,
-    loads: tuple[float, float],
+    scenarios: list[Scenario], results: dict[str, list[Measure]],
+    paired: dict[str, list[Pair]], args: argparse.Namespace, loads: tuple[float, float],
 ) -> None:  # fmt: skip
-    """Medians per scenario, and ratios to the baseline: throughput, and server CPU per request.
+    """Medians per scenario, and its ratios to its baseline: the median over the rounds of the
+    ratio of each run to the baseline's run beside it, of throughput and of server CPU per
+    request.
 
     The CPU ratio (baseline's CPU per request / this one's) counts only gunicorn's own work, so
     it holds steady when other programs share the machine; the throughput ratio is the target.
     """
-    rate = {n: statistics.median(m.rate for m in ms) for n, ms in results.items()}
-    cpu = {n: statistics.median(m.cpu_ms for m in ms) for n, ms in results.items()}
+    rate = {n: statistics.median(m.rate for m in ms) for n, ms in results.items() if ms}
+    cpu = {n: statistics.median(m.cpu_ms for m in ms) for n, ms in results.items() if ms}
     width = max(len(s.name) for s in scenarios)
     print()
     print(
         f"{'scenario':<{width}}  {'req/s':>7}  {'range':>13}  {'CPU ms/req':>10}  "
-        f"{'ratio':>5}  {'CPU ratio':>9}  target"
+        f"{'ratio':>5}  {'ratio range':>11}  {'CPU ratio':>9}  target"
     )
     for scenario in scenarios:
         values = [m.rate for m in results[scenario.name]]
         spread = f"{min(values):,.0f}-{max(values):,.0f}"
-        ratio = cpu_ratio = verdict = ""
-        if scenario.baseline and scenario.baseline in rate:
-            value = rate[scenario.name] / rate[scenario.baseline]
+        ratio = ratios = cpu_ratio = verdict = ""
+        pairs = paired[scenario.name]
+        if pairs:
+            value = statistics.median(p.ratio for p in pairs)
             ratio = f"{value:.2f}"
-            if cpu[scenario.name] > 0:
-                cpu_ratio = f"{cpu[scenario.baseline] / cpu[scenario.name]:.2f}"
+            ratios = f"{min(p.ratio for p in pairs):.2f}-{max(p.ratio for p in pairs):.2f}"
+            cpu_ratio = f"{statistics.median(p.cpu_ratio for p in pairs):.2f}"
             if scenario.target is not None:
                 met = "met" if value >= scenario.target else "NOT met"
                 verdict = f">= {scenario.target:.2f} of {scenario.baseline}: {met}"
         print(
             f"{scenario.name:<{width}}  {rate[scenario.name]:>7,.0f}  {spread:>13}  "
-            f"{cpu[scenario.name]:>10.2f}  {ratio:>5}  {cpu_ratio:>9}  {verdict}"
+            f"{cpu[scenario.name]:>10.2f}  {ratio:>5}  {ratios:>11}  {cpu_ratio:>9}  {verdict}"
         )
     for scenario in scenarios:
         if scenario.above and scenario.above in rate:
-            value = rate[scenario.name] / rate[scenario.above]
+            # Round by round: the two run within seconds of each other (paired_order).
+            rounds = [
+                ours.rate / theirs.rate
+                for ours, theirs in zip(
+                    results[scenario.name], results[scenario.above], strict=False
+                )
+            ]
+            value = statistics.median(rounds)
             met = "met" if value > 1 else "NOT met"
             print(
-                f"{scenario.name}: {value:.2f} of {scenario.above} ({rate[scenario.name]:,.0f} "
-                f"vs {rate[scenario.above]:,.0f} req/s; CPU ms per request "
+                f"{scenario.name}: {value:.2f} of {scenario.above} (rounds {min(rounds):.2f}-"
+                f"{max(rounds):.2f}; medians {rate[scenario.name]:,.0f} vs "
+                f"{rate[scenario.above]:,.0f} req/s; CPU ms per request "
                 f"{cpu[scenario.name]:.2f} vs {cpu[scenario.above]:.2f}); above it: {met}"
             )
     print(
