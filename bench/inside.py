@@ -176,7 +176,7 @@ def cleanup() -> None:
     from exercise_tracker.bench_views import INSERT_TABLE
     from members.models import SessionLog
     from members.services.adherence import refresh_adherence
-    from programs.models import Plan, PlanStatus
+    from programs.models import PendingEvaluation, Plan, PlanStatus
 
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {INSERT_TABLE}")
@@ -187,6 +187,8 @@ def cleanup() -> None:
     deleted += logged.delete()[0]
     if days:  # the members' figures without the bench's sessions
         refresh_adherence(member_ids=member_ids, since=min(days))
+        # No worker evaluates against the bench database: the outbox rows the sessions wrote.
+        deleted += PendingEvaluation.objects.filter(member_id__in=member_ids).delete()[0]
     deleted += _remove_reminder_bench_members()
     deleted += _remove_bench_messages()
     print(json.dumps({"deleted": deleted}))

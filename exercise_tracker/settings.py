@@ -474,6 +474,14 @@ CELERY_BEAT_SCHEDULE["queue-missing-thumbnails"] = {
     "options": {"expires": 9 * 60},
 }
 
+# --- Progression (programs/tasks.py): every 15 seconds, one evaluation queued for each member
+# whose logs or plan changed (the outbox rows the change wrote; programs.services.evaluations).
+CELERY_BEAT_SCHEDULE["queue-progression-evaluations"] = {
+    "task": "programs.queue_pending_evaluations",
+    "schedule": 15,
+    "options": {"expires": 14},
+}
+
 # --- Email: any SMTP through EMAIL_URL (smtp+tls://user:password@host:587). Without it, a
 # development server (`make run`) writes each email as a file in var/mail/ to open and read
 # (invitation links included); production without EMAIL_URL prints them to the console.

@@ -48,9 +48,18 @@ def queue_missing_thumbnails() -> int:
     retry_backoff_max=300,
     max_retries=5,
 )
-def evaluate_progression(member_id: int) -> int:
+def evaluate_progression(member_id: int, version: int | None = None) -> int:
     """The progression rules over a member's active plan after a session is logged or a plan
-    revised (queued after the commit). Idempotent: a second run adds nothing."""
-    from programs.services.suggestions import evaluate_member
+    revised (queued by beat's sweep of the member's pending evaluation, at its `version`).
+    Idempotent: a second run adds nothing."""
+    from programs.services.evaluations import evaluate_pending
 
-    return evaluate_member(member_id=member_id)
+    return evaluate_pending(member_id=member_id, version=version)
+
+
+@shared_task(name="programs.queue_pending_evaluations")
+def queue_pending_evaluations() -> int:
+    """Beat, every 15 seconds: one evaluation queued per member whose logs or plan changed."""
+    from programs.services.evaluations import queue_pending
+
+    return queue_pending()

@@ -35,6 +35,7 @@ from members.selectors.sessions import local_today
 from members.services import adherence, alerts
 from programs.models import Exercise, Plan, PlanItem, PlanRevision, PlanStatus
 from programs.models.plans import version_in_force
+from programs.services import evaluations
 
 # A phone offline for a week may still send what was done then; older is not a log but a memory.
 MAX_BACKDATE_DAYS = 7
@@ -477,9 +478,11 @@ def _insert_unless_stored(
             member_id=session.member_id,
             object_type=SessionLog._meta.label_lower,
         )
+        pending_sql, pending_params = evaluations.request_from("s", session.member_id)
         with db.cursor() as cursor:
             cursor.execute(
-                _with_entries_sql(sql, audit_sql), [*values, json.dumps(rows), *audit_params]
+                _with_entries_sql(sql, audit_sql, pending_sql),
+                [*values, json.dumps(rows), *audit_params, *pending_params],
             )
             found = cursor.fetchall()
         if not found:
@@ -511,12 +514,13 @@ _ENTRY_VALUE_NAMES = [f.attname for f in _ENTRY_FIELDS if f.attname != "session_
 _with_entries: dict[str, str] = {}
 
 
-def _with_entries_sql(session_sql: str, audit_sql: str) -> str:
+def _with_entries_sql(session_sql: str, audit_sql: str, pending_sql: str) -> str:
     """PostgreSQL: the session's INSERT, then its entries' from a JSON array of rows (each
     [position, plan_item_id, exercise_id, status, ...], in `_ENTRY_VALUE_NAMES` order), in the
-    order given (ids follow it), then the audit row's; one result row per entry: (session id,
-    entry id, item id)."""
-    made = _with_entries.get(session_sql + audit_sql)
+    order given (ids follow it), then the audit row's and the progression outbox's row
+    (programs.services.evaluations); one result row per entry: (session id, entry id, item
+    id)."""
+    made = _with_entries.get(session_sql + audit_sql + pending_sql)
     if made is None:
         quote = connection.ops.quote_name
         entry_fields = [f for f in _ENTRY_FIELDS if f.attname != "session_id"]
@@ -524,14 +528,14 @@ def _with_entries_sql(session_sql: str, audit_sql: str) -> str:
         typed = ", ".join(
             f"CAST(r.v->>{n + 1} AS {f.db_type(connection)})" for n, f in enumerate(entry_fields)
         )
-        made = _with_entries[session_sql + audit_sql] = (
+        made = _with_entries[session_sql + audit_sql + pending_sql] = (
             f"WITH s AS ({session_sql}), e AS ("  # noqa: S608 (the models' names)
             f"INSERT INTO {quote(SessionEntry._meta.db_table)} "
             f"({quote('session_id')}, {names}) "
             f"SELECT s.{quote('id')}, {typed} FROM s, jsonb_array_elements(%s::jsonb) AS r(v) "
             f"ORDER BY CAST(r.v->>0 AS integer) "
             f"RETURNING {quote('id')}, {quote('plan_item_id')}), "
-            f"a AS ({audit_sql}) "
+            f"a AS ({audit_sql}), p AS ({pending_sql}) "
             f"SELECT s.{quote('id')}, e.{quote('id')}, e.{quote('plan_item_id')} FROM s, e"
         )
     return made
@@ -562,14 +566,6 @@ def _insert_entries(entries: Sequence[SessionEntry]) -> None:
         entry.pk = pk
         entry._state.adding = False
         entry._state.db = connection.alias
-
-
-def _queue_progression(member_id: int) -> None:
-    """The progression rules read the new log once committed (programs.services.suggestions)."""
-    from exercise_tracker.queueing import publish_after_commit
-    from programs.tasks import evaluate_progression
-
-    publish_after_commit(evaluate_progression, member_id)
 
 
 def _raise_session_alerts(
@@ -638,8 +634,9 @@ def log_session(
     readcache.member_changed(member.pk)
     _raise_session_alerts(session, new_entries)
     adherence.refresh_session_day(member=member, day=day, now=now)
-    _queue_progression(member.pk)
     if not audited:
+        # Elsewhere than on PostgreSQL: the progression outbox's row and the audit row here.
+        evaluations.request(member.pk)
         audit.record_write(by=by, action=AuditAction.CREATE, member_id=member.pk, obj=session)
     return LoggedSession(session=session, entries=new_entries, created=True)
 
@@ -704,7 +701,7 @@ def correct_session(
         if {"pain_before", "pain_after"} & set(head):
             _raise_session_alerts(locked, [], pain=True)
     adherence.refresh_session_day(member=member, day=locked.local_date, now=now)
-    _queue_progression(member.pk)
+    evaluations.request(member.pk)  # the progression rules read the corrected log
     audit.record_write(
         by=by or member.user, action=AuditAction.UPDATE, member_id=member.pk, obj=locked
     )

@@ -10,7 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from members.models import Member
-from programs.models import PlanStatus, ProgressionSuggestion, SuggestionStatus
+from programs.models import (
+    PendingEvaluation,
+    PlanStatus,
+    ProgressionSuggestion,
+    SuggestionStatus,
+)
 from programs.services.suggestions import evaluate_member
 
 DEMO_ORG_SLUGS = ("demo-clinic", "other-clinic")
@@ -28,6 +33,9 @@ def seed_demo_suggestions(
         .distinct()
     )
     added = sum(evaluate_member(member_id=pk, now=now) for pk in member_ids)
+    # Evaluated here: what the plans step asked of the outbox (programs.services.evaluations)
+    # is done, and no sweep needs to do it again.
+    PendingEvaluation.objects.filter(member_id__in=member_ids).delete()
     pending = ProgressionSuggestion.objects.filter(
         member_id__in=member_ids, status=SuggestionStatus.PENDING
     ).count()

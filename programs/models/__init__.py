@@ -16,7 +16,12 @@ from .library import (
     Side,
 )
 from .plans import Plan, PlanItem, PlanRevision, PlanStatus
-from .suggestions import ProgressionSuggestion, SuggestionRule, SuggestionStatus
+from .suggestions import (
+    PendingEvaluation,
+    ProgressionSuggestion,
+    SuggestionRule,
+    SuggestionStatus,
+)
 from .templates import PlanTemplate, TemplateItem
 
 __all__ = [
@@ -30,6 +35,7 @@ __all__ = [
     "Lesson",
     "LessonRead",
     "MovementBias",
+    "PendingEvaluation",
     "Plan",
     "PlanItem",
     "PlanLesson",

@@ -99,3 +99,28 @@ class ProgressionSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.rule} {self.status}"
+
+
+class PendingEvaluation(models.Model):
+    """A member whose logs or plan changed since the progression rules last read them: the
+    outbox of the `programs.evaluate_progression` task (programs.services.evaluations). The
+    change writes the row in its own transaction (the session POST inside its one statement), so
+    no change goes unevaluated when the broker is away or a process dies after the commit.
+    Beat's sweep queues one evaluation per row; the evaluation deletes the row at the version it
+    was queued for, so a change made meanwhile keeps it for the next sweep."""
+
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # The first change not yet evaluated: the sweep takes the oldest first.
+    requested_at = models.DateTimeField()
+    # One more per change since the row was written.
+    version = models.PositiveBigIntegerField()
+    # When the sweep queued the evaluation (None: not yet, or changed since).
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["requested_at"], name="pending_evaluation_oldest")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} v{self.version}"

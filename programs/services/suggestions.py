@@ -3,8 +3,9 @@ session is logged, and accepted (one plan revision) or dismissed (with a reason)
 member's care team. Nothing here changes a plan by itself: only `accept_suggestion` does, when a
 PT asks.
 
-- `evaluate_member` runs after a session is logged or corrected (a Celery task queued after the
-  commit) and after a plan revision. Idempotent: one pending suggestion per plan, item key and
+- `evaluate_member` runs after a session is logged or corrected and after a plan revision (a
+  Celery task queued by beat's sweep of the outbox the change wrote to,
+  programs.services.evaluations). Idempotent: one pending suggestion per plan, item key and
   rule is a database constraint (inserts skip a row that exists), and a pending one whose
   evidence moved on is brought up to date. A fixed number of queries per member.
 - A suggestion is stale once the plan has a newer revision than the one it was made on: the
@@ -39,6 +40,7 @@ from programs.models import (
 from programs.models.templates import mask_to_days
 from programs.rules import progression as rules
 from programs.selectors.plans import current_items
+from programs.services import evaluations
 
 # How far back the rules read: two weeks at the top and a baseline need about a month at most.
 LOOKBACK_DAYS = 42
@@ -268,15 +270,13 @@ def _row(plan: Plan, item: PlanItem, finding: rules.Finding) -> ProgressionSugge
 
 
 def plan_revised(*, plan: Plan) -> int:
-    """Called by every plan revision: its pending suggestions are stale (the evaluation queued
-    after the commit suggests again what still holds). Returns how many were closed."""
+    """Called by every plan revision: its pending suggestions are stale (the evaluation it asks
+    for, programs.services.evaluations, suggests again what still holds). Returns how many were
+    closed."""
     closed = ProgressionSuggestion.objects.filter(
         plan=plan, status=SuggestionStatus.PENDING
     ).update(status=SuggestionStatus.STALE, decided_at=timezone.now())
-    from exercise_tracker.queueing import publish_after_commit
-    from programs.tasks import evaluate_progression
-
-    publish_after_commit(evaluate_progression, plan.member_id)
+    evaluations.request(plan.member_id)
     return closed
 
 

@@ -24,14 +24,14 @@ pytestmark = pytest.mark.django_db
 
 # After the first request the token's user comes from the read cache (no statement). The items'
 # versions with their exercises and their plans' revisions (one statement); the session
-# (INSERT ... ON CONFLICT DO NOTHING, no savepoint) with its entries and its audit row (one
-# statement on PostgreSQL; three elsewhere); on PostgreSQL, the member's figures' row version
-# with their recent day rows and the day's sessions counted (no lock), then the member's row
-# locked and the figures, day row, week row and the member's dashboard sort keys written if that
-# row version still holds (one statement each); elsewhere the member's row locked with their
-# figures' dates, the recent day rows with the day's sessions counted, the three upserts and the
-# sort keys.
-SESSION_STATEMENTS = 4 if connection.vendor == "postgresql" else 10
+# (INSERT ... ON CONFLICT DO NOTHING, no savepoint) with its entries, its audit row and the
+# member's progression outbox row (one statement on PostgreSQL; four elsewhere); on PostgreSQL,
+# the member's figures' row version with their recent day rows and the day's sessions counted
+# (no lock), then the member's row locked and the figures, day row, week row and the member's
+# dashboard sort keys written if that row version still holds (one statement each); elsewhere
+# the member's row locked with their figures' dates, the recent day rows with the day's sessions
+# counted, the three upserts and the sort keys.
+SESSION_STATEMENTS = 4 if connection.vendor == "postgresql" else 11
 # The token's user (a first request: not cached yet); the member; the PT's assignment with their
 # profile; the template; its items; their exercises; the template's suggested lessons; the plan;
 # its items (one INSERT); revision 1 with its warnings; the audit row. The answer is built from

@@ -5,6 +5,8 @@ log and PTs read.
 - No request fails: members log sessions (201, a retry answers with the same session), PTs read
   sessions, plans, alerts and their caseload page (200); the rate limits are not applied while
   the cache is unreachable (logged); /healthz answers 200 naming the broker and cache (redis).
+- A session logged during the outage is evaluated by the progression rules once Redis is back
+  (its outbox row waited in the database).
 - Reminders due during the outage go out once Redis is back, within the grace window: one whose
   dispatcher could not reach the broker (its send queued again by the next tick), one whose
   dispatcher did not run at all; a real worker on the same Redis sends each exactly once.
@@ -37,10 +39,14 @@ from exercise_tracker import celery_app
 from members.models import DeliveryStatus, Member, Notification, ReminderDelivery, SessionLog
 from members.services.reminder_dispatch import REQUEUE_AFTER, dispatch_due_reminders
 from members.services.reminders import create_reminder
+from members.services.sessions import EntryInput, log_session
 from members.tasks import queue_sends
+from programs.models import PendingEvaluation, ProgressionSuggestion
+from programs.services.evaluations import queue_pending
 from tests import factories
 from tests.conftest import World, bearer_client
 from tests.members.sessions_helpers import local_today, plan_with_items, session_body
+from tests.programs.suggestion_helpers import bridge_plan, days_back, log_on
 from tests.services import _missing, require_postgres
 
 from .conftest import WorkerProcess
@@ -290,3 +296,44 @@ def test_reminders_due_during_an_outage_are_sent_once_when_redis_returns(
         assert ReminderDelivery.objects.filter(member=member).count() == 1
         assert Notification.objects.filter(user=member.user).count() == 1
         assert worker.output().count(f"To: {member.user.email}") == 1
+
+
+# --- progression ------------------------------------------------------------------------------
+
+
+def test_a_session_logged_during_an_outage_is_evaluated_when_redis_returns(
+    start_celery_worker: Callable[..., WorkerProcess],
+    app_on_own_redis: RedisServer,
+    transactional_db: None,
+    world: World,
+) -> None:
+    """The progression outbox: the session's row waits in the database while the broker is
+    away (the sweep cannot queue it and leaves it unqueued), and the first sweep after Redis
+    returns has a real worker evaluate it."""
+    require_postgres()
+    worker = start_celery_worker(REDIS_URL=app_on_own_redis.url)
+    _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
+    for day in days_back(world.member, 3, 2):
+        log_on(world.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
+
+    app_on_own_redis.kill()
+    log_session(
+        member=world.member,
+        local_date=local_today(world.member),
+        status="completed",
+        pain_before=3,
+        pain_after=2,
+        entries=[
+            EntryInput(plan_item=bridge.pk, status="done", feedback="too_easy"),
+            EntryInput(plan_item=walk.pk, status="done"),
+        ],
+    )
+    assert queue_pending() == 0
+    assert PendingEvaluation.objects.get(member=world.member).queued_at is None
+
+    app_on_own_redis.start()
+    assert queue_pending() == 1
+    _wait_for("the evaluation", lambda: not PendingEvaluation.objects.exists())
+    suggestion = ProgressionSuggestion.objects.get(member=world.member)
+    assert (suggestion.rule, suggestion.status) == ("too_easy", "pending")
+    assert "programs.evaluate_progression" in worker.output()

@@ -150,27 +150,28 @@ def test_another_pt_may_not_decide(world: World) -> None:
         services.accept_suggestion(user=world.pt_other.user, suggestion=suggestion)
 
 
-def test_logging_a_session_queues_the_evaluation_after_commit(
-    world: World, django_capture_on_commit_callbacks
-) -> None:
+def test_logging_a_session_has_it_evaluated_by_the_next_sweep(world: World) -> None:
+    from programs.models import PendingEvaluation
+    from programs.services.evaluations import queue_pending
+
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
     _too_easy_run(world, bridge, walk, ago=(3, 2))
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        log_session(
-            member=world.member,
-            local_date=local_today(world.member),
-            status="completed",
-            pain_before=3,
-            pain_after=2,
-            entries=[
-                EntryInput(plan_item=bridge.pk, status="done", feedback="too_easy"),
-                EntryInput(plan_item=walk.pk, status="done", feedback="just_right"),
-            ],
-        )
-    assert not ProgressionSuggestion.objects.exists()  # nothing before the commit
-    for callback in callbacks:
-        callback()
+    log_session(
+        member=world.member,
+        local_date=local_today(world.member),
+        status="completed",
+        pain_before=3,
+        pain_after=2,
+        entries=[
+            EntryInput(plan_item=bridge.pk, status="done", feedback="too_easy"),
+            EntryInput(plan_item=walk.pk, status="done", feedback="just_right"),
+        ],
+    )
+    assert not ProgressionSuggestion.objects.exists()  # nothing until the sweep
+    assert PendingEvaluation.objects.get().member_id == world.member.pk
+    assert queue_pending() == 1  # tasks run eagerly in these tests
     assert ProgressionSuggestion.objects.filter(rule="too_easy", status="pending").count() == 1
+    assert not PendingEvaluation.objects.exists()
 
 
 def test_evaluation_is_a_fixed_number_of_queries(
