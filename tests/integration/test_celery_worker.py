@@ -24,12 +24,10 @@ from django.utils import timezone
 from exercise_tracker import celery_app
 from exercise_tracker.models import IdempotencyRecord
 from exercise_tracker.tasks import heartbeat, purge_idempotency_records
-from members.services.sessions import EntryInput, log_session
 from programs.models import PendingEvaluation, ProgressionSuggestion
 from programs.services.evaluations import queue_pending
 from tests.conftest import World
-from tests.members.sessions_helpers import local_today
-from tests.programs.suggestion_helpers import bridge_plan, days_back, log_on
+from tests.programs.suggestion_helpers import bridge_plan, too_easy_run_ending_today
 
 from .conftest import WORKER_SECRET_KEY, WorkerProcess
 
@@ -106,19 +104,7 @@ def test_a_logged_session_is_evaluated_by_the_worker_after_the_sweep(
     """The outbox end to end: the session writes the member's row, beat's sweep (called here)
     queues the evaluation through Redis, the worker runs the rules and deletes the row."""
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    for day in days_back(world.member, 3, 2):
-        log_on(world.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
-    log_session(
-        member=world.member,
-        local_date=local_today(world.member),
-        status="completed",
-        pain_before=3,
-        pain_after=2,  # pain known and not rising: "too easy" may suggest the harder version
-        entries=[
-            EntryInput(plan_item=bridge.pk, status="done", feedback="too_easy"),
-            EntryInput(plan_item=walk.pk, status="done"),
-        ],
-    )
+    too_easy_run_ending_today(world.member, bridge, walk)
     assert PendingEvaluation.objects.filter(member=world.member).exists()
 
     assert queue_pending() == 1

@@ -39,14 +39,13 @@ from exercise_tracker import celery_app
 from members.models import DeliveryStatus, Member, Notification, ReminderDelivery, SessionLog
 from members.services.reminder_dispatch import REQUEUE_AFTER, dispatch_due_reminders
 from members.services.reminders import create_reminder
-from members.services.sessions import EntryInput, log_session
 from members.tasks import queue_sends
 from programs.models import PendingEvaluation, ProgressionSuggestion
 from programs.services.evaluations import queue_pending
 from tests import factories
 from tests.conftest import World, bearer_client
 from tests.members.sessions_helpers import local_today, plan_with_items, session_body
-from tests.programs.suggestion_helpers import bridge_plan, days_back, log_on
+from tests.programs.suggestion_helpers import bridge_plan, too_easy_run_ending_today
 from tests.services import _missing, require_postgres
 
 from .conftest import WorkerProcess
@@ -313,21 +312,8 @@ def test_a_session_logged_during_an_outage_is_evaluated_when_redis_returns(
     require_postgres()
     worker = start_celery_worker(REDIS_URL=app_on_own_redis.url)
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    for day in days_back(world.member, 3, 2):
-        log_on(world.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
-
     app_on_own_redis.kill()
-    log_session(
-        member=world.member,
-        local_date=local_today(world.member),
-        status="completed",
-        pain_before=3,
-        pain_after=2,
-        entries=[
-            EntryInput(plan_item=bridge.pk, status="done", feedback="too_easy"),
-            EntryInput(plan_item=walk.pk, status="done"),
-        ],
-    )
+    too_easy_run_ending_today(world.member, bridge, walk)
     assert queue_pending() == 0
     assert PendingEvaluation.objects.get(member=world.member).queued_at is None
 

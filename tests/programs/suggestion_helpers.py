@@ -89,3 +89,24 @@ def log_on(
 def days_back(member: Member, *ago: int) -> list[date]:
     today = local_today(member)
     return [today - timedelta(days=n) for n in ago]
+
+
+def too_easy_run_ending_today(member: Member, bridge: PlanItem, walk: PlanItem) -> None:
+    """Two too-easy sessions written two and three days ago, and today's third logged through
+    the service as the phone's POST is (writing the member's progression outbox row): the run
+    "too easy" suggests the harder version for, pain known and not rising."""
+    from members.services.sessions import EntryInput, log_session
+
+    for day in days_back(member, 3, 2):
+        log_on(member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
+    log_session(
+        member=member,
+        local_date=local_today(member),
+        status="completed",
+        pain_before=3,
+        pain_after=2,
+        entries=[
+            EntryInput(plan_item=bridge.pk, status="done", feedback="too_easy"),
+            EntryInput(plan_item=walk.pk, status="done", feedback="just_right"),
+        ],
+    )

@@ -8,13 +8,16 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from members.selectors.sessions import today_for
-from members.services.sessions import EntryInput, log_session
 from programs.models import PlanItem, PlanRevision, ProgressionSuggestion
 from programs.services import suggestions as services
 from programs.services.plans import revise_plan
 from tests.conftest import World
-from tests.members.sessions_helpers import local_today
-from tests.programs.suggestion_helpers import bridge_plan, days_back, log_on
+from tests.programs.suggestion_helpers import (
+    bridge_plan,
+    days_back,
+    log_on,
+    too_easy_run_ending_today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -155,18 +158,7 @@ def test_logging_a_session_has_it_evaluated_by_the_next_sweep(world: World) -> N
     from programs.services.evaluations import queue_pending
 
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    _too_easy_run(world, bridge, walk, ago=(3, 2))
-    log_session(
-        member=world.member,
-        local_date=local_today(world.member),
-        status="completed",
-        pain_before=3,
-        pain_after=2,
-        entries=[
-            EntryInput(plan_item=bridge.pk, status="done", feedback="too_easy"),
-            EntryInput(plan_item=walk.pk, status="done", feedback="just_right"),
-        ],
-    )
+    too_easy_run_ending_today(world.member, bridge, walk)
     assert not ProgressionSuggestion.objects.exists()  # nothing until the sweep
     assert PendingEvaluation.objects.get().member_id == world.member.pk
     assert queue_pending() == 1  # tasks run eagerly in these tests
