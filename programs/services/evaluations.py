@@ -9,10 +9,11 @@ of the change's own statement (the session POST on PostgreSQL: `request_from`) o
 (`request`), and what is written is evaluated once the broker is there.
 
 - A change inserts the row, or adds one to its version and clears `queued_at` when it exists.
-- The sweep (`queue_pending`, beat every SWEEP_SECONDS) claims the rows not queued, oldest first
-  (rows locked and skipped by a concurrent sweep), marks them queued and publishes one task per
-  row with its version. A row queued longer than REQUEUE_AFTER ago (a worker died with the task,
-  the broker lost it) is queued again; when the broker refuses, the rest wait for the next tick.
+- The sweep (`queue_pending`, beat's "queue-progression-evaluations" every 15 seconds) claims
+  the rows not queued, oldest first (rows locked and skipped by a concurrent sweep), marks them
+  queued and publishes one task per row with its version. A row queued longer than
+  REQUEUE_AFTER ago (a worker died with the task, the broker lost it) is queued again; when the
+  broker refuses, the rest wait for the next tick.
 - The evaluation (`evaluate_pending`) runs the rules and deletes the row only at the version it
   was queued for, in one transaction: a change committed meanwhile has a newer version, so its
   row stays for the next sweep. Evaluating twice adds nothing (programs.services.suggestions).
@@ -29,11 +30,11 @@ from django.utils import timezone
 
 from programs.models import PendingEvaluation
 
-# Beat's period for the sweep: a suggestion reaches the PT at most this long after the session.
-SWEEP_SECONDS = 15
-# A queued evaluation not done by then was lost (the task's own retries last about 5 minutes).
+# A queued evaluation not done by then was lost (the task's own retries end within a minute):
+# queued again. One that fails every time (not a passing database error) is tried again at this
+# pace, each failure in the worker's log, and its row stays.
 REQUEUE_AFTER = timedelta(minutes=15)
-# Rows claimed per sweep: at SWEEP_SECONDS, 4,000 members a minute.
+# Rows claimed per sweep: at beat's 15 seconds, 4,000 members a minute.
 BATCH = 1000
 
 
