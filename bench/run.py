@@ -604,18 +604,13 @@ def measure(
                     on(side), wrk, side, headers_for(side, tokens), args, args.duration
                 )
                 results[side.name].append(got[side.name])
+            mine = got[scenario.name]
+            part = f"{scenario.name} {mine.rate:,.0f}/s {mine.cpu_ms:.2f} ms"
             if base is not None:
-                paired[scenario.name].append(Pair(got[scenario.name], got[base.name]))
-                parts.append(
-                    f"{scenario.name} {got[scenario.name].rate:,.0f}/s "
-                    f"{got[scenario.name].cpu_ms:.2f} ms "
-                    f"({paired[scenario.name][-1].ratio:.2f} of {got[base.name].rate:,.0f}/s)"
-                )
-            else:
-                parts.append(
-                    f"{scenario.name} {got[scenario.name].rate:,.0f}/s "
-                    f"{got[scenario.name].cpu_ms:.2f} ms"
-                )
+                pair = Pair(mine, got[base.name])
+                paired[scenario.name].append(pair)
+                part += f" ({pair.ratio:.2f} of {pair.baseline.rate:,.0f}/s)"
+            parts.append(part)
         print(f"      round {number}/{args.rounds}: " + " | ".join(parts), flush=True)
     report(scenarios, results, paired, args, loads=(load_before, os.getloadavg()[0]))
 

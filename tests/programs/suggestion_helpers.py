@@ -91,14 +91,21 @@ def days_back(member: Member, *ago: int) -> list[date]:
     return [today - timedelta(days=n) for n in ago]
 
 
+def too_easy_run(
+    member: Member, bridge: PlanItem, walk: PlanItem, ago: tuple[int, ...] = (5, 3, 1)
+) -> None:
+    """Sessions `ago` days back with the bridge "too easy" and the walk "just right"."""
+    for day in days_back(member, *ago):
+        log_on(member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
+
+
 def too_easy_run_ending_today(member: Member, bridge: PlanItem, walk: PlanItem) -> None:
     """Two too-easy sessions written two and three days ago, and today's third logged through
     the service as the phone's POST is (writing the member's progression outbox row): the run
     "too easy" suggests the harder version for, pain known and not rising."""
     from members.services.sessions import EntryInput, log_session
 
-    for day in days_back(member, 3, 2):
-        log_on(member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
+    too_easy_run(member, bridge, walk, ago=(3, 2))
     log_session(
         member=member,
         local_date=local_today(member),

@@ -20,7 +20,7 @@ from programs.services.plans import revise_plan
 from programs.tasks import evaluate_progression
 from tests.conftest import World, bearer_client
 from tests.members.sessions_helpers import local_today, plan_with_items, session_body
-from tests.programs.suggestion_helpers import bridge_plan, days_back, log_on
+from tests.programs.suggestion_helpers import bridge_plan, too_easy_run
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +29,12 @@ def _row(member_id: int) -> PendingEvaluation:
     return PendingEvaluation.objects.get(member_id=member_id)
 
 
-def _log(world: World, items, **fields) -> None:
+def _log(world: World, items) -> None:
     log_session(
         member=world.member,
         local_date=local_today(world.member),
         status="completed",
         entries=[EntryInput(plan_item=i.pk, status="done") for i in items],
-        **fields,
     )
 
 
@@ -92,8 +91,7 @@ def test_the_sweep_evaluates_the_oldest_first_and_deletes_what_it_evaluated(
     world: World,
 ) -> None:
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    for day in days_back(world.member, 5, 3, 1):
-        log_on(world.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
+    too_easy_run(world.member, bridge, walk)
     now = timezone.now()
     for member, minutes in ((world.other_member, 3), (world.member, 2), (world.foreign_member, 1)):
         PendingEvaluation.objects.create(
@@ -151,8 +149,7 @@ def test_with_the_broker_away_the_rows_wait_unqueued(
 
 def test_a_task_queued_before_the_outbox_still_evaluates(world: World) -> None:
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    for day in days_back(world.member, 5, 3, 1):
-        log_on(world.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
+    too_easy_run(world.member, bridge, walk)
     assert evaluate_progression(world.member.pk) == 1
 
 

@@ -16,22 +16,18 @@ from tests.programs.suggestion_helpers import (
     bridge_plan,
     days_back,
     log_on,
+    too_easy_run,
     too_easy_run_ending_today,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-def _too_easy_run(world: World, bridge, walk, ago=(5, 3, 1)) -> None:
-    for day in days_back(world.member, *ago):
-        log_on(world.member, day, [(bridge, {"feedback": "too_easy"}), (walk, {})])
-
-
 def test_too_easy_run_gives_one_pending_suggestion_and_a_second_run_adds_nothing(
     world: World,
 ) -> None:
     plan, bridge, walk, harder, _ = bridge_plan(pt=world.pt, member=world.member)
-    _too_easy_run(world, bridge, walk)
+    too_easy_run(world.member, bridge, walk)
     assert services.evaluate_member(member_id=world.member.pk) == 1
     assert services.evaluate_member(member_id=world.member.pk) == 0
     suggestion = ProgressionSuggestion.objects.get()
@@ -49,7 +45,7 @@ def test_one_pending_per_item_and_rule_is_a_database_constraint(world: World) ->
     from django.db import IntegrityError, transaction
 
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    _too_easy_run(world, bridge, walk)
+    too_easy_run(world.member, bridge, walk)
     services.evaluate_member(member_id=world.member.pk)
     twin = ProgressionSuggestion.objects.get()
     twin.pk = None
@@ -59,7 +55,7 @@ def test_one_pending_per_item_and_rule_is_a_database_constraint(world: World) ->
 
 def test_accept_makes_one_revision_and_today_shows_the_harder_exercise(world: World) -> None:
     plan, bridge, walk, harder, _ = bridge_plan(pt=world.pt, member=world.member)
-    _too_easy_run(world, bridge, walk)
+    too_easy_run(world.member, bridge, walk)
     services.evaluate_member(member_id=world.member.pk)
     suggestion = ProgressionSuggestion.objects.get()
     before = PlanRevision.objects.filter(plan=plan).count()
@@ -103,7 +99,7 @@ def test_accept_a_set_more_after_two_weeks_at_the_top(world: World) -> None:
 
 def test_dismissed_evidence_is_not_suggested_again(world: World) -> None:
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    _too_easy_run(world, bridge, walk, ago=(9, 8, 7))
+    too_easy_run(world.member, bridge, walk, ago=(9, 8, 7))
     services.evaluate_member(member_id=world.member.pk)
     suggestion = ProgressionSuggestion.objects.get()
     with pytest.raises(ValidationError):
@@ -113,10 +109,10 @@ def test_dismissed_evidence_is_not_suggested_again(world: World) -> None:
     )
     assert services.evaluate_member(member_id=world.member.pk) == 0
     # Two more too-easy sessions are not a new run of three...
-    _too_easy_run(world, bridge, walk, ago=(5, 4))
+    too_easy_run(world.member, bridge, walk, ago=(5, 4))
     assert services.evaluate_member(member_id=world.member.pk) == 0
     # ...a third is.
-    _too_easy_run(world, bridge, walk, ago=(3,))
+    too_easy_run(world.member, bridge, walk, ago=(3,))
     assert services.evaluate_member(member_id=world.member.pk) == 1
     new = ProgressionSuggestion.objects.get(status="pending")
     assert {e["date"] for e in new.evidence["entries"]} == {
@@ -126,7 +122,7 @@ def test_dismissed_evidence_is_not_suggested_again(world: World) -> None:
 
 def test_a_plan_revised_since_makes_the_suggestion_stale(world: World) -> None:
     plan, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    _too_easy_run(world, bridge, walk)
+    too_easy_run(world.member, bridge, walk)
     services.evaluate_member(member_id=world.member.pk)
     suggestion = ProgressionSuggestion.objects.get()
     revise_plan(user=world.pt.user, plan=plan, reason="New title", title="Spring program")
@@ -146,7 +142,7 @@ def test_another_pt_may_not_decide(world: World) -> None:
     from django.core.exceptions import PermissionDenied
 
     _, bridge, walk, _, _ = bridge_plan(pt=world.pt, member=world.member)
-    _too_easy_run(world, bridge, walk)
+    too_easy_run(world.member, bridge, walk)
     services.evaluate_member(member_id=world.member.pk)
     suggestion = ProgressionSuggestion.objects.get()
     with pytest.raises(PermissionDenied):
