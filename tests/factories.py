@@ -23,6 +23,9 @@ from members.models import (
 from programs.models import Equipment, Exercise, ExerciseImage
 
 PASSWORD = "correct-horse-battery"
+# The zone of every factory-made organization and member: five hours behind UTC in winter, so
+# a test that takes "today" from UTC instead of from the member fails from 00:00 to 05:00 UTC.
+ZONE = "America/New_York"
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
@@ -31,7 +34,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
 
     name = factory.Sequence(lambda n: f"Clinic {n}")
     slug = factory.Sequence(lambda n: f"clinic-{n}")
-    timezone = "America/New_York"
+    timezone = ZONE
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -58,7 +61,7 @@ class MemberFactory(factory.django.DjangoModelFactory[Member]):
 
     user = factory.SubFactory(UserFactory, role=Role.MEMBER)
     organization = factory.SelfAttribute("user.organization")
-    timezone = "America/New_York"
+    timezone = ZONE
     condition = "lumbar_spinal_stenosis"
 
 

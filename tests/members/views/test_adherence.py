@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from exercise_tracker.clock import local_today
 from members.services import adherence as service
 from tests import factories
 from tests.conftest import World
@@ -19,8 +20,9 @@ from tests.programs.factories_plans import PlanExerciseFactory, item, make_plan
 
 
 def today() -> date:
-    """Today when the test runs (a run may cross midnight after this module is imported)."""
-    return timezone.now().date()
+    """The members' today when the test runs: their calendar runs on their own zone, not UTC
+    (and a run may cross midnight after this module is imported)."""
+    return local_today(factories.ZONE)
 
 
 def signed_in(user) -> Client:
