@@ -1,4 +1,6 @@
-"""`/api/v1/members/{id}/discharge/`: a PT of the member's care team ends their episode."""
+"""`/api/v1/members/{id}/discharge/`: a PT of the member's care team ends their episode;
+`/api/v1/members/{id}/enrol-again/`: one of them starts a new episode for a discharged member.
+To anyone else neither exists (404), as on the discharge page."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from rest_framework.views import APIView
 
 from exercise_tracker import access
 from exercise_tracker.schema import ErrorSerializer
-from members.models import DischargeReason, Episode, User
+from members.models import DischargeReason, Episode, Member, User
 from members.services import discharge
 
 
@@ -26,6 +28,13 @@ class CareEpisodeSerializer(serializers.ModelSerializer[Episode]):
         model = Episode
         fields = ("id", "member", "started_on", "ended_on", "reason", "access_until")
         read_only_fields = fields
+
+
+def _care_team_member(user: User, pk: int) -> Member:
+    member = access.visible_members(user).filter(pk=pk).first()
+    if member is None or not access.is_care_team(user, member):
+        raise NotFound
+    return member
 
 
 class DischargeView(APIView):
@@ -44,9 +53,7 @@ class DischargeView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         user = cast(User, request.user)
-        member = access.visible_members(user).filter(pk=pk).first()
-        if member is None or not access.is_care_team(user, member):
-            raise NotFound
+        member = _care_team_member(user, pk)
         data = DischargeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -59,3 +66,29 @@ class DischargeView(APIView):
         except discharge.EpisodeConflict as exc:
             return Response({"detail": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
         return Response(CareEpisodeSerializer(episode).data)
+
+
+class EnrolAgainView(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            201: CareEpisodeSerializer,
+            409: OpenApiResponse(response=ErrorSerializer, description="already in care"),
+        },
+        description=(
+            "Starts a new episode of care for a discharged member from today (their local "
+            "date). A closed account is opened again (the member signs in with their old "
+            "password); old plans, logs and episodes stay as they were, and the PT writes a "
+            "new plan. Only a PT of the member's care team: once the account has closed, the "
+            "care assignment has ended too, and a coordinator assigns a PT first. To anyone "
+            "else it does not exist."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = cast(User, request.user)
+        member = _care_team_member(user, pk)
+        try:
+            episode = discharge.start_episode(by=user, member=member, request=request._request)
+        except discharge.EpisodeConflict as exc:
+            return Response({"detail": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
+        return Response(CareEpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)

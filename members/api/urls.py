@@ -65,6 +65,11 @@ urlpatterns = [
         discharge.DischargeView.as_view(),
         name="api-member-discharge",
     ),
+    path(
+        "members/<int:pk>/enrol-again/",
+        discharge.EnrolAgainView.as_view(),
+        name="api-member-enrol-again",
+    ),
     # Before the router's invitations/{id}/.
     path(
         "invitations/accept/",

@@ -895,6 +895,15 @@ def test_member_list_is_scoped(world: World, actor: str, visible: set[str]) -> N
 
 
 # --- own account, passwords, care team, staff, discharge (issue 13) -----------------------------
+
+
+def _discharged_member_path(w: World) -> str:
+    from members.services.discharge import discharge_member
+
+    discharge_member(by=w.pt.user, member=w.member, reason="goals_met")
+    return f"/api/v1/members/{w.member.pk}/enrol-again/"
+
+
 AUTHENTICATED = frozenset(a for a in ACTORS if a != "anonymous")
 EVERYONE = dict.fromkeys(ACTORS, 202)
 # The care team and the staff list are the coordinator's (and staff's); to others they do not
@@ -988,6 +997,14 @@ ROUTES += [
         lambda w: f"/api/v1/members/{w.member.pk}/discharge/",
         dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "pt": 200},
         body=lambda w: {"reason": "goals_met"},
+        audited=frozenset({"pt"}),
+    ),
+    Route(
+        "member-enrol-again",
+        "post",
+        _discharged_member_path,
+        # The discharged member may write nothing new (403, saying why), as on every write.
+        dict.fromkeys(ACTORS, 404) | {"anonymous": 401, "member": 403, "pt": 201},
         audited=frozenset({"pt"}),
     ),
 ]

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from exercise_tracker.models import AuditEvent
 from members.models import (
@@ -26,6 +27,7 @@ from members.tasks import close_discharged_accounts
 from programs.models import Exercise, Plan, PlanStatus
 from programs.services.plans import create_plan
 from tests.conftest import World, bearer_client
+from tests.factories import PASSWORD
 
 NOW = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # noon in New York
 
@@ -165,3 +167,50 @@ def test_api_discharge_is_for_the_care_team_only(world: World) -> None:
     assert ok.json()["reason"] == "goals_met"
     again = bearer_client(world.pt.user).post(path, {"reason": "goals_met"}, format="json")
     assert again.status_code == 409
+
+
+def test_api_enrol_again_for_the_care_team_and_after_the_account_closed(world: World) -> None:
+    now = timezone.now()
+    _plan(world, at=now - timedelta(days=100))
+    discharge.discharge_member(
+        by=world.pt.user, member=world.member, reason="goals_met", now=now - timedelta(days=100)
+    )
+    path = f"/api/v1/members/{world.member.pk}/enrol-again/"
+    # Within the read-only days the member's PT is still on the care team; the coordinator
+    # is not a PT, and the member writes nothing new.
+    assert bearer_client(world.coordinator).post(path).status_code == 404
+    assert bearer_client(world.member.user).post(path).status_code == 403
+    discharge.close_expired_accounts(now=now - timedelta(days=5))
+    # The account closed and the care assignment ended with it: the PT no longer sees them.
+    assert bearer_client(world.pt.user).post(path).status_code == 404
+    assigned = bearer_client(world.coordinator).post(
+        "/api/v1/care-assignments/",
+        {"member": world.member.pk, "therapist": world.pt.pk, "is_primary": True},
+        format="json",
+    )
+    assert assigned.status_code == 201, assigned.content
+    before = AuditEvent.objects.count()
+    again = bearer_client(world.pt.user).post(path)
+    assert again.status_code == 201, again.content
+    body = again.json()
+    local_today = timezone.localtime(now, world.member.tz).date()
+    assert (body["started_on"], body["ended_on"], body["reason"]) == (
+        local_today.isoformat(),
+        None,
+        "",
+    )
+    assert AuditEvent.objects.count() == before + 1
+    world.member.refresh_from_db()
+    world.member.user.refresh_from_db()
+    assert world.member.discharged_on is None and world.member.user.is_active
+    assert Episode.objects.filter(member=world.member).count() == 2
+    # The member signs in again; a second enrolment is a conflict.
+    signed_in = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": world.member.user.username, "password": PASSWORD},
+        format="json",
+    )
+    assert signed_in.status_code == 200, signed_in.content
+    conflict = bearer_client(world.pt.user).post(path)
+    assert conflict.status_code == 409
+    assert conflict.json()["detail"] == "This member is already in care."
