@@ -30,7 +30,7 @@ from members.models import Risk, Role
 from members.selectors import adherence as selectors
 from members.selectors import walks as walk_selectors
 from members.selectors.adherence_filters import filters_from, window_errors
-from programs.selectors.lessons import lesson_progress
+from programs.selectors.lessons import LessonProgress, lesson_progress
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -236,6 +236,8 @@ CSV_COLUMNS = (
     "reminders",
     "open_alerts",
     "risk",
+    "lessons_read",
+    "lessons_assigned",
 )
 CSV_PAIN_COLUMNS = ("pain_first_week", "pain_last_week", "pain_trend")
 CSV_TAIL = ("window_from", "window_to", "source")
@@ -251,30 +253,50 @@ def _csv_rows(
     board: selectors.Dashboard, rows: Iterable[selectors.Row], *, pain: bool
 ) -> Iterator[list[Any]]:
     tail = [board.start.isoformat(), board.end.isoformat(), selectors.SOURCE]
+    for chunk in _chunks(rows, selectors.CSV_CHUNK):
+        # Lessons read / assigned, as on the page: two queries a chunk.
+        progress = lesson_progress([row.member_id for row in chunk])
+        for row in chunk:
+            yield [*_csv_values(row, progress.get(row.member_id), pain=pain), *tail]
+
+
+def _chunks(rows: Iterable[selectors.Row], size: int) -> Iterator[list[selectors.Row]]:
+    chunk: list[selectors.Row] = []
     for row in rows:
-        values: list[Any] = [
-            row.member_id,
-            row.name,
-            row.therapist_name,
-            row.template_name,
-            row.prescribed,
-            row.completed,
-            "" if row.adherence is None else row.adherence,
-            row.active_days_30,
-            row.current_streak,
-            row.best_streak,
-            row.last_active.isoformat() if row.last_active else "",
-            row.reminders,
-            row.open_alerts,
-            row.risk,
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _csv_values(row: selectors.Row, lessons: LessonProgress | None, *, pain: bool) -> list[Any]:
+    values: list[Any] = [
+        row.member_id,
+        row.name,
+        row.therapist_name,
+        row.template_name,
+        row.prescribed,
+        row.completed,
+        "" if row.adherence is None else row.adherence,
+        row.active_days_30,
+        row.current_streak,
+        row.best_streak,
+        row.last_active.isoformat() if row.last_active else "",
+        row.reminders,
+        row.open_alerts,
+        row.risk,
+        lessons.read if lessons else 0,
+        lessons.assigned if lessons else 0,
+    ]
+    if pain:
+        values += [
+            "" if row.pain_first_week is None else row.pain_first_week,
+            "" if row.pain_last_week is None else row.pain_last_week,
+            row.pain_trend or "",
         ]
-        if pain:
-            values += [
-                "" if row.pain_first_week is None else row.pain_first_week,
-                "" if row.pain_last_week is None else row.pain_last_week,
-                row.pain_trend or "",
-            ]
-        yield [*values, *tail]
+    return values
 
 
 def _readers_only(request: Request) -> None:

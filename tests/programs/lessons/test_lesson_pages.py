@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+import pytest
 from django.test import Client
 
 from members.rules import safety
@@ -95,7 +99,10 @@ def test_the_members_history_counts_their_lessons(world: World, client: Client) 
     assert "1 of 2" in history and "Go to Learn" in history
 
 
-def test_the_dashboard_api_rows_carry_lessons_read(world: World) -> None:
+def test_the_dashboard_api_rows_and_csv_carry_lessons_read(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from members.selectors import adherence as selectors
     from members.services import adherence
     from tests.conftest import bearer_client
 
@@ -110,3 +117,12 @@ def test_the_dashboard_api_rows_carry_lessons_read(world: World) -> None:
     assert (mine["lessons_read"], mine["lessons_assigned"]) == (1, 4)
     other = next(row for row in rows if row["member_id"] == world.other_member.pk)
     assert (other["lessons_read"], other["lessons_assigned"]) == (0, 0)
+    # The export says the same, counted a chunk at a time (one member a chunk here).
+    monkeypatch.setattr(selectors, "CSV_CHUNK", 1)
+    export = bearer_client(world.coordinator).get("/api/v1/dashboard/adherence/", {"format": "csv"})
+    lines = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+    by_id = {row["member_id"]: row for row in csv.DictReader(io.StringIO(lines))}
+    assert len(by_id) == 2
+    mine_csv, other_csv = by_id[str(world.member.pk)], by_id[str(world.other_member.pk)]
+    assert (mine_csv["lessons_read"], mine_csv["lessons_assigned"]) == ("1", "4")
+    assert (other_csv["lessons_read"], other_csv["lessons_assigned"]) == ("0", "0")
