@@ -19,7 +19,7 @@ from django.utils.html import format_html
 
 from exercise_tracker import readcache
 from programs import media
-from programs.models import Equipment, Exercise, ExerciseImage
+from programs.models import Equipment, Exercise, ExerciseImage, Lesson
 from programs.selectors.library import main_image, main_image_prefetch
 from programs.services.images import add_exercise_image
 
@@ -252,3 +252,57 @@ class ExerciseImageAdmin(admin.ModelAdmin[ExerciseImage]):
                 ExerciseImage.objects.filter(pk=image.pk).update(is_main=True)
                 moved += 1
         self.message_user(request, f"{moved} main picture(s) set.", messages.SUCCESS)
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin[Lesson]):
+    """The shared lessons, to read only. Their words come from fixtures/lessons/lessons.json
+    through `manage.py load_lessons`: the file raises a lesson's version with its words (a
+    member's read keeps the version read) and the loader redraws its picture. An edit here
+    would do neither, so there is none."""
+
+    list_display = ("title", "minutes", "version", "is_active", "assigned_plans", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("title", "slug", "summary")
+    ordering = ("order", "id")
+    fields = (
+        "large_preview",
+        "title",
+        "slug",
+        "summary",
+        "minutes",
+        "order",
+        "version",
+        "is_active",
+        "picture_alt",
+        "sections",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Lesson]:
+        return super().get_queryset(request).annotate(plans=Count("plan_lessons"))
+
+    @admin.display(description="Plans", ordering="plans")
+    def assigned_plans(self, obj: Lesson) -> int:
+        return getattr(obj, "plans", 0)
+
+    @admin.display(description="Picture")
+    def large_preview(self, obj: Lesson) -> str:
+        if not obj.picture:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:480px;background:#fff">',
+            obj.picture.url,
+            obj.picture_alt,
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Lesson | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Lesson | None = None) -> bool:
+        return False

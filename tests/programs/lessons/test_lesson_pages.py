@@ -126,3 +126,23 @@ def test_the_dashboard_api_rows_and_csv_carry_lessons_read(
     mine_csv, other_csv = by_id[str(world.member.pk)], by_id[str(world.other_member.pk)]
     assert (mine_csv["lessons_read"], mine_csv["lessons_assigned"]) == ("1", "4")
     assert (other_csv["lessons_read"], other_csv["lessons_assigned"]) == ("0", "0")
+
+
+def test_staff_read_the_lessons_in_the_admin_and_cannot_change_them(world: World) -> None:
+    lessons = load_shipped()
+    plan_with_lessons(world, lessons[:2])
+    client = Client()
+    client.force_login(world.staff)
+    listing = client.get("/admin/programs/lesson/").content.decode()
+    assert lessons[0].title in listing and lessons[-1].title in listing
+    assert "/admin/programs/lesson/add/" not in listing
+    page = client.get(f"/admin/programs/lesson/{lessons[0].pk}/change/")
+    assert page.status_code == 200
+    assert lessons[0].summary in page.content.decode()
+    client.post(f"/admin/programs/lesson/{lessons[0].pk}/change/", {"title": "Edited"})
+    client.post(f"/admin/programs/lesson/{lessons[0].pk}/delete/", {"post": "yes"})
+    lessons[0].refresh_from_db()
+    assert lessons[0].title != "Edited"
+    for user in (world.pt.user, world.coordinator):
+        client.force_login(user)
+        assert client.get("/admin/programs/lesson/").status_code == 302  # to the admin sign-in
