@@ -54,7 +54,6 @@ def facts() -> None:
                 "plan_item_id": due.items[0].item.pk,
                 # Up to six of today's exercises, each logged as done, for the session POST.
                 "entries_json": entries_json,
-                "entries_count": len(due.items[:SESSION_ENTRIES]),
                 # demo_member alone, for the session POST from every connection.
                 "demo_member_lua": _lua_table(
                     [(_authorization(member.user), member_today.isoformat(), entries_json)]

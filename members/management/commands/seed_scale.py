@@ -35,7 +35,7 @@ import uuid
 import zoneinfo
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
@@ -177,12 +177,10 @@ class Written:
     plan_items: int = 0
     sessions: int = 0
     entries: int = 0
-    member_ids: list[int] = field(default_factory=list)
 
     def add(self, other: Written) -> None:
         for name in ("members", "assignments", "plans", "plan_items", "sessions", "entries"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.member_ids += other.member_ids
 
 
 @dataclass(frozen=True)
@@ -486,7 +484,6 @@ def write_chunk(
     written.plans += len(plans)
     written.plan_items += len(items)
     written.sessions += len(logs)
-    written.member_ids += [m.pk for m in members]
     if with_entries:
         written.entries += _write_entries(
             logs=logs,
