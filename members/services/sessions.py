@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from exercise_tracker import audit, readcache
 from exercise_tracker.models import AuditAction
+from exercise_tracker.rows import insert_rows
 from members.models import Member, SessionEntry, SessionLog, SessionStatus, User
 from members.models.logs import EntryStatus, Feedback
 from members.selectors.sessions import local_today
@@ -501,7 +502,7 @@ def _insert_unless_stored(
     _stored(session, row[0], db.alias)
     for entry in entries:
         entry.session = session
-    _insert_entries(entries)
+    insert_rows(entries)  # in one INSERT ... RETURNING, as bulk_create would (no signals)
     return True, False
 
 
@@ -539,33 +540,6 @@ def _with_entries_sql(session_sql: str, audit_sql: str, pending_sql: str) -> str
             f"SELECT s.{quote('id')}, e.{quote('id')}, e.{quote('plan_item_id')} FROM s, e"
         )
     return made
-
-
-def _insert_entries(entries: Sequence[SessionEntry]) -> None:
-    """The entries in one INSERT ... RETURNING id, without bulk_create's per-field preparation
-    and compiling (every column is a number, text or a boolean, stored as the model holds it).
-    Sends no signals, as bulk_create does not."""
-    if not entries:
-        return
-    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
-        SessionEntry.objects.bulk_create(entries)
-        return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(str(f.column)) for f in _ENTRY_FIELDS)
-    row = "(" + ", ".join(["%s"] * len(_ENTRY_FIELDS)) + ")"
-    sql = (
-        f"INSERT INTO {quote(SessionEntry._meta.db_table)} ({names}) "  # noqa: S608 (the model's names)
-        f"VALUES {', '.join([row] * len(entries))} RETURNING {quote('id')}"
-    )
-    attnames = [f.attname for f in _ENTRY_FIELDS]
-    params = [getattr(entry, name) for entry in entries for name in attnames]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for entry, pk in zip(entries, ids, strict=True):
-        entry.pk = pk
-        entry._state.adding = False
-        entry._state.db = connection.alias
 
 
 def _raise_session_alerts(
