@@ -24,20 +24,16 @@ from programs.selectors.library import main_image, main_image_prefetch
 from programs.services.images import add_exercise_image
 
 PREVIEW_HEIGHT = 80
+LARGE_WIDTH = 480
 
 
 def _preview(image: ExerciseImage | None, *, height: int = PREVIEW_HEIGHT) -> str:
     if image is None or not image.image:
         return "—"
     # Lists show the small thumbnail; until the task has made it, the original, scaled down.
+    # Sizes are attributes: the content security policy drops inline styles.
     source = image.thumbnail_small or image.image
-    return format_html(
-        '<img src="{}" alt="{}" style="max-height:{}px;max-width:{}px;background:#fff">',
-        source.url,
-        image.alt_text,
-        height,
-        height * 2,
-    )
+    return format_html('<img src="{}" alt="{}" height="{}">', source.url, image.alt_text, height)
 
 
 class ExerciseImageInlineForm(forms.ModelForm[ExerciseImage]):
@@ -227,9 +223,10 @@ class ExerciseImageAdmin(admin.ModelAdmin[ExerciseImage]):
             return "—"
         source = obj.thumbnail_large or obj.image
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:480px;height:auto;background:#fff">',
+            '<img src="{}" alt="{}" width="{}">',
             source.url,
             obj.alt_text,
+            LARGE_WIDTH,
         )
 
     @admin.display(description="Size")
@@ -293,9 +290,7 @@ class LessonAdmin(admin.ModelAdmin[Lesson]):
         if not obj.picture:
             return "—"
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:480px;background:#fff">',
-            obj.picture.url,
-            obj.picture_alt,
+            '<img src="{}" alt="{}" width="{}">', obj.picture.url, obj.picture_alt, LARGE_WIDTH
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
