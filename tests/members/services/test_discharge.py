@@ -29,7 +29,9 @@ from programs.services.plans import create_plan
 from tests.conftest import World, bearer_client
 from tests.factories import PASSWORD
 
-NOW = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # noon in New York
+# Noon in New York two days ago: the daily task reads the real clock, which must fall within
+# the discharge's read-only days (a fixed date here closed the account once they had passed).
+NOW = datetime.combine(timezone.now().date() - timedelta(days=2), time(17, 0), tzinfo=UTC)
 
 
 def _plan(world: World, at: datetime = NOW) -> Plan:
