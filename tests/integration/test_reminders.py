@@ -181,6 +181,9 @@ def test_skipped_when_todays_session_is_logged_or_in_quiet_hours(
     done_today = timezone.localtime(timezone.now(), done.tz).date()
     factories.SessionLogFactory.create(member=done, local_date=done_today, status="completed")
     resting = active_member("Europe/Berlin")
+    # Both reminders first: made after the quiet hours, the resting member's (at 03:33) would
+    # be refused whenever the run's hour put 03:33 inside them.
+    skipped_done, skipped_quiet = due_now(done), due_now(resting)
     local_now = timezone.localtime(timezone.now(), resting.tz)
     # Quiet hours around the member's current time (set directly: the service would refuse
     # them over an existing reminder's time).
@@ -195,7 +198,6 @@ def test_skipped_when_todays_session_is_logged_or_in_quiet_hours(
             .replace(second=0, microsecond=0),
         },
     )
-    skipped_done, skipped_quiet = due_now(done), due_now(resting)
 
     dispatch_due_reminders(enqueue=queue_sends)
 

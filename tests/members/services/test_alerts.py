@@ -308,12 +308,14 @@ def test_the_alert_list_costs_the_same_queries_for_two_or_six(world: World, item
 
 
 def test_caseload_shows_open_alerts_first(world: World, items) -> None:
+    # Names no random name of the page's other people can hold (a member's Faker first name
+    # was once "Aaron", beside the last name "Aaron" this test sorts by).
     calm = factories.MemberFactory.create(
-        user__organization=world.org, user__last_name="Aaron", user__first_name="Calm"
+        user__organization=world.org, user__last_name="Aacalm", user__first_name="Calm"
     )
     factories.CareAssignmentFactory.create(member=calm, therapist=world.pt)
-    world.member.user.last_name = "Zimmer"
-    world.member.user.save(update_fields=["last_name"])
+    world.member.user.first_name, world.member.user.last_name = "Alerted", "Zzalert"
+    world.member.user.save(update_fields=["first_name", "last_name"])
     spike, quiet = _alerts(world, items)
     Alert.objects.filter(pk=quiet.pk).update(status=AlertStatus.ACKNOWLEDGED)
     client = Client()
@@ -324,8 +326,8 @@ def test_caseload_shows_open_alerts_first(world: World, items) -> None:
     # The alerts section comes before the member table, open before acknowledged.
     assert html.index('data-testid="caseload-alerts"') < html.index("caseload-table")
     assert html.index('data-status="open"') < html.index('data-status="acknowledged"')
-    # Members with open alerts first, although "Zimmer" sorts after "Aaron".
-    assert html.index("Zimmer") < html.index("Aaron")
+    # Members with open alerts first, although "Zzalert" sorts after "Aacalm".
+    assert html.index("Zzalert") < html.index("Aacalm")
     assert 'data-testid="member-alerts"' in html
 
     response = client.post(f"/caseload/alerts/{spike.pk}/resolve/")
