@@ -257,7 +257,13 @@ def _csv_rows(
         # Lessons read / assigned, as on the page: two queries a chunk.
         progress = lesson_progress([row.member_id for row in chunk])
         for row in chunk:
-            yield [*_csv_values(row, progress.get(row.member_id), pain=pain), *tail]
+            yield [*_csv_values(row, _lessons(progress, row.member_id), pain=pain), *tail]
+
+
+def _lessons(progress: dict[int, LessonProgress], member_id: int) -> tuple[int, int]:
+    """(read, assigned) for one member: (0, 0) with none assigned."""
+    found = progress.get(member_id)
+    return (found.read, found.assigned) if found else (0, 0)
 
 
 def _chunks(rows: Iterable[selectors.Row], size: int) -> Iterator[list[selectors.Row]]:
@@ -271,7 +277,7 @@ def _chunks(rows: Iterable[selectors.Row], size: int) -> Iterator[list[selectors
         yield chunk
 
 
-def _csv_values(row: selectors.Row, lessons: LessonProgress | None, *, pain: bool) -> list[Any]:
+def _csv_values(row: selectors.Row, lessons: tuple[int, int], *, pain: bool) -> list[Any]:
     values: list[Any] = [
         row.member_id,
         row.name,
@@ -287,8 +293,7 @@ def _csv_values(row: selectors.Row, lessons: LessonProgress | None, *, pain: boo
         row.reminders,
         row.open_alerts,
         row.risk,
-        lessons.read if lessons else 0,
-        lessons.assigned if lessons else 0,
+        *lessons,
     ]
     if pain:
         values += [
@@ -368,9 +373,7 @@ class DashboardView(APIView):
         # Lessons read / assigned (not clinical): two queries for the page's rows.
         progress = lesson_progress([one["member_id"] for one in data])
         for one in data:
-            found = progress.get(one["member_id"])
-            one["lessons_read"] = found.read if found else 0
-            one["lessons_assigned"] = found.assigned if found else 0
+            one["lessons_read"], one["lessons_assigned"] = _lessons(progress, one["member_id"])
         next_link, previous_link = _links(request, board, page=page, size=size)
         return Response(
             {

@@ -37,6 +37,10 @@ def _care_team_member(user: User, pk: int) -> Member:
     return member
 
 
+def _conflict(exc: discharge.EpisodeConflict) -> Response:
+    return Response({"detail": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
+
+
 class DischargeView(APIView):
     @extend_schema(
         request=DischargeSerializer,
@@ -64,7 +68,7 @@ class DischargeView(APIView):
                 request=request._request,
             )
         except discharge.EpisodeConflict as exc:
-            return Response({"detail": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
+            return _conflict(exc)
         return Response(CareEpisodeSerializer(episode).data)
 
 
@@ -90,5 +94,5 @@ class EnrolAgainView(APIView):
         try:
             episode = discharge.start_episode(by=user, member=member, request=request._request)
         except discharge.EpisodeConflict as exc:
-            return Response({"detail": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
+            return _conflict(exc)
         return Response(CareEpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
